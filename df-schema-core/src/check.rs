@@ -1,0 +1,357 @@
+//! The version rules, as one pure function from (what the code declares, what the lock
+//! records) to a verdict. The `#[df_model]` macro turns the verdict into compile errors
+//! and generated checks; keeping the rules here lets them be tested without a compiler.
+
+use crate::diff::{diff, Change, Step};
+use crate::lock::{ModelHistory, VersionRecord};
+use crate::schema::VersionSchema;
+use std::fmt;
+
+/// What a `#[df_model]` struct declares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelDecl {
+    pub name: String,
+    pub version: u32,
+    pub renamed_from: Option<String>,
+    pub schema: VersionSchema,
+}
+
+/// Whether the build may record into the lock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mode {
+    /// `DF_SCHEMA_BLESS=1` was set.
+    pub bless: bool,
+    /// `CI` was set: the lock is never written, whatever `bless` says.
+    pub ci: bool,
+}
+
+impl Mode {
+    pub fn may_write(self) -> bool {
+        self.bless && !self.ci
+    }
+}
+
+/// The outcome of checking one model against the lock.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub errors: Vec<RuleError>,
+    /// The model's history with the declared version in it: what the model reports at
+    /// run time and, when `record` is set, what is written to the lock.
+    pub history: ModelHistory,
+    /// The lock must be written with `history` (bless mode only).
+    pub record: bool,
+    /// Every step of the history, oldest first; empty when there are errors.
+    pub steps: Vec<Step>,
+}
+
+/// A broken rule. Its `Display` is the whole message a developer sees: what changed, why
+/// it matters, and what to do.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum RuleError {
+    /// Rule 1: the declared version is recorded with another schema.
+    Changed { model: String, version: u32, changes: Vec<Change>, ci: bool },
+    /// Rule 2: the declared version (or the whole model) is not in the lock yet.
+    NotRecorded { model: String, version: u32, new_model: bool, ci: bool },
+    /// Rule 3: a version number was skipped.
+    Skipped { model: String, version: u32, latest: u32 },
+    /// Rule 3: the version went below the latest recorded one.
+    Backwards { model: String, version: u32, latest: u32 },
+    /// Rule 3: a model that the lock does not know must start at version 1.
+    NewModelNotAtOne { model: String, version: u32 },
+    /// Rule 6: the table changed without `renamed_from` naming the old one.
+    TableRenamedImplicitly { model: String, version: u32, from: String, to: String },
+    /// Rule 6: `renamed_from` names a table that no earlier version used.
+    UnknownRenamedFrom { model: String, renamed_from: String, previous: String },
+}
+
+const BLESS: &str = "DF_SCHEMA_BLESS=1 cargo build";
+
+fn ci_note(ci: bool) -> &'static str {
+    if ci {
+        " (DF_SCHEMA_BLESS is ignored while CI is set: record the lock on a workstation and commit it)"
+    } else {
+        ""
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleError::Changed { model, version, changes, ci } => {
+                let list = changes.iter().map(|c| format!("\n  - {c}")).collect::<String>();
+                write!(
+                    f,
+                    "{model} changed but its version did not: it differs from the recorded v{version}:{list}\n\
+                     Objects already stored as v{version} would no longer match it. \
+                     Bump to `version = {next}` so that the change becomes a migration step, \
+                     or, if v{version} was never deployed, re-record it with `{BLESS}`{note}",
+                    next = version + 1,
+                    note = ci_note(*ci),
+                )
+            }
+            RuleError::NotRecorded { model, version, new_model, ci } => {
+                let what = if *new_model {
+                    format!("{model} is a new model: it is not in the schema lock yet")
+                } else {
+                    format!("{model} v{version} is not in the schema lock yet")
+                };
+                write!(
+                    f,
+                    "{what}. The lock is the record of every deployed shape, so new versions are \
+                     recorded on purpose: run `{BLESS}` and commit df-schema.lock{}",
+                    ci_note(*ci)
+                )
+            }
+            RuleError::Skipped { model, version, latest } => write!(
+                f,
+                "{model} jumps from the recorded v{latest} to v{version}: versions go up one at a \
+                 time, so that every step has its migration. Use `version = {}`",
+                latest + 1
+            ),
+            RuleError::Backwards { model, version, latest } => write!(
+                f,
+                "{model} is declared as v{version}, but the lock already records v{latest}: a \
+                 version never goes back, since databases may already be at v{latest}. Use \
+                 `version = {latest}` (or `version = {}` for a new change)",
+                latest + 1
+            ),
+            RuleError::NewModelNotAtOne { model, version } => write!(
+                f,
+                "{model} is not in the schema lock, so it is a new model, which starts at \
+                 `version = 1` (declared: {version}). If it was renamed from another model, \
+                 keep the old struct name"
+            ),
+            RuleError::TableRenamedImplicitly { model, version, from, to } => write!(
+                f,
+                "{model} v{version} stores in table `{to}`, but v{prev} stored in `{from}`: a table \
+                 rename moves every object, so say so with `renamed_from = \"{from}\"` and move the \
+                 data in the #[migration] for v{version}",
+                prev = version - 1
+            ),
+            RuleError::UnknownRenamedFrom { model, renamed_from, previous } => write!(
+                f,
+                "{model} says `renamed_from = \"{renamed_from}\"`, but no recorded version of it used \
+                 that table (the previous version used `{previous}`)"
+            ),
+        }
+    }
+}
+
+/// Checks a declared model against its recorded history (`None` when the lock does not
+/// know the model).
+pub fn check_model(decl: &ModelDecl, recorded: Option<&ModelHistory>, mode: Mode) -> Verdict {
+    let mut history = recorded.cloned().unwrap_or_default();
+    let name = decl.name.clone();
+    let version = decl.version;
+    let mut errors = Vec::new();
+    let mut record = false;
+    let current = VersionRecord::new(decl.schema.clone());
+
+    match history.latest().map(|(v, r)| (v, r.clone())) {
+        None if version != 1 => errors.push(RuleError::NewModelNotAtOne { model: name.clone(), version }),
+        None => {
+            if mode.may_write() {
+                record = true;
+            } else {
+                errors.push(RuleError::NotRecorded { model: name.clone(), version, new_model: true, ci: mode.ci });
+            }
+        }
+        Some((latest, _)) if version > latest + 1 => {
+            errors.push(RuleError::Skipped { model: name.clone(), version, latest });
+        }
+        Some((latest, _)) if version < latest => {
+            errors.push(RuleError::Backwards { model: name.clone(), version, latest });
+        }
+        Some((latest, _)) if version == latest + 1 => {
+            if mode.may_write() {
+                record = true;
+            } else {
+                errors.push(RuleError::NotRecorded { model: name.clone(), version, new_model: false, ci: mode.ci });
+            }
+        }
+        Some((_, recorded)) => {
+            if recorded != current {
+                if mode.may_write() {
+                    record = true;
+                } else {
+                    let changes = diff(&recorded.schema, &current.schema, true);
+                    errors.push(RuleError::Changed { model: name.clone(), version, changes, ci: mode.ci });
+                }
+            }
+        }
+    }
+    if record {
+        history.versions.insert(version, current);
+    }
+
+    if errors.is_empty() {
+        check_rename(decl, &history, &mut errors);
+    }
+    let steps = if errors.is_empty() && history.versions.contains_key(&version) {
+        steps_of(&name, &history, version)
+    } else {
+        Vec::new()
+    };
+    Verdict { errors, history, record, steps }
+}
+
+fn check_rename(decl: &ModelDecl, history: &ModelHistory, errors: &mut Vec<RuleError>) {
+    let previous = decl.version.checked_sub(1).and_then(|v| history.versions.get(&v));
+    let table = &decl.schema.table;
+    match (previous, &decl.renamed_from) {
+        (Some(prev), renamed) if &prev.schema.table != table && renamed.as_ref() != Some(&prev.schema.table) => {
+            errors.push(RuleError::TableRenamedImplicitly {
+                model: decl.name.clone(),
+                version: decl.version,
+                from: prev.schema.table.clone(),
+                to: table.clone(),
+            });
+        }
+        (_, Some(renamed)) if !history.versions.values().any(|r| &r.schema.table == renamed) => {
+            errors.push(RuleError::UnknownRenamedFrom {
+                model: decl.name.clone(),
+                renamed_from: renamed.clone(),
+                previous: previous.map_or_else(|| table.clone(), |p| p.schema.table.clone()),
+            });
+        }
+        _ => {}
+    }
+}
+
+/// The steps `1→2`, …, `(up_to-1)→up_to` of a recorded history.
+pub fn steps_of(model: &str, history: &ModelHistory, up_to: u32) -> Vec<Step> {
+    let versions: Vec<(&u32, &VersionRecord)> = history.versions.range(..=up_to).collect();
+    versions
+        .windows(2)
+        .map(|pair| Step {
+            model: model.to_owned(),
+            from: *pair[0].0,
+            to: *pair[1].0,
+            changes: diff(&pair[0].1.schema, &pair[1].1.schema, false),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Field;
+    use serde_json::{json, Value};
+
+    fn field(name: &str, ty: &str, default: Option<Value>) -> Field {
+        Field { name: name.into(), ty: ty.parse().unwrap(), nullable: false, default }
+    }
+
+    fn decl(version: u32, table: &str, fields: Vec<Field>) -> ModelDecl {
+        ModelDecl {
+            name: "Port".into(),
+            version,
+            renamed_from: None,
+            schema: VersionSchema::new(table.into(), None, fields),
+        }
+    }
+
+    fn v1() -> ModelDecl {
+        decl(1, "port", vec![field("id", "str", None), field("ofport", "int", None)])
+    }
+
+    const BLESS: Mode = Mode { bless: true, ci: false };
+    const PLAIN: Mode = Mode { bless: false, ci: false };
+
+    fn recorded(decls: &[ModelDecl]) -> ModelHistory {
+        let mut history = ModelHistory::default();
+        for d in decls {
+            history.versions.insert(d.version, VersionRecord::new(d.schema.clone()));
+        }
+        history
+    }
+
+    #[test]
+    fn a_new_model_needs_bless_and_bless_records_it() {
+        let verdict = check_model(&v1(), None, PLAIN);
+        assert!(matches!(&verdict.errors[..], [RuleError::NotRecorded { new_model: true, .. }]));
+        assert!(!verdict.record);
+        let verdict = check_model(&v1(), None, BLESS);
+        assert!(verdict.errors.is_empty() && verdict.record);
+        assert_eq!(verdict.history, recorded(&[v1()]));
+    }
+
+    #[test]
+    fn ci_never_records() {
+        let verdict = check_model(&v1(), None, Mode { bless: true, ci: true });
+        assert!(!verdict.record);
+        assert!(verdict.errors[0].to_string().contains("ignored while CI is set"));
+    }
+
+    #[test]
+    fn unchanged_model_passes_without_writing() {
+        let verdict = check_model(&v1(), Some(&recorded(&[v1()])), PLAIN);
+        assert!(verdict.errors.is_empty() && !verdict.record);
+        assert!(verdict.steps.is_empty());
+    }
+
+    #[test]
+    fn same_version_other_fields_names_the_change_and_the_fix() {
+        let mut changed = v1();
+        changed.schema = VersionSchema::new("port".into(), None, vec![field("id", "str", None), field("port_num", "int", None)]);
+        let verdict = check_model(&changed, Some(&recorded(&[v1()])), PLAIN);
+        let message = verdict.errors[0].to_string();
+        assert!(message.contains("field `ofport` removed"), "{message}");
+        assert!(message.contains("field `port_num` added (int) without a default"), "{message}");
+        assert!(message.contains("`version = 2`"), "{message}");
+        // The latest version may be re-recorded by bless...
+        let verdict = check_model(&changed, Some(&recorded(&[v1()])), BLESS);
+        assert!(verdict.errors.is_empty() && verdict.record);
+    }
+
+    #[test]
+    fn bless_never_rewrites_an_older_version() {
+        let v2 = decl(2, "port", vec![field("id", "str", None)]);
+        let mut old = v1();
+        old.schema.fields.push(field("zzz", "int", None));
+        let verdict = check_model(&old, Some(&recorded(&[v1(), v2])), BLESS);
+        assert!(matches!(&verdict.errors[..], [RuleError::Backwards { version: 1, latest: 2, .. }]));
+        assert!(!verdict.record);
+    }
+
+    #[test]
+    fn versions_go_up_one_at_a_time() {
+        let v3 = decl(3, "port", vec![field("id", "str", None)]);
+        let verdict = check_model(&v3, Some(&recorded(&[v1()])), BLESS);
+        assert_eq!(verdict.errors, [RuleError::Skipped { model: "Port".into(), version: 3, latest: 1 }]);
+        let verdict = check_model(&v3, None, BLESS);
+        assert_eq!(verdict.errors, [RuleError::NewModelNotAtOne { model: "Port".into(), version: 3 }]);
+    }
+
+    #[test]
+    fn steps_cover_the_whole_history_and_classify_it() {
+        let v2 = decl(2, "port", vec![field("id", "str", None), field("ofport", "int", None), field("mtu", "int", Some(json!(1500)))]);
+        let v3 = decl(3, "port", vec![field("id", "str", None), field("mtu", "int", Some(json!(1500)))]);
+        let verdict = check_model(&v3, Some(&recorded(&[v1(), v2])), BLESS);
+        assert!(verdict.errors.is_empty(), "{:?}", verdict.errors);
+        let kinds: Vec<(u32, bool)> = verdict.steps.iter().map(|s| (s.to, s.is_automatic())).collect();
+        assert_eq!(kinds, [(2, true), (3, false)]);
+    }
+
+    #[test]
+    fn a_table_rename_needs_renamed_from_naming_the_old_table() {
+        let mut v2 = decl(2, "switch_port", v1().schema.fields);
+        let verdict = check_model(&v2, Some(&recorded(&[v1()])), BLESS);
+        let message = verdict.errors[0].to_string();
+        assert!(message.contains("renamed_from = \"port\""), "{message}");
+        v2.renamed_from = Some("port".into());
+        let verdict = check_model(&v2, Some(&recorded(&[v1()])), BLESS);
+        assert!(verdict.errors.is_empty());
+        assert_eq!(verdict.steps[0].summary(), "table renamed from `port` to `switch_port`");
+        assert!(!verdict.steps[0].is_automatic());
+        v2.renamed_from = Some("ovs".into());
+        let verdict = check_model(&v2, Some(&recorded(&[v1()])), BLESS);
+        assert!(matches!(&verdict.errors[..], [RuleError::TableRenamedImplicitly { .. }]));
+        // Without a table change, `renamed_from` must still name a recorded table.
+        let mut same_table = decl(2, "port", v1().schema.fields);
+        same_table.renamed_from = Some("ovs".into());
+        let verdict = check_model(&same_table, Some(&recorded(&[v1()])), BLESS);
+        assert!(matches!(&verdict.errors[..], [RuleError::UnknownRenamedFrom { .. }]));
+    }
+}

@@ -1,0 +1,216 @@
+//! What changed between two schemas of a model, and whether the framework can migrate
+//! the change by itself.
+//!
+//! A step can be automatic only when every change adds a field with a default: the
+//! recorded default is then written into every stored object. Anything else (a field
+//! removed, renamed, retyped, made required, given another default, added without a
+//! default, or a table renamed) loses or invents data unless a person decides how, so it
+//! needs a `#[migration]`.
+
+use crate::schema::{Field, VersionSchema};
+use crate::fingerprint::canonical_json;
+use std::fmt;
+
+/// One difference between two schemas of a model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    Added(Field),
+    Removed(Field),
+    Modified { from: Field, to: Field },
+    TableRenamed { from: String, to: String },
+    ReleaseChanged { from: Option<String>, to: Option<String> },
+}
+
+impl Change {
+    /// The field the change is about, if any.
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            Change::Added(f) | Change::Removed(f) | Change::Modified { to: f, .. } => Some(&f.name),
+            Change::TableRenamed { .. } | Change::ReleaseChanged { .. } => None,
+        }
+    }
+
+    /// Whether the framework can apply this change without a hand-written migration.
+    pub fn is_automatic(&self) -> bool {
+        matches!(self, Change::Added(f) if f.default.is_some())
+    }
+}
+
+fn show_default(field: &Field) -> String {
+    field.default.as_ref().map_or_else(|| "no default".to_owned(), |d| format!("default {}", canonical_json(d)))
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Added(field) => match &field.default {
+                Some(d) => write!(f, "field `{}` added ({}, default {})", field.name, field.full_ty(), canonical_json(d)),
+                None => write!(f, "field `{}` added ({}) without a default", field.name, field.full_ty()),
+            },
+            Change::Removed(field) => write!(f, "field `{}` removed (was {})", field.name, field.full_ty()),
+            Change::Modified { from, to } => {
+                let mut aspects = Vec::new();
+                if from.full_ty() != to.full_ty() {
+                    aspects.push(format!("type {} → {}", from.full_ty(), to.full_ty()));
+                }
+                if from.default != to.default {
+                    aspects.push(format!("{} → {}", show_default(from), show_default(to)));
+                }
+                write!(f, "field `{}` changed: {}", to.name, aspects.join(", "))
+            }
+            Change::TableRenamed { from, to } => write!(f, "table renamed from `{from}` to `{to}`"),
+            Change::ReleaseChanged { from, to } => {
+                let show = |r: &Option<String>| r.as_deref().map_or_else(|| "none".to_owned(), |r| format!("\"{r}\""));
+                write!(f, "release label changed from {} to {}", show(from), show(to))
+            }
+        }
+    }
+}
+
+/// The changes that turn `old` into `new`: fields by name (added, removed, modified, in
+/// name order), then the table. Release labels are compared only when `with_release`,
+/// since consecutive versions naturally carry different ones.
+pub fn diff(old: &VersionSchema, new: &VersionSchema, with_release: bool) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for field in &old.fields {
+        match new.field(&field.name) {
+            None => changes.push(Change::Removed(field.clone())),
+            Some(now) if now != field => changes.push(Change::Modified { from: field.clone(), to: now.clone() }),
+            Some(_) => {}
+        }
+    }
+    for field in &new.fields {
+        if old.field(&field.name).is_none() {
+            changes.push(Change::Added(field.clone()));
+        }
+    }
+    changes.sort_by(|a, b| a.field_name().cmp(&b.field_name()));
+    if old.table != new.table {
+        changes.push(Change::TableRenamed { from: old.table.clone(), to: new.table.clone() });
+    }
+    if with_release && old.release != new.release {
+        changes.push(Change::ReleaseChanged { from: old.release.clone(), to: new.release.clone() });
+    }
+    changes
+}
+
+/// Pairs of a removed and an added field with the same type, which are probably renames:
+/// messages point them out because a rename is the change a migration most often covers.
+pub fn likely_renames(changes: &[Change]) -> Vec<(&str, &str)> {
+    let mut pairs = Vec::new();
+    for removed in changes {
+        let Change::Removed(old) = removed else { continue };
+        let same_type = changes.iter().filter_map(|c| match c {
+            Change::Added(new) if new.full_ty() == old.full_ty() => Some(new.name.as_str()),
+            _ => None,
+        });
+        pairs.extend(same_type.map(|new| (old.name.as_str(), new)));
+    }
+    pairs
+}
+
+/// One version step of one model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub model: String,
+    pub from: u32,
+    pub to: u32,
+    pub changes: Vec<Change>,
+}
+
+impl Step {
+    /// Whether the framework applies this step by itself.
+    pub fn is_automatic(&self) -> bool {
+        self.changes.iter().all(Change::is_automatic)
+    }
+
+    /// The changes as one line, with likely renames pointed out.
+    pub fn summary(&self) -> String {
+        if self.changes.is_empty() {
+            return "no field changes".to_owned();
+        }
+        let mut text = self.changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        for (old, new) in likely_renames(&self.changes) {
+            text.push_str(&format!(" (`{old}` → `{new}` looks like a rename)"));
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn field(name: &str, ty: &str, default: Option<Value>) -> Field {
+        let (ty, nullable) = match ty.strip_suffix('?') {
+            Some(inner) => (inner, true),
+            None => (ty, false),
+        };
+        Field { name: name.into(), ty: ty.parse().unwrap(), nullable, default }
+    }
+
+    fn schema(table: &str, fields: Vec<Field>) -> VersionSchema {
+        VersionSchema::new(table.into(), None, fields)
+    }
+
+    #[test]
+    fn only_fields_added_with_defaults_are_automatic() {
+        let old = schema("lport", vec![field("id", "str", None)]);
+        let new = schema(
+            "lport",
+            vec![field("id", "str", None), field("binding_vnic_type", "str", Some(json!("normal")))],
+        );
+        let step = Step { model: "LogicalPort".into(), from: 4, to: 5, changes: diff(&old, &new, false) };
+        assert!(step.is_automatic());
+        assert_eq!(step.summary(), "field `binding_vnic_type` added (str, default \"normal\")");
+    }
+
+    #[test]
+    fn removal_rename_retype_and_required_additions_need_a_migration() {
+        let old = schema(
+            "lport",
+            vec![field("id", "str", None), field("tunnel_key", "int", None), field("protocol", "str?", None)],
+        );
+        let new = schema(
+            "lport",
+            vec![
+                field("id", "str", None),
+                field("unique_key", "int", None),
+                field("protocol", "int?", None),
+                field("lswitch", "str", None),
+            ],
+        );
+        let changes = diff(&old, &new, false);
+        let step = Step { model: "LogicalPort".into(), from: 1, to: 2, changes: changes.clone() };
+        assert!(!step.is_automatic());
+        assert_eq!(
+            changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "field `lswitch` added (str) without a default",
+                "field `protocol` changed: type str? → int?",
+                "field `tunnel_key` removed (was int)",
+                "field `unique_key` added (int) without a default",
+            ]
+        );
+        assert!(step.summary().ends_with("(`tunnel_key` → `unique_key` looks like a rename)"));
+    }
+
+    #[test]
+    fn default_changes_and_table_renames_are_reported() {
+        let old = schema("ovs_port", vec![field("type", "str?", Some(Value::Null))]);
+        let new = schema("switch_port", vec![field("type", "str?", Some(json!("compute")))]);
+        let changes = diff(&old, &new, false);
+        assert_eq!(changes[0].to_string(), "field `type` changed: default null → default \"compute\"");
+        assert_eq!(changes[1].to_string(), "table renamed from `ovs_port` to `switch_port`");
+        assert!(!changes.iter().any(Change::is_automatic));
+    }
+
+    #[test]
+    fn identical_schemas_have_no_changes_and_release_is_optional() {
+        let a = VersionSchema::new("t".into(), Some("1.0".into()), vec![field("id", "str", None)]);
+        let b = VersionSchema::new("t".into(), Some("2.0".into()), vec![field("id", "str", None)]);
+        assert!(diff(&a, &b, false).is_empty());
+        assert_eq!(diff(&a, &b, true)[0].to_string(), "release label changed from \"1.0\" to \"2.0\"");
+    }
+}
