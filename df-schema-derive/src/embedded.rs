@@ -1,0 +1,106 @@
+//! `#[df_embedded]`: a struct stored inside models (a JSON object member). Its shape is
+//! recorded in the lock's `embedded` section, where the models that use it read it; this
+//! macro keeps that record equal to the struct (or records it in bless mode), and exposes
+//! the shape as a constant so that every model can check what it read.
+
+use crate::attr;
+use crate::ctxt::Ctxt;
+use crate::fields;
+use crate::lockfile;
+use crate::ty_map::Mapper;
+use df_schema_core::{Lock, Ty};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use std::path::PathBuf;
+use syn::ItemStruct;
+
+pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) -> TokenStream {
+    let mut item: ItemStruct = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let error = syn::Error::new(Span::call_site(), "#[df_embedded] goes on a struct with named fields");
+            let error = error.to_compile_error();
+            return quote!(#error #input);
+        }
+    };
+    let mut ctxt = Ctxt::default();
+    let args = attr::parse_args(&mut ctxt, args, "df_embedded", &["lock"]);
+    let explicit = attr::find(&args, "lock").and_then(|a| attr::lit_str(&mut ctxt, a)).map(|s| s.value());
+    let shape_ok = fields::check_shape(&mut ctxt, &item, "df_embedded");
+    let lock_path = lockfile::lock_path(explicit.as_deref(), caller.as_deref()).map_err(|m| ctxt.error_at(Span::call_site(), m)).ok();
+    let lock = lock_path.as_deref().map(lockfile::read).transpose().unwrap_or_else(|m| {
+        ctxt.error_at(Span::call_site(), m);
+        None
+    });
+    let lock = lock.unwrap_or_default();
+    let mut mapper = Mapper { embedded: &lock.embedded, uses: Vec::new() };
+    let infos = fields::read_fields(&mut ctxt, &mut item, &mut mapper, false);
+    let uses = std::mem::take(&mut mapper.uses);
+    let name = item.ident.to_string();
+    let shape = Ty::object(infos.iter().map(|i| (i.field.name.clone(), i.field.full_ty())).collect());
+    let recorded = lock.embedded.get(&name);
+
+    if let (false, Some(lock_path)) = (ctxt.has_errors(), &lock_path) {
+        if recorded != Some(&shape) {
+            let mode = lockfile::mode();
+            if mode.may_write() {
+                let write = lockfile::update(lock_path, |lock: &mut Lock| {
+                    lock.embedded.insert(name.clone(), shape.clone());
+                });
+                if let Err(message) = write {
+                    ctxt.error_at(Span::call_site(), message);
+                }
+            } else {
+                ctxt.error_spanned_by(&item.ident, not_recorded(&name, recorded, &shape, mode.ci));
+            }
+        }
+    }
+
+    let errors = ctxt.to_compile_errors();
+    if !shape_ok || infos.len() != item.fields.len() {
+        return quote!(#errors #item);
+    }
+    // On error, expose the recorded shape: the models that use this struct were checked
+    // against it, and this struct's own error already says what differs.
+    let exposed = match (errors.is_empty(), recorded) {
+        (false, Some(recorded)) => recorded.to_string(),
+        _ => shape.to_string(),
+    };
+    fields::add_serde(&mut item, &infos);
+    let ident = &item.ident;
+    let checks = match (&lock_path, errors.is_empty()) {
+        (Some(path), true) => {
+            let embedded = fields::embedded_checks(ident, &uses);
+            let triggers = fields::rebuild_triggers(path);
+            quote!(#embedded #triggers)
+        }
+        _ => TokenStream::new(),
+    };
+    quote! {
+        #errors
+        #item
+        const _: () = {
+            #[automatically_derived]
+            impl ::df_schema::__private::Embedded for #ident {
+                const SHAPE: &'static str = #exposed;
+            }
+            #checks
+        };
+    }
+}
+
+fn not_recorded(name: &str, recorded: Option<&Ty>, shape: &Ty, ci: bool) -> String {
+    let how = if ci {
+        "record it on a workstation with `DF_SCHEMA_BLESS=1 cargo build` (bless is ignored while CI is set) and commit df-schema.lock"
+    } else {
+        "record it with `DF_SCHEMA_BLESS=1 cargo build` and commit df-schema.lock"
+    };
+    match recorded {
+        None => format!("the embedded struct {name} is not in the schema lock yet: {how}"),
+        Some(old) => format!(
+            "the embedded struct {name} changed: recorded {old}, now {shape}. Every model that embeds it \
+             changes shape too: {how}, then the models that embed it report what changed and need a \
+             version bump"
+        ),
+    }
+}

@@ -1,0 +1,180 @@
+//! The fields of a `#[df_model]` or `#[df_embedded]` struct: reading them into schema
+//! fields (with their `#[df(…)]` attributes), and emitting the serde attributes that make
+//! the struct (de)serialize to exactly the recorded JSON.
+
+use crate::attr::{self, json_literal};
+use crate::ctxt::Ctxt;
+use crate::ty_map::Mapper;
+use df_schema_core::{canonical_json, Field};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+use serde_json::Value;
+use syn::ext::IdentExt;
+use syn::{Fields, ItemStruct};
+
+/// One field as read off the struct.
+pub struct FieldInfo {
+    pub ident: syn::Ident,
+    pub rust_ty: syn::Type,
+    pub field: Field,
+}
+
+/// What a struct must look like: named fields, no generics, no serde attributes (the JSON
+/// shape is derived from the fields, so a rename or skip would desynchronize it).
+pub fn check_shape(ctxt: &mut Ctxt, item: &ItemStruct, attribute: &str) -> bool {
+    let mut ok = true;
+    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        ctxt.error_spanned_by(&item.generics, format!("#[{attribute}] structs cannot be generic: a stored shape is one concrete type"));
+        ok = false;
+    }
+    if !matches!(item.fields, Fields::Named(_)) {
+        ctxt.error_spanned_by(&item.ident, format!("#[{attribute}] needs a struct with named fields: the names are the JSON members"));
+        ok = false;
+    }
+    for attr in item.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        ctxt.error_spanned_by(attr, format!("#[serde] is not allowed on a #[{attribute}] struct: the JSON shape is derived from the fields and recorded in the schema lock"));
+    }
+    ok
+}
+
+/// Reads every field, strips the `#[df]` attributes (they are not real attributes to the
+/// compiler) and reports everything wrong with them.
+pub fn read_fields(ctxt: &mut Ctxt, item: &mut ItemStruct, mapper: &mut Mapper<'_>, allow_defaults: bool) -> Vec<FieldInfo> {
+    let Fields::Named(named) = &mut item.fields else { return Vec::new() };
+    let mut infos = Vec::new();
+    for field in named.named.iter_mut() {
+        let ident = field.ident.clone().expect("named fields have names");
+        let mut explicit_default: Option<(Value, Span)> = None;
+        let mut df_attrs = Vec::new();
+        field.attrs.retain(|a| {
+            let is_df = a.path().is_ident("df");
+            if is_df {
+                df_attrs.push(a.clone());
+            }
+            !is_df
+        });
+        for attr in &field.attrs {
+            if attr.path().is_ident("serde") {
+                ctxt.error_spanned_by(attr, "#[serde] is not allowed on a stored field; use #[df(default = …)] for a default");
+            }
+        }
+        for df in df_attrs {
+            let tokens = match df.meta.require_list() {
+                Ok(list) => list.tokens.clone(),
+                Err(err) => {
+                    ctxt.syn_error(err);
+                    continue;
+                }
+            };
+            let args = attr::parse_args(ctxt, tokens, "df", &["default"]);
+            if let Some(arg) = attr::find(&args, "default") {
+                if !allow_defaults {
+                    ctxt.error_spanned_by(&arg.key, "defaults belong on model fields: an embedded struct is replaced whole");
+                } else if explicit_default.is_some() {
+                    ctxt.error_spanned_by(&arg.key, "duplicate key `default` in #[df(…)]");
+                } else {
+                    explicit_default = json_literal(ctxt, arg);
+                }
+            }
+        }
+        let ty = match mapper.map(&field.ty) {
+            Ok(ty) => ty,
+            Err(err) => {
+                ctxt.syn_error(err);
+                continue;
+            }
+        };
+        let (base, nullable) = match ty.split_nullable() {
+            (inner, true) => (inner.clone(), true),
+            (inner, false) => (inner.clone(), false),
+        };
+        let default = match explicit_default {
+            Some((value, span)) => {
+                if !ty.accepts(&value) {
+                    ctxt.error_at(span, format!("the default {} is not a value of the field's type {ty}", canonical_json(&value)));
+                }
+                Some(value)
+            }
+            None if nullable && allow_defaults => Some(Value::Null),
+            None => None,
+        };
+        let name = ident.unraw().to_string();
+        infos.push(FieldInfo { ident, rust_ty: field.ty.clone(), field: Field { name, ty: base, nullable, default } });
+    }
+    infos
+}
+
+/// Adds the serde derives and attributes to the struct and returns the functions that
+/// produce the recorded defaults.
+pub fn add_serde(item: &mut ItemStruct, infos: &[FieldInfo]) -> TokenStream {
+    let name = &item.ident;
+    item.attrs.push(syn::parse_quote!(#[derive(::df_schema::__private::serde::Serialize, ::df_schema::__private::serde::Deserialize)]));
+    item.attrs.push(syn::parse_quote!(#[serde(crate = "::df_schema::__private::serde", deny_unknown_fields)]));
+    let mut default_fns = Vec::new();
+    if let Fields::Named(named) = &mut item.fields {
+        for field in named.named.iter_mut() {
+            let Some(info) = infos.iter().find(|i| Some(&i.ident) == field.ident.as_ref()) else { continue };
+            let Some(default) = &info.field.default else { continue };
+            if default.is_null() && info.field.nullable {
+                continue; // serde already reads an absent `Option` as `None`
+            }
+            let fn_name = format_ident!("__df_default_{}", info.ident.unraw());
+            let path = format!("{name}::{fn_name}");
+            field.attrs.push(syn::parse_quote!(#[serde(default = #path)]));
+            let json = canonical_json(default);
+            let ty = &info.rust_ty;
+            default_fns.push(quote! {
+                #[doc(hidden)]
+                fn #fn_name() -> #ty {
+                    ::df_schema::__private::recorded_default(#json)
+                }
+            });
+        }
+    }
+    if default_fns.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #[automatically_derived]
+        impl #name {
+            #(#default_fns)*
+        }
+    }
+}
+
+/// The compile-time checks that each embedded struct a field relies on still has the
+/// shape that was read from the lock.
+pub fn embedded_checks(owner: &syn::Ident, uses: &[crate::ty_map::EmbeddedUse]) -> TokenStream {
+    uses.iter()
+        .map(|u| {
+            let path = &u.path;
+            let shape = &u.shape;
+            let message = format!(
+                "{owner} uses `{}` with the shape recorded in the schema lock, {shape}, but the struct now \
+                 differs: its own #[df_embedded] error says how; after recording it, build again",
+                path.to_token_stream().to_string().replace(' ', "")
+            );
+            quote! {
+                const _: () = if !::df_schema::__private::str_eq(
+                    <#path as ::df_schema::__private::Embedded>::SHAPE, #shape,
+                ) {
+                    ::core::panic!("{}", #message)
+                };
+            }
+        })
+        .collect()
+}
+
+/// `include_bytes!` of the lock, so that editing the lock rebuilds the crate, and the
+/// environment variables that change what the macro does, so that changing them does too.
+pub fn rebuild_triggers(lock: &std::path::Path) -> TokenStream {
+    let bytes = lock.exists().then(|| {
+        let path = lock.to_string_lossy().into_owned();
+        quote!(const _: &[u8] = ::core::include_bytes!(#path);)
+    });
+    quote! {
+        #bytes
+        const _: ::core::option::Option<&str> = ::core::option_env!("DF_SCHEMA_BLESS");
+        const _: ::core::option::Option<&str> = ::core::option_env!("CI");
+    }
+}

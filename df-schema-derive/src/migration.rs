@@ -1,0 +1,165 @@
+//! `#[migration(…)]`: a hand-written migration step. It registers the function with its
+//! metadata and checksum, and implements `MigrationTo<N>` for the model, which is how the
+//! model's own compile-time check learns that the step is covered. Two migrations for one
+//! step are then two impls of the same trait, which the compiler refuses.
+
+use crate::attr::{self, Arg};
+use crate::ctxt::Ctxt;
+use crate::lockfile;
+use crate::tokens::canonical_text;
+use df_schema_core::{digest_hex, format_timestamp, parse_timestamp};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use std::path::PathBuf;
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, ReturnType};
+
+const KEYS: &[&str] = &["model", "to", "removes", "release", "proposed_at", "description", "id", "lock"];
+
+enum Target {
+    Step { model: syn::Path, to: u32, to_span: Span },
+    Removes(String),
+}
+
+pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) -> TokenStream {
+    let item: ItemFn = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let error = syn::Error::new(Span::call_site(), "#[migration] goes on a function `fn name(nb: &mut df_schema::NbApi) -> Result<(), df_schema::MigrationError>`");
+            let error = error.to_compile_error();
+            return quote!(#error #input);
+        }
+    };
+    let mut ctxt = Ctxt::default();
+    let args = attr::parse_args(&mut ctxt, args, "migration", KEYS);
+    check_signature(&mut ctxt, &item);
+    let target = read_target(&mut ctxt, &args);
+    let mut required = |key: &str, example: &str| match attr::find(&args, key) {
+        Some(arg) => attr::lit_str(&mut ctxt, arg),
+        None => {
+            ctxt.error_at(Span::call_site(), format!("#[migration] needs `{key} = \"…\"` ({example})"));
+            None
+        }
+    };
+    let release = required("release", "the release that ships it, e.g. \"4.0\"");
+    let description = required("description", "what it does, for the migration log");
+    let proposed_at = required("proposed_at", "when it was written, e.g. \"2017-06-01 12:00:00\"; it orders migrations");
+    let proposed_at = proposed_at.and_then(|lit| {
+        parse_timestamp(&lit.value()).map(|t| format_timestamp(&t)).map_err(|e| ctxt.error_spanned_by(&lit, e)).ok()
+    });
+    let id = attr::find(&args, "id").and_then(|a| attr::lit_str(&mut ctxt, a));
+    if let Some(id) = &id {
+        if id.value().trim().is_empty() {
+            ctxt.error_spanned_by(id, "a migration id cannot be empty");
+        }
+    }
+    let explicit_lock = attr::find(&args, "lock").and_then(|a| attr::lit_str(&mut ctxt, a)).map(|s| s.value());
+    let lock = lockfile::lock_path(explicit_lock.as_deref(), caller.as_deref()).map_err(|m| ctxt.error_at(Span::call_site(), m)).ok();
+
+    let errors = ctxt.to_compile_errors();
+    let (Some(target), Some(release), Some(description), Some(proposed_at), Some(lock), false) =
+        (target, release, description, proposed_at, lock, ctxt.has_errors())
+    else {
+        return quote!(#errors #item);
+    };
+    let fn_ident = &item.sig.ident;
+    let id = match id {
+        Some(id) => quote!(#id),
+        None => {
+            let suffix = format!("::{fn_ident}");
+            quote!(::core::concat!(::core::module_path!(), #suffix))
+        }
+    };
+    let checksum = digest_hex(canonical_text(item.sig.to_token_stream().into_iter().chain(item.block.to_token_stream()).collect()).as_bytes());
+    let lock = lock.to_string_lossy().into_owned();
+    let (target_expr, step_items) = match &target {
+        Target::Step { model, to, to_span } => {
+            let model_name = model.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let message = format!(
+                "this migration is for {model_name} v{} → v{to}, but {model_name} has no version {to}: \
+                 its #[df_model(version = …)] is lower. Fix `to`, or bump the model",
+                to - 1
+            );
+            let items = quote_spanned! {*to_span=>
+                #[automatically_derived]
+                impl ::df_schema::__private::MigrationTo<#to> for #model {}
+                const _: () = if #to > <#model as ::df_schema::Model>::VERSION {
+                    ::core::panic!("{}", #message)
+                };
+            };
+            (quote!(::df_schema::__private::MigrationTarget::Step { model: <#model as ::df_schema::Model>::NAME, to: #to }), items)
+        }
+        Target::Removes(model) => (quote!(::df_schema::__private::MigrationTarget::Removes { model: #model }), TokenStream::new()),
+    };
+    quote! {
+        #item
+        const _: () = {
+            #step_items
+            ::df_schema::__private::inventory::submit! {
+                ::df_schema::__private::MigrationEntry {
+                    id: #id,
+                    target: #target_expr,
+                    release: #release,
+                    proposed_at: #proposed_at,
+                    description: #description,
+                    checksum: #checksum,
+                    run: #fn_ident,
+                    lock: #lock,
+                }
+            }
+        };
+    }
+}
+
+fn read_target(ctxt: &mut Ctxt, args: &[Arg]) -> Option<Target> {
+    let model = attr::find(args, "model");
+    let to = attr::find(args, "to");
+    let removes = attr::find(args, "removes");
+    match (model, to, removes) {
+        (Some(model), Some(to), None) => {
+            let path = attr::path(ctxt, model);
+            let version = match attr::lit_u32(ctxt, to, 2) {
+                Some(v) => Some(v),
+                None => {
+                    ctxt.error_spanned_by(&to.value, "version 1 of a model is its creation, which needs no migration: a step goes `to = 2` or later");
+                    None
+                }
+            };
+            Some(Target::Step { model: path?, to: version?, to_span: to.value.span() })
+        }
+        (None, None, Some(removes)) => attr::lit_str(ctxt, removes).map(|s| Target::Removes(s.value())),
+        (_, _, Some(removes)) => {
+            ctxt.error_spanned_by(&removes.key, "`removes = \"Model\"` is a migration of its own: it cannot also name `model`/`to`");
+            None
+        }
+        (Some(_), None, None) => {
+            ctxt.error_at(Span::call_site(), "#[migration] needs `to = N`: the model version this step produces");
+            None
+        }
+        (None, Some(to), None) => {
+            ctxt.error_spanned_by(&to.key, "#[migration] needs `model = Type` beside `to`: the model whose step this is");
+            None
+        }
+        (None, None, None) => {
+            ctxt.error_at(Span::call_site(), "#[migration] needs `model = Type, to = N` (a version step) or `removes = \"Model\"` (a model deleted from the code)");
+            None
+        }
+    }
+}
+
+fn check_signature(ctxt: &mut Ctxt, item: &ItemFn) {
+    let sig = &item.sig;
+    if !sig.generics.params.is_empty() {
+        ctxt.error_spanned_by(&sig.generics, "a migration function cannot be generic");
+    }
+    if let Some(asyncness) = &sig.asyncness {
+        ctxt.error_spanned_by(asyncness, "a migration function is not async: it runs on an in-memory snapshot");
+    }
+    let typed: Vec<&FnArg> = sig.inputs.iter().collect();
+    if !matches!(typed.as_slice(), [FnArg::Typed(_)]) {
+        ctxt.error_spanned_by(&sig.inputs, "a migration takes exactly one argument, `nb: &mut df_schema::NbApi`");
+    }
+    if matches!(sig.output, ReturnType::Default) {
+        ctxt.error_spanned_by(&sig.ident, "a migration returns `Result<(), df_schema::MigrationError>`, so that it can refuse bad data");
+    }
+}

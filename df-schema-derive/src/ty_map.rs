@@ -1,0 +1,89 @@
+//! Rust field types to normalized JSON shapes.
+//!
+//! Primitive and container types map directly. Any other named type must be a
+//! `#[df_embedded]` struct, whose shape this macro cannot see (a proc macro sees only the
+//! item it is on), so it is read from the lock's `embedded` section; the generated code
+//! then checks at compile time that the struct still has that shape.
+
+use df_schema_core::Ty;
+use std::collections::BTreeMap;
+use syn::{GenericArgument, PathArguments, Type};
+
+/// An embedded struct a field relies on, with the shape taken from the lock.
+pub struct EmbeddedUse {
+    pub path: syn::Path,
+    pub shape: String,
+}
+
+pub struct Mapper<'a> {
+    pub embedded: &'a BTreeMap<String, Ty>,
+    pub uses: Vec<EmbeddedUse>,
+}
+
+const SUPPORTED: &str = "String, integers, f32/f64, bool, serde_json::Value, Option<T>, Vec<T>, \
+                         BTreeMap<String, T>/HashMap<String, T>, Box<T>, or a #[df_embedded] struct";
+
+impl Mapper<'_> {
+    pub fn map(&mut self, ty: &Type) -> syn::Result<Ty> {
+        match ty {
+            Type::Path(p) if p.qself.is_none() => self.map_path(&p.path, ty),
+            Type::Group(g) => self.map(&g.elem),
+            Type::Paren(p) => self.map(&p.elem),
+            _ => Err(syn::Error::new_spanned(ty, format!("unsupported field type; a stored field is {SUPPORTED}"))),
+        }
+    }
+
+    fn map_path(&mut self, path: &syn::Path, ty: &Type) -> syn::Result<Ty> {
+        let last = path.segments.last().expect("a parsed path has a segment");
+        let name = last.ident.to_string();
+        let args = type_args(&last.arguments);
+        let one = |this: &mut Self| match args.as_slice() {
+            [inner] => this.map(inner),
+            _ => Err(syn::Error::new_spanned(ty, format!("`{name}` takes one type argument"))),
+        };
+        let is_json = name == "Value" && path.segments.len() >= 2 && path.segments[path.segments.len() - 2].ident == "serde_json";
+        match name.as_str() {
+            "String" if args.is_empty() => Ok(Ty::Str),
+            "bool" => Ok(Ty::Bool),
+            "i8" | "i16" | "i32" | "i64" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize" => Ok(Ty::Int),
+            "f32" | "f64" => Ok(Ty::Float),
+            _ if is_json => Ok(Ty::Json),
+            "Option" => Ok(one(self)?.nullable()),
+            "Vec" | "VecDeque" | "BTreeSet" | "HashSet" => Ok(Ty::List(Box::new(one(self)?))),
+            "Box" => one(self),
+            "BTreeMap" | "HashMap" => match args.as_slice() {
+                [key, value] if self.map(key)? == Ty::Str => Ok(Ty::Map(Box::new(self.map(value)?))),
+                _ => Err(syn::Error::new_spanned(ty, "a stored map has `String` keys (JSON object keys are strings)")),
+            },
+            _ if args.is_empty() => match self.embedded.get(&name) {
+                Some(shape) => {
+                    self.uses.push(EmbeddedUse { path: path.clone(), shape: shape.to_string() });
+                    Ok(shape.clone())
+                }
+                None => Err(syn::Error::new_spanned(
+                    ty,
+                    format!(
+                        "`{name}` is not a type df-schema knows: a stored field is {SUPPORTED}. If `{name}` is \
+                         a #[df_embedded] struct, its shape is not in the schema lock yet: run \
+                         `DF_SCHEMA_BLESS=1 cargo build` (twice if `{name}` is declared after this model)"
+                    ),
+                )),
+            },
+            _ => Err(syn::Error::new_spanned(ty, format!("unsupported field type; a stored field is {SUPPORTED}"))),
+        }
+    }
+}
+
+fn type_args(arguments: &PathArguments) -> Vec<&Type> {
+    match arguments {
+        PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,266 @@
+//! `NbApi`: what migrations program against.
+//!
+//! It holds a whole north-bound database in memory, in its stored (old) shape: per table,
+//! JSON objects keyed by id, each in its topic (its partition, part of its key), plus the
+//! per-table unique-key counters. Migrations run on it one after another; the engine
+//! loads it from a store, and writes it back only when every step and the validation of
+//! the result succeeded, so a migration never touches the database directly.
+//!
+//! Every operation keeps an object's topic unless told otherwise (Dragonflow's own
+//! unmerged migration code lost topics on copy-back).
+
+mod fields;
+mod typed;
+
+use crate::MigrationError;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A JSON object as stored.
+pub type Object = Map<String, Value>;
+
+/// An object with the topic it is stored under (`""` for models without a topic).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub topic: String,
+    pub object: Object,
+}
+
+/// The in-memory database migrations run on. See the module documentation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NbApi {
+    tables: BTreeMap<String, BTreeMap<String, Stored>>,
+    counters: BTreeMap<String, i64>,
+}
+
+impl NbApi {
+    pub fn new() -> NbApi {
+        NbApi::default()
+    }
+
+    /// The names of the tables that hold at least one object, sorted.
+    pub fn tables(&self) -> impl Iterator<Item = &str> {
+        self.tables.iter().filter(|(_, t)| !t.is_empty()).map(|(name, _)| name.as_str())
+    }
+
+    /// The number of objects in a table.
+    pub fn len(&self, table: &str) -> usize {
+        self.tables.get(table).map_or(0, BTreeMap::len)
+    }
+
+    /// Whether the whole database is empty (no objects, no counters).
+    pub fn is_empty(&self) -> bool {
+        self.tables.values().all(BTreeMap::is_empty) && self.counters.is_empty()
+    }
+
+    /// The ids of a table's objects, in ascending byte order.
+    pub fn ids(&self, table: &str) -> Vec<String> {
+        self.tables.get(table).map(|t| t.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// A table's objects with their ids and topics, in ascending id order.
+    pub fn iter(&self, table: &str) -> impl Iterator<Item = (&str, &Stored)> {
+        self.tables.get(table).into_iter().flat_map(|t| t.iter().map(|(id, s)| (id.as_str(), s)))
+    }
+
+    pub fn get(&self, table: &str, id: &str) -> Option<&Object> {
+        self.get_stored(table, id).map(|s| &s.object)
+    }
+
+    pub fn get_stored(&self, table: &str, id: &str) -> Option<&Stored> {
+        self.tables.get(table)?.get(id)
+    }
+
+    /// Stores an object under its `id` member. An existing object keeps its topic; a new
+    /// one takes its `topic` member, or the empty topic when it has none.
+    pub fn put(&mut self, table: &str, object: Object) -> Result<(), MigrationError> {
+        let id = object_id(table, &object)?;
+        let topic = match self.get_stored(table, &id) {
+            Some(existing) => existing.topic.clone(),
+            None => object.get("topic").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        };
+        self.insert(table, &id, Stored { topic, object });
+        Ok(())
+    }
+
+    /// Stores an object in an explicit topic, e.g. when a migration creates objects of a
+    /// new table from another table's objects.
+    pub fn put_in_topic(&mut self, table: &str, topic: &str, object: Object) -> Result<(), MigrationError> {
+        let id = object_id(table, &object)?;
+        self.insert(table, &id, Stored { topic: topic.to_owned(), object });
+        Ok(())
+    }
+
+    /// Inserts a stored object as it is; used by stores loading a database.
+    pub fn insert(&mut self, table: &str, id: &str, stored: Stored) {
+        self.tables.entry(table.to_owned()).or_default().insert(id.to_owned(), stored);
+    }
+
+    /// Removes an object, returning it.
+    pub fn delete(&mut self, table: &str, id: &str) -> Option<Stored> {
+        self.tables.get_mut(table)?.remove(id)
+    }
+
+    /// Removes a whole table, returning its objects (for a model's removal migration).
+    pub fn drop_table(&mut self, table: &str) -> BTreeMap<String, Stored> {
+        self.tables.remove(table).unwrap_or_default()
+    }
+
+    /// Runs `f` on every object of a table, in id order. An error stops and is returned
+    /// with the table and id it happened on, unless it already names an object.
+    pub fn update_each(
+        &mut self,
+        table: &str,
+        mut f: impl FnMut(&str, &mut Object) -> Result<(), MigrationError>,
+    ) -> Result<(), MigrationError> {
+        for (id, stored) in self.tables.get_mut(table).into_iter().flatten() {
+            f(id, &mut stored.object)?;
+        }
+        Ok(())
+    }
+
+    /// Moves one object to another table, keeping its topic.
+    pub fn move_object(&mut self, from: &str, to: &str, id: &str) -> Result<(), MigrationError> {
+        if self.get_stored(to, id).is_some() {
+            return Err(MigrationError::table(to, format!("cannot move `{id}` from `{from}`: `{to}` already has it")));
+        }
+        let stored = self.delete(from, id).ok_or_else(|| MigrationError::object(from, id, "no such object to move"))?;
+        self.insert(to, id, stored);
+        Ok(())
+    }
+
+    /// Moves every object of a table to another (a model's table rename), keeping topics,
+    /// and the unique-key counter with them. Refuses to overwrite anything.
+    pub fn move_table(&mut self, from: &str, to: &str) -> Result<(), MigrationError> {
+        if let Some(id) = self.ids(from).into_iter().find(|id| self.get_stored(to, id).is_some()) {
+            return Err(MigrationError::table(to, format!("cannot move table `{from}` here: both hold `{id}`")));
+        }
+        if self.counters.contains_key(from) && self.counters.contains_key(to) {
+            return Err(MigrationError::table(to, format!("cannot move table `{from}` here: both have a unique-key counter")));
+        }
+        for (id, stored) in self.drop_table(from) {
+            self.insert(to, &id, stored);
+        }
+        if let Some(counter) = self.counters.remove(from) {
+            self.counters.insert(to.to_owned(), counter);
+        }
+        Ok(())
+    }
+
+    /// A table's unique-key counter (`{unique_key.}<table>`); 0 when absent.
+    pub fn counter(&self, table: &str) -> i64 {
+        self.counters.get(table).copied().unwrap_or(0)
+    }
+
+    /// All counters that exist, by table.
+    pub fn counters(&self) -> &BTreeMap<String, i64> {
+        &self.counters
+    }
+
+    pub fn set_counter(&mut self, table: &str, value: i64) {
+        self.counters.insert(table.to_owned(), value);
+    }
+
+    /// Increments a table's counter and returns the new value (Redis `INCR` semantics).
+    pub fn allocate_unique_key(&mut self, table: &str) -> i64 {
+        let counter = self.counters.entry(table.to_owned()).or_insert(0);
+        *counter += 1;
+        *counter
+    }
+}
+
+fn object_id(table: &str, object: &Object) -> Result<String, MigrationError> {
+    match object.get("id") {
+        Some(Value::String(id)) => Ok(id.clone()),
+        _ => Err(MigrationError::table(table, "cannot store an object without a string `id`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn obj(value: Value) -> Object {
+        value.as_object().cloned().expect("test objects are objects")
+    }
+
+    #[test]
+    fn put_keeps_the_topic_of_an_existing_object() {
+        let mut nb = NbApi::new();
+        nb.put("lport", obj(json!({"id": "p1", "topic": "tenant1"}))).unwrap();
+        assert_eq!(nb.get_stored("lport", "p1").unwrap().topic, "tenant1");
+        // A migration rewriting the object without its topic member keeps the partition.
+        nb.put("lport", obj(json!({"id": "p1", "name": "x"}))).unwrap();
+        assert_eq!(nb.get_stored("lport", "p1").unwrap().topic, "tenant1");
+        nb.put("chassis", obj(json!({"id": "c1"}))).unwrap();
+        assert_eq!(nb.get_stored("chassis", "c1").unwrap().topic, "");
+        assert!(nb.put("chassis", obj(json!({"name": "no id"}))).is_err());
+    }
+
+    #[test]
+    fn ids_are_in_byte_order_and_tables_skip_empty_ones() {
+        let mut nb = NbApi::new();
+        for id in ["b", "a", "B", "aa"] {
+            nb.put("t", obj(json!({ "id": id }))).unwrap();
+        }
+        assert_eq!(nb.ids("t"), ["B", "a", "aa", "b"]);
+        nb.put("u", obj(json!({"id": "x"}))).unwrap();
+        nb.delete("u", "x");
+        assert_eq!(nb.tables().collect::<Vec<_>>(), ["t"]);
+        assert_eq!(nb.len("t"), 4);
+    }
+
+    #[test]
+    fn move_table_keeps_topics_and_counters_and_never_overwrites() {
+        let mut nb = NbApi::new();
+        nb.put_in_topic("ovs_port", "", obj(json!({"id": "o1"}))).unwrap();
+        nb.put_in_topic("ovs_port", "t9", obj(json!({"id": "o2"}))).unwrap();
+        nb.set_counter("ovs_port", 7);
+        nb.move_table("ovs_port", "switch_port").unwrap();
+        assert_eq!(nb.len("ovs_port"), 0);
+        assert_eq!(nb.get_stored("switch_port", "o2").unwrap().topic, "t9");
+        assert_eq!(nb.counter("switch_port"), 7);
+        assert!(!nb.counters().contains_key("ovs_port"));
+
+        nb.put("ovs_port", obj(json!({"id": "o1"}))).unwrap();
+        let err = nb.move_table("ovs_port", "switch_port").unwrap_err();
+        assert_eq!(err.to_string(), "table `switch_port`: cannot move table `ovs_port` here: both hold `o1`");
+        assert_eq!(nb.len("ovs_port"), 1, "a refused move changes nothing");
+        assert!(nb.move_object("ovs_port", "switch_port", "o1").is_err());
+        assert!(nb.move_object("ovs_port", "other", "missing").is_err());
+        nb.move_object("ovs_port", "other", "o1").unwrap();
+        assert!(nb.get("other", "o1").is_some());
+    }
+
+    #[test]
+    fn unique_keys_count_up_from_the_stored_counter() {
+        let mut nb = NbApi::new();
+        assert_eq!(nb.counter("lswitch"), 0);
+        assert_eq!(nb.allocate_unique_key("lswitch"), 1);
+        nb.set_counter("secgroup", 41);
+        assert_eq!(nb.allocate_unique_key("secgroup"), 42);
+        assert_eq!(nb.counter("secgroup"), 42);
+    }
+
+    #[test]
+    fn update_each_visits_in_id_order_and_stops_at_the_first_error() {
+        let mut nb = NbApi::new();
+        for id in ["c", "a", "b"] {
+            nb.put("t", obj(json!({ "id": id, "n": 1 }))).unwrap();
+        }
+        let mut seen = Vec::new();
+        let result = nb.update_each("t", |id, o| {
+            seen.push(id.to_owned());
+            if id == "b" {
+                return Err(MigrationError::object("t", id, "bad"));
+            }
+            o.insert("n".into(), json!(2));
+            Ok(())
+        });
+        assert_eq!(result.unwrap_err().to_string(), "table `t`, object `b`: bad");
+        assert_eq!(seen, ["a", "b"]);
+        assert_eq!(nb.get("t", "a").unwrap()["n"], 2);
+        assert_eq!(nb.get("t", "c").unwrap()["n"], 1);
+    }
+}

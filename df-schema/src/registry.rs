@@ -1,0 +1,86 @@
+//! The models and migrations linked into a program, collected with `inventory`.
+//!
+//! Every `#[df_model]` and `#[migration]` submits an entry. Entries exist only in crates
+//! that are linked: a binary must name each model crate once, e.g. `use my_models as _;`,
+//! or the crate (and its entries) is not part of the program at all. Once a crate is
+//! linked, rustc (1.62 and later) keeps all of its entries.
+
+use crate::{MigrationError, Model, NbApi};
+use df_schema_core::ModelHistory;
+
+/// A registered model.
+#[derive(Debug)]
+pub struct ModelEntry {
+    pub name: &'static str,
+    pub table: &'static str,
+    pub version: u32,
+    pub fingerprint: &'static str,
+    pub has_topic: bool,
+    pub history: fn() -> &'static ModelHistory,
+    /// Decodes a stored object as the head version, returning serde's reason on failure.
+    pub decode: fn(&serde_json::Value) -> Result<(), String>,
+    pub module_path: &'static str,
+    /// The schema lock the model was checked against.
+    pub lock: &'static str,
+}
+
+impl ModelEntry {
+    pub const fn of<M: Model>(module_path: &'static str, lock: &'static str) -> ModelEntry {
+        ModelEntry {
+            name: M::NAME,
+            table: M::TABLE,
+            version: M::VERSION,
+            fingerprint: M::FINGERPRINT,
+            has_topic: M::HAS_TOPIC,
+            history: M::history,
+            decode: decode::<M>,
+            module_path,
+            lock,
+        }
+    }
+}
+
+fn decode<M: Model>(value: &serde_json::Value) -> Result<(), String> {
+    M::deserialize(value).map(drop).map_err(|e| e.to_string())
+}
+
+/// What a migration migrates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationTarget {
+    /// The step of `model` from `to - 1` to `to`.
+    Step { model: &'static str, to: u32 },
+    /// The removal of a model that the code no longer declares.
+    Removes { model: &'static str },
+}
+
+/// A registered hand-written migration.
+#[derive(Debug)]
+pub struct MigrationEntry {
+    pub id: &'static str,
+    pub target: MigrationTarget,
+    pub release: &'static str,
+    /// RFC 3339, UTC.
+    pub proposed_at: &'static str,
+    pub description: &'static str,
+    /// Digest of the function's tokens, to notice a migration changed after it was applied.
+    pub checksum: &'static str,
+    pub run: fn(&mut NbApi) -> Result<(), MigrationError>,
+    pub lock: &'static str,
+}
+
+inventory::collect!(ModelEntry);
+inventory::collect!(MigrationEntry);
+
+/// The models linked into this program, sorted by name.
+pub fn models() -> Vec<&'static ModelEntry> {
+    let mut models: Vec<_> = inventory::iter::<ModelEntry>.into_iter().collect();
+    models.sort_by_key(|m| m.name);
+    models
+}
+
+/// The migrations linked into this program, sorted by id.
+pub fn migrations() -> Vec<&'static MigrationEntry> {
+    let mut migrations: Vec<_> = inventory::iter::<MigrationEntry>.into_iter().collect();
+    migrations.sort_by_key(|m| m.id);
+    migrations
+}
