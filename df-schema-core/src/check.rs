@@ -52,7 +52,7 @@ pub enum RuleError {
     /// Rule 1: the declared version is recorded with another schema.
     Changed { model: String, version: u32, changes: Vec<Change>, ci: bool },
     /// Rule 2: the declared version (or the whole model) is not in the lock yet.
-    NotRecorded { model: String, version: u32, new_model: bool, ci: bool },
+    NotRecorded { model: String, version: u32, new_model: bool, changes: Vec<Change>, ci: bool },
     /// Rule 3: a version number was skipped.
     Skipped { model: String, version: u32, latest: u32 },
     /// Rule 3: the version went below the latest recorded one.
@@ -90,11 +90,17 @@ impl fmt::Display for RuleError {
                     note = ci_note(*ci),
                 )
             }
-            RuleError::NotRecorded { model, version, new_model, ci } => {
+            RuleError::NotRecorded { model, version, new_model, changes, ci } => {
                 let what = if *new_model {
                     format!("{model} is a new model: it is not in the schema lock yet")
                 } else {
-                    format!("{model} v{version} is not in the schema lock yet")
+                    let step = Step { model: model.clone(), from: version - 1, to: *version, changes: changes.clone() };
+                    let kind = if step.is_automatic() {
+                        "the framework migrates this step by itself"
+                    } else {
+                        "this step will need a #[migration], since only fields added with a default migrate by themselves"
+                    };
+                    format!("{model} v{version} is not in the schema lock yet. Since v{}: {}; {kind}", version - 1, step.summary())
                 };
                 write!(
                     f,
@@ -154,7 +160,13 @@ pub fn check_model(decl: &ModelDecl, recorded: Option<&ModelHistory>, mode: Mode
             if mode.may_write() {
                 record = true;
             } else {
-                errors.push(RuleError::NotRecorded { model: name.clone(), version, new_model: true, ci: mode.ci });
+                errors.push(RuleError::NotRecorded {
+                    model: name.clone(),
+                    version,
+                    new_model: true,
+                    changes: Vec::new(),
+                    ci: mode.ci,
+                });
             }
         }
         Some((latest, _)) if version > latest + 1 => {
@@ -163,11 +175,12 @@ pub fn check_model(decl: &ModelDecl, recorded: Option<&ModelHistory>, mode: Mode
         Some((latest, _)) if version < latest => {
             errors.push(RuleError::Backwards { model: name.clone(), version, latest });
         }
-        Some((latest, _)) if version == latest + 1 => {
+        Some((latest, previous)) if version == latest + 1 => {
             if mode.may_write() {
                 record = true;
             } else {
-                errors.push(RuleError::NotRecorded { model: name.clone(), version, new_model: false, ci: mode.ci });
+                let changes = diff(&previous.schema, &current.schema, false);
+                errors.push(RuleError::NotRecorded { model: name.clone(), version, new_model: false, changes, ci: mode.ci });
             }
         }
         Some((_, recorded)) => {
@@ -275,6 +288,19 @@ mod tests {
         let verdict = check_model(&v1(), None, BLESS);
         assert!(verdict.errors.is_empty() && verdict.record);
         assert_eq!(verdict.history, recorded(&[v1()]));
+    }
+
+    #[test]
+    fn a_new_version_needs_bless_and_previews_its_step() {
+        let v2 = decl(2, "port", vec![field("id", "str", None), field("mtu", "int", Some(json!(1500)))]);
+        let verdict = check_model(&v2, Some(&recorded(&[v1()])), PLAIN);
+        let message = verdict.errors[0].to_string();
+        assert!(message.starts_with("Port v2 is not in the schema lock yet. Since v1: "), "{message}");
+        assert!(message.contains("field `mtu` added (int, default 1500); field `ofport` removed (was int)"), "{message}");
+        assert!(message.contains("this step will need a #[migration]"), "{message}");
+        let auto = decl(2, "port", vec![field("id", "str", None), field("ofport", "int", None), field("mtu", "int", Some(json!(1500)))]);
+        let message = check_model(&auto, Some(&recorded(&[v1()])), PLAIN).errors[0].to_string();
+        assert!(message.contains("the framework migrates this step by itself"), "{message}");
     }
 
     #[test]
