@@ -1,0 +1,11 @@
+// Rule 7: a stored field has a type that maps to JSON (a tuple does not).
+use df_schema::df_model;
+
+#[df_model(version = 1, table = "chassis", lock = "unsupported-field-type.lock")]
+pub struct Chassis {
+    pub id: String,
+    pub ip: String,
+    pub tunnel_port: (String, i64),
+}
+
+fn main() {}
