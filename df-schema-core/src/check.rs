@@ -14,20 +14,31 @@ pub struct ModelDecl {
     pub version: u32,
     pub renamed_from: Option<String>,
     pub schema: VersionSchema,
+    /// The lock file as the developer names it, for messages.
+    pub lock: String,
 }
 
 /// Whether the build may record into the lock.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mode {
-    /// `DF_SCHEMA_BLESS=1` was set.
+    /// `DF_SCHEMA_BLESS` was set: record new models and new versions.
     pub bless: bool,
-    /// `CI` was set: the lock is never written, whatever `bless` says.
+    /// `DF_SCHEMA_BLESS=rewrite`: also re-record a model's latest version. Separate,
+    /// because re-recording a deployed version would strand the objects stored in its
+    /// old shape, and because a plain bless after changing an embedded struct must make
+    /// the models that embed it fail loudly rather than be re-recorded silently.
+    pub rewrite: bool,
+    /// `CI` was set: the lock is never written, whatever the rest says.
     pub ci: bool,
 }
 
 impl Mode {
     pub fn may_write(self) -> bool {
         self.bless && !self.ci
+    }
+
+    pub fn may_rewrite(self) -> bool {
+        self.rewrite && !self.ci
     }
 }
 
@@ -52,7 +63,7 @@ pub enum RuleError {
     /// Rule 1: the declared version is recorded with another schema.
     Changed { model: String, version: u32, changes: Vec<Change>, ci: bool },
     /// Rule 2: the declared version (or the whole model) is not in the lock yet.
-    NotRecorded { model: String, version: u32, new_model: bool, changes: Vec<Change>, ci: bool },
+    NotRecorded { model: String, version: u32, new_model: bool, changes: Vec<Change>, lock: String, ci: bool },
     /// Rule 3: a version number was skipped.
     Skipped { model: String, version: u32, latest: u32 },
     /// Rule 3: the version went below the latest recorded one.
@@ -61,11 +72,13 @@ pub enum RuleError {
     NewModelNotAtOne { model: String, version: u32 },
     /// Rule 6: the table changed without `renamed_from` naming the old one.
     TableRenamedImplicitly { model: String, version: u32, from: String, to: String },
-    /// Rule 6: `renamed_from` names a table that no earlier version used.
-    UnknownRenamedFrom { model: String, renamed_from: String, previous: String },
+    /// Rule 6: `renamed_from` does not name the previous version's table (nor, when the
+    /// table did not change in this version, any earlier one).
+    WrongRenamedFrom { model: String, version: u32, renamed_from: String, previous: String, table_changed: bool },
 }
 
 const BLESS: &str = "DF_SCHEMA_BLESS=1 cargo build";
+const REWRITE: &str = "DF_SCHEMA_BLESS=rewrite cargo build";
 
 fn ci_note(ci: bool) -> &'static str {
     if ci {
@@ -85,12 +98,12 @@ impl fmt::Display for RuleError {
                     "{model} changed but its version did not: it differs from the recorded v{version}:{list}\n\
                      Objects already stored as v{version} would no longer match it. \
                      Bump to `version = {next}` so that the change becomes a migration step, \
-                     or, if v{version} was never deployed, re-record it with `{BLESS}`{note}",
+                     or, if v{version} was never deployed, re-record it with `{REWRITE}`{note}",
                     next = version + 1,
                     note = ci_note(*ci),
                 )
             }
-            RuleError::NotRecorded { model, version, new_model, changes, ci } => {
+            RuleError::NotRecorded { model, version, new_model, changes, lock, ci } => {
                 let what = if *new_model {
                     format!("{model} is a new model: it is not in the schema lock yet")
                 } else {
@@ -105,7 +118,7 @@ impl fmt::Display for RuleError {
                 write!(
                     f,
                     "{what}. The lock is the record of every deployed shape, so new versions are \
-                     recorded on purpose: run `{BLESS}` and commit df-schema.lock{}",
+                     recorded on purpose: run `{BLESS}` and commit {lock}{}",
                     ci_note(*ci)
                 )
             }
@@ -135,10 +148,17 @@ impl fmt::Display for RuleError {
                  data in the #[migration] for v{version}",
                 prev = version - 1
             ),
-            RuleError::UnknownRenamedFrom { model, renamed_from, previous } => write!(
+            RuleError::WrongRenamedFrom { model, version, renamed_from, previous, table_changed: true } => write!(
                 f,
-                "{model} says `renamed_from = \"{renamed_from}\"`, but no recorded version of it used \
-                 that table (the previous version used `{previous}`)"
+                "{model} says `renamed_from = \"{renamed_from}\"`, but v{prev} stored in `{previous}`: \
+                 `renamed_from` names the table of the previous version; did you mean \
+                 `renamed_from = \"{previous}\"`?",
+                prev = version - 1
+            ),
+            RuleError::WrongRenamedFrom { model, renamed_from, previous, table_changed: false, .. } => write!(
+                f,
+                "{model} says `renamed_from = \"{renamed_from}\"`, but no recorded version of it stored in \
+                 that table, and its table did not change (`{previous}`): remove `renamed_from`"
             ),
         }
     }
@@ -151,55 +171,55 @@ pub fn check_model(decl: &ModelDecl, recorded: Option<&ModelHistory>, mode: Mode
     let name = decl.name.clone();
     let version = decl.version;
     let mut errors = Vec::new();
-    let mut record = false;
     let current = VersionRecord::new(decl.schema.clone());
+    let not_recorded = |new_model, changes| RuleError::NotRecorded {
+        model: name.clone(),
+        version,
+        new_model,
+        changes,
+        lock: decl.lock.clone(),
+        ci: mode.ci,
+    };
 
-    match history.latest().map(|(v, r)| (v, r.clone())) {
-        None if version != 1 => errors.push(RuleError::NewModelNotAtOne { model: name.clone(), version }),
+    // Whether the declared version may be (re-)recorded, if nothing else is wrong.
+    let recordable = match history.latest().map(|(v, r)| (v, r.clone())) {
+        None if version != 1 => {
+            errors.push(RuleError::NewModelNotAtOne { model: name.clone(), version });
+            false
+        }
+        None if mode.may_write() => true,
         None => {
-            if mode.may_write() {
-                record = true;
-            } else {
-                errors.push(RuleError::NotRecorded {
-                    model: name.clone(),
-                    version,
-                    new_model: true,
-                    changes: Vec::new(),
-                    ci: mode.ci,
-                });
-            }
+            errors.push(not_recorded(true, Vec::new()));
+            false
         }
         Some((latest, _)) if version > latest + 1 => {
             errors.push(RuleError::Skipped { model: name.clone(), version, latest });
+            false
         }
         Some((latest, _)) if version < latest => {
             errors.push(RuleError::Backwards { model: name.clone(), version, latest });
+            false
         }
+        Some((latest, _)) if version == latest + 1 && mode.may_write() => true,
         Some((latest, previous)) if version == latest + 1 => {
-            if mode.may_write() {
-                record = true;
-            } else {
-                let changes = diff(&previous.schema, &current.schema, false);
-                errors.push(RuleError::NotRecorded { model: name.clone(), version, new_model: false, changes, ci: mode.ci });
-            }
+            errors.push(not_recorded(false, diff(&previous.schema, &current.schema, false)));
+            false
         }
+        Some((_, recorded)) if recorded == current => false,
+        Some(_) if mode.may_rewrite() => true,
         Some((_, recorded)) => {
-            if recorded != current {
-                if mode.may_write() {
-                    record = true;
-                } else {
-                    let changes = diff(&recorded.schema, &current.schema, true);
-                    errors.push(RuleError::Changed { model: name.clone(), version, changes, ci: mode.ci });
-                }
-            }
+            let changes = diff(&recorded.schema, &current.schema, true);
+            errors.push(RuleError::Changed { model: name.clone(), version, changes, ci: mode.ci });
+            false
         }
+    };
+    // Checked whatever else is wrong, and before anything is recorded.
+    if let Some(error) = check_rename(decl, &history) {
+        errors.push(error);
     }
+    let record = recordable && errors.is_empty();
     if record {
         history.versions.insert(version, current);
-    }
-
-    if errors.is_empty() {
-        check_rename(decl, &history, &mut errors);
     }
     let steps = if errors.is_empty() && history.versions.contains_key(&version) {
         steps_of(&name, &history, version)
@@ -209,26 +229,30 @@ pub fn check_model(decl: &ModelDecl, recorded: Option<&ModelHistory>, mode: Mode
     Verdict { errors, history, record, steps }
 }
 
-fn check_rename(decl: &ModelDecl, history: &ModelHistory, errors: &mut Vec<RuleError>) {
-    let previous = decl.version.checked_sub(1).and_then(|v| history.versions.get(&v));
-    let table = &decl.schema.table;
-    match (previous, &decl.renamed_from) {
-        (Some(prev), renamed) if &prev.schema.table != table && renamed.as_ref() != Some(&prev.schema.table) => {
-            errors.push(RuleError::TableRenamedImplicitly {
-                model: decl.name.clone(),
-                version: decl.version,
-                from: prev.schema.table.clone(),
-                to: table.clone(),
-            });
-        }
-        (_, Some(renamed)) if !history.versions.values().any(|r| &r.schema.table == renamed) => {
-            errors.push(RuleError::UnknownRenamedFrom {
-                model: decl.name.clone(),
-                renamed_from: renamed.clone(),
-                previous: previous.map_or_else(|| table.clone(), |p| p.schema.table.clone()),
-            });
-        }
-        _ => {}
+/// Checks `renamed_from` against the recorded versions before the declared one.
+fn check_rename(decl: &ModelDecl, recorded: &ModelHistory) -> Option<RuleError> {
+    let (&prev_version, prev) = recorded.versions.range(..decl.version).next_back()?;
+    let previous = &prev.schema.table;
+    let table_changed = previous != &decl.schema.table;
+    let used_before = |table: &String| recorded.versions.range(..decl.version).any(|(_, r)| &r.schema.table == table);
+    let wrong = |renamed_from: &String| RuleError::WrongRenamedFrom {
+        model: decl.name.clone(),
+        version: prev_version + 1,
+        renamed_from: renamed_from.clone(),
+        previous: previous.clone(),
+        table_changed,
+    };
+    match &decl.renamed_from {
+        None if table_changed => Some(RuleError::TableRenamedImplicitly {
+            model: decl.name.clone(),
+            version: prev_version + 1,
+            from: previous.clone(),
+            to: decl.schema.table.clone(),
+        }),
+        Some(renamed_from) if table_changed && renamed_from != previous => Some(wrong(renamed_from)),
+        // An earlier rename stays declared as long as the developer likes.
+        Some(renamed_from) if !table_changed && !used_before(renamed_from) => Some(wrong(renamed_from)),
+        _ => None,
     }
 }
 
@@ -262,6 +286,7 @@ mod tests {
             version,
             renamed_from: None,
             schema: VersionSchema::new(table.into(), None, fields),
+            lock: "df-schema.lock".into(),
         }
     }
 
@@ -269,8 +294,9 @@ mod tests {
         decl(1, "port", vec![field("id", "str", None), field("ofport", "int", None)])
     }
 
-    const BLESS: Mode = Mode { bless: true, ci: false };
-    const PLAIN: Mode = Mode { bless: false, ci: false };
+    const BLESS: Mode = Mode { bless: true, rewrite: false, ci: false };
+    const REWRITE: Mode = Mode { bless: true, rewrite: true, ci: false };
+    const PLAIN: Mode = Mode { bless: false, rewrite: false, ci: false };
 
     fn recorded(decls: &[ModelDecl]) -> ModelHistory {
         let mut history = ModelHistory::default();
@@ -305,7 +331,7 @@ mod tests {
 
     #[test]
     fn ci_never_records() {
-        let verdict = check_model(&v1(), None, Mode { bless: true, ci: true });
+        let verdict = check_model(&v1(), None, Mode { bless: true, rewrite: true, ci: true });
         assert!(!verdict.record);
         assert!(verdict.errors[0].to_string().contains("ignored while CI is set"));
     }
@@ -326,8 +352,12 @@ mod tests {
         assert!(message.contains("field `ofport` removed"), "{message}");
         assert!(message.contains("field `port_num` added (int) without a default"), "{message}");
         assert!(message.contains("`version = 2`"), "{message}");
-        // The latest version may be re-recorded by bless...
+        assert!(message.contains("DF_SCHEMA_BLESS=rewrite cargo build"), "{message}");
+        // A plain bless records new versions only; the latest version is re-recorded
+        // only when asked for explicitly.
         let verdict = check_model(&changed, Some(&recorded(&[v1()])), BLESS);
+        assert!(matches!(&verdict.errors[..], [RuleError::Changed { .. }]) && !verdict.record);
+        let verdict = check_model(&changed, Some(&recorded(&[v1()])), REWRITE);
         assert!(verdict.errors.is_empty() && verdict.record);
     }
 
@@ -336,7 +366,7 @@ mod tests {
         let v2 = decl(2, "port", vec![field("id", "str", None)]);
         let mut old = v1();
         old.schema.fields.push(field("zzz", "int", None));
-        let verdict = check_model(&old, Some(&recorded(&[v1(), v2])), BLESS);
+        let verdict = check_model(&old, Some(&recorded(&[v1(), v2])), REWRITE);
         assert!(matches!(&verdict.errors[..], [RuleError::Backwards { version: 1, latest: 2, .. }]));
         assert!(!verdict.record);
     }
@@ -371,13 +401,33 @@ mod tests {
         assert!(verdict.errors.is_empty());
         assert_eq!(verdict.steps[0].summary(), "table renamed from `port` to `switch_port`");
         assert!(!verdict.steps[0].is_automatic());
-        v2.renamed_from = Some("ovs".into());
+        // A typo names the right table.
+        v2.renamed_from = Some("prot".into());
         let verdict = check_model(&v2, Some(&recorded(&[v1()])), BLESS);
-        assert!(matches!(&verdict.errors[..], [RuleError::TableRenamedImplicitly { .. }]));
-        // Without a table change, `renamed_from` must still name a recorded table.
+        assert!(!verdict.record, "a broken rename is never recorded");
+        let message = verdict.errors[0].to_string();
+        assert!(message.contains("did you mean `renamed_from = \"port\"`?"), "{message}");
+        // Without a table change, `renamed_from` must name a table used before.
         let mut same_table = decl(2, "port", v1().schema.fields);
         same_table.renamed_from = Some("ovs".into());
         let verdict = check_model(&same_table, Some(&recorded(&[v1()])), BLESS);
-        assert!(matches!(&verdict.errors[..], [RuleError::UnknownRenamedFrom { .. }]));
+        assert!(verdict.errors[0].to_string().ends_with("remove `renamed_from`"));
+        // Once recorded, the rename may stay declared in later versions.
+        let mut v2 = decl(2, "switch_port", v1().schema.fields);
+        v2.renamed_from = Some("port".into());
+        let mut v3 = decl(3, "switch_port", vec![field("id", "str", None)]);
+        v3.renamed_from = Some("port".into());
+        let verdict = check_model(&v3, Some(&recorded(&[v1(), v2])), BLESS);
+        assert!(verdict.errors.is_empty(), "{:?}", verdict.errors);
+    }
+
+    #[test]
+    fn the_rename_is_checked_even_when_the_version_is_not_recorded_yet() {
+        let v2 = decl(2, "switch_port", v1().schema.fields);
+        let verdict = check_model(&v2, Some(&recorded(&[v1()])), PLAIN);
+        assert!(matches!(
+            &verdict.errors[..],
+            [RuleError::NotRecorded { .. }, RuleError::TableRenamedImplicitly { .. }]
+        ));
     }
 }

@@ -17,11 +17,7 @@ use syn::ItemStruct;
 pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) -> TokenStream {
     let mut item: ItemStruct = match syn::parse2(input.clone()) {
         Ok(item) => item,
-        Err(_) => {
-            let error = syn::Error::new(Span::call_site(), "#[df_embedded] goes on a struct with named fields");
-            let error = error.to_compile_error();
-            return quote!(#error #input);
-        }
+        Err(_) => return fields::not_a_struct("df_embedded", input),
     };
     let mut ctxt = Ctxt::default();
     let args = attr::parse_args(&mut ctxt, args, "df_embedded", &["lock"]);
@@ -33,7 +29,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         None
     });
     let lock = lock.unwrap_or_default();
-    let mut mapper = Mapper { embedded: &lock.embedded, uses: Vec::new() };
+    let mut mapper = Mapper::new(&lock.embedded, &item.generics);
     let infos = fields::read_fields(&mut ctxt, &mut item, &mut mapper, false);
     let uses = std::mem::take(&mut mapper.uses);
     let name = item.ident.to_string();
@@ -51,7 +47,8 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
                     ctxt.error_at(Span::call_site(), message);
                 }
             } else {
-                ctxt.error_spanned_by(&item.ident, not_recorded(&name, recorded, &shape, mode.ci));
+                let lock_name = lockfile::display_name(explicit.as_deref());
+                ctxt.error_spanned_by(&item.ident, not_recorded(&name, &lock, &shape, &lock_name, mode.ci));
             }
         }
     }
@@ -89,18 +86,29 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     }
 }
 
-fn not_recorded(name: &str, recorded: Option<&Ty>, shape: &Ty, ci: bool) -> String {
+fn not_recorded(name: &str, lock: &Lock, shape: &Ty, lock_name: &str, ci: bool) -> String {
     let how = if ci {
-        "record it on a workstation with `DF_SCHEMA_BLESS=1 cargo build` (bless is ignored while CI is set) and commit df-schema.lock"
+        format!("record it on a workstation with `DF_SCHEMA_BLESS=1 cargo build` (bless is ignored while CI is set) and commit {lock_name}")
     } else {
-        "record it with `DF_SCHEMA_BLESS=1 cargo build` and commit df-schema.lock"
+        format!("record it with `DF_SCHEMA_BLESS=1 cargo build` and commit {lock_name}")
     };
-    match recorded {
-        None => format!("the embedded struct {name} is not in the schema lock yet: {how}"),
-        Some(old) => format!(
-            "the embedded struct {name} changed: recorded {old}, now {shape}. Every model that embeds it \
-             changes shape too: {how}, then the models that embed it report what changed and need a \
-             version bump"
-        ),
-    }
+    let Some(old) = lock.embedded.get(name) else {
+        return format!("the embedded struct {name} is not in the schema lock yet: {how}");
+    };
+    // The models whose latest version stores the old shape change with it.
+    let old_text = old.to_string();
+    let users: Vec<String> = lock
+        .models
+        .iter()
+        .filter_map(|(model, history)| {
+            let (version, record) = history.latest()?;
+            let uses = record.schema.fields.iter().any(|f| f.ty.to_string().contains(&old_text));
+            uses.then(|| format!("{model} (to `version = {}`)", version + 1))
+        })
+        .collect();
+    let bump = match users.as_slice() {
+        [] => String::new(),
+        users => format!(" Every model that stores it changes shape too, and objects stored in the old shape need a step: bump {} first, then", users.join(", ")),
+    };
+    format!("the embedded struct {name} changed: recorded {old}, now {shape}.{bump} {how}")
 }

@@ -4,7 +4,7 @@
 
 use crate::attr::{self, json_literal};
 use crate::ctxt::Ctxt;
-use crate::ty_map::Mapper;
+use crate::ty_map::{Mapper, Unmapped};
 use df_schema_core::{canonical_json, Field};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
@@ -37,25 +37,56 @@ pub fn check_shape(ctxt: &mut Ctxt, item: &ItemStruct, attribute: &str) -> bool 
     ok
 }
 
+/// The error for an attribute on something other than a struct, spanned on the item's
+/// keyword and name. The item is emitted unchanged.
+pub fn not_a_struct(attribute: &str, input: TokenStream) -> TokenStream {
+    let (tokens, what) = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Enum(e)) => {
+            let (keyword, name) = (e.enum_token, e.ident);
+            (quote!(#keyword #name), "an enum")
+        }
+        Ok(syn::Item::Union(u)) => {
+            let (keyword, name) = (u.union_token, u.ident);
+            (quote!(#keyword #name), "a union")
+        }
+        Ok(syn::Item::Fn(f)) => {
+            let (keyword, name) = (f.sig.fn_token, f.sig.ident);
+            (quote!(#keyword #name), "a function")
+        }
+        _ => (input.clone(), "this item"),
+    };
+    let error = syn::Error::new_spanned(tokens, format!("#[{attribute}] goes on a struct with named fields, not on {what}: a stored object is a JSON object with named members")).to_compile_error();
+    quote!(#error #input)
+}
+
+/// Removes the user's `#[serde]` and `#[df]` attributes (after they were reported or
+/// read): neither is an attribute the compiler knows without the serde derive in front,
+/// so leaving them would add follow-on errors to the one that matters.
+fn strip_attributes(item: &mut ItemStruct) {
+    item.attrs.retain(|a| !a.path().is_ident("serde"));
+    for field in item.fields.iter_mut() {
+        field.attrs.retain(|a| !a.path().is_ident("serde") && !a.path().is_ident("df"));
+    }
+}
+
 /// Reads every field, strips the `#[df]` attributes (they are not real attributes to the
 /// compiler) and reports everything wrong with them.
 pub fn read_fields(ctxt: &mut Ctxt, item: &mut ItemStruct, mapper: &mut Mapper<'_>, allow_defaults: bool) -> Vec<FieldInfo> {
-    let Fields::Named(named) = &mut item.fields else { return Vec::new() };
+    let infos = read_named_fields(ctxt, item, mapper, allow_defaults);
+    strip_attributes(item);
+    infos
+}
+
+fn read_named_fields(ctxt: &mut Ctxt, item: &ItemStruct, mapper: &mut Mapper<'_>, allow_defaults: bool) -> Vec<FieldInfo> {
+    let Fields::Named(named) = &item.fields else { return Vec::new() };
     let mut infos = Vec::new();
-    for field in named.named.iter_mut() {
+    for field in &named.named {
         let ident = field.ident.clone().expect("named fields have names");
         let mut explicit_default: Option<(Value, Span)> = None;
-        let mut df_attrs = Vec::new();
-        field.attrs.retain(|a| {
-            let is_df = a.path().is_ident("df");
-            if is_df {
-                df_attrs.push(a.clone());
-            }
-            !is_df
-        });
+        let df_attrs: Vec<&syn::Attribute> = field.attrs.iter().filter(|a| a.path().is_ident("df")).collect();
         for attr in &field.attrs {
             if attr.path().is_ident("serde") {
-                ctxt.error_spanned_by(attr, "#[serde] is not allowed on a stored field; use #[df(default = …)] for a default");
+                ctxt.error_spanned_by(attr, "#[serde] is not allowed on a stored field: the Rust field name is the JSON member name (write `r#type` for a keyword), and a default is `#[df(default = …)]`");
             }
         }
         for df in df_attrs {
@@ -79,10 +110,11 @@ pub fn read_fields(ctxt: &mut Ctxt, item: &mut ItemStruct, mapper: &mut Mapper<'
         }
         let ty = match mapper.map(&field.ty) {
             Ok(ty) => ty,
-            Err(err) => {
+            Err(Unmapped::Error(err)) => {
                 ctxt.syn_error(err);
                 continue;
             }
+            Err(Unmapped::Reported) => continue,
         };
         let (base, nullable) = match ty.split_nullable() {
             (inner, true) => (inner.clone(), true),

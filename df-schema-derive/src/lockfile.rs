@@ -37,10 +37,17 @@ pub fn lock_path(explicit: Option<&str>, caller: Option<&Path>) -> Result<PathBu
     }
 }
 
-/// Bless and CI, read from the environment of the build.
+/// Bless and CI, read from the environment of the build: `DF_SCHEMA_BLESS=1` records new
+/// models and versions, `DF_SCHEMA_BLESS=rewrite` also re-records latest versions.
 pub fn mode() -> Mode {
-    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    Mode { bless: set("DF_SCHEMA_BLESS"), ci: set("CI") }
+    let value = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty() && v != "0" && v != "false");
+    let bless = value("DF_SCHEMA_BLESS");
+    Mode { rewrite: bless.as_deref() == Some("rewrite"), bless: bless.is_some(), ci: value("CI").is_some() }
+}
+
+/// The lock as the developer names it in messages: `df-schema.lock`, or what `lock = "…"` says.
+pub fn display_name(explicit: Option<&str>) -> String {
+    explicit.unwrap_or(LOCK_FILE_NAME).to_owned()
 }
 
 /// Reads the lock; a missing file is an empty lock.

@@ -1,5 +1,5 @@
 //! `#[migration(…)]`: a hand-written migration step. It registers the function with its
-//! metadata and checksum, and implements `MigrationTo<N>` for the model, which is how the
+//! metadata and checksum, and implements `OnlyOneMigrationPerStep<N>` for the model, which is how the
 //! model's own compile-time check learns that the step is covered. Two migrations for one
 //! step are then two impls of the same trait, which the compiler refuses.
 
@@ -8,6 +8,7 @@ use crate::ctxt::Ctxt;
 use crate::lockfile;
 use crate::tokens::canonical_text;
 use df_schema_core::{digest_hex, format_timestamp, parse_timestamp};
+use heck::ToShoutySnakeCase;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use std::path::PathBuf;
@@ -15,6 +16,11 @@ use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, ReturnType};
 
 const KEYS: &[&str] = &["model", "to", "removes", "release", "proposed_at", "description", "id", "lock"];
+const REQUIRED: &[(&str, &str)] = &[
+    ("release", "`release = \"…\"` (the release that ships it, e.g. \"4.0\")"),
+    ("proposed_at", "`proposed_at = \"YYYY-MM-DD HH:MM:SS\"` (when it was written; it orders migrations)"),
+    ("description", "`description = \"…\"` (what it does)"),
+];
 
 enum Target {
     Step { model: syn::Path, to: u32, to_span: Span },
@@ -25,8 +31,8 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     let item: ItemFn = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(_) => {
-            let error = syn::Error::new(Span::call_site(), "#[migration] goes on a function `fn name(nb: &mut df_schema::NbApi) -> Result<(), df_schema::MigrationError>`");
-            let error = error.to_compile_error();
+            let message = "#[migration] goes on a function `fn name(nb: &mut df_schema::NbApi) -> Result<(), df_schema::MigrationError>`";
+            let error = syn::Error::new_spanned(&input, message).to_compile_error();
             return quote!(#error #input);
         }
     };
@@ -34,16 +40,14 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     let args = attr::parse_args(&mut ctxt, args, "migration", KEYS);
     check_signature(&mut ctxt, &item);
     let target = read_target(&mut ctxt, &args);
-    let mut required = |key: &str, example: &str| match attr::find(&args, key) {
-        Some(arg) => attr::lit_str(&mut ctxt, arg),
-        None => {
-            ctxt.error_at(Span::call_site(), format!("#[migration] needs `{key} = \"…\"` ({example})"));
-            None
-        }
-    };
-    let release = required("release", "the release that ships it, e.g. \"4.0\"");
-    let description = required("description", "what it does, for the migration log");
-    let proposed_at = required("proposed_at", "when it was written, e.g. \"2017-06-01 12:00:00\"; it orders migrations");
+    let missing: Vec<&str> = REQUIRED.iter().filter(|(key, _)| attr::find(&args, key).is_none()).map(|(_, example)| *example).collect();
+    if !missing.is_empty() {
+        ctxt.error_spanned_by(&item.sig.ident, format!("#[migration] also needs {}: they are recorded in the migration log", missing.join(", ")));
+    }
+    let mut string = |key: &str| attr::find(&args, key).and_then(|arg| attr::lit_str(&mut ctxt, arg));
+    let release = string("release");
+    let description = string("description");
+    let proposed_at = string("proposed_at");
     let proposed_at = proposed_at.and_then(|lit| {
         parse_timestamp(&lit.value()).map(|t| format_timestamp(&t)).map_err(|e| ctxt.error_spanned_by(&lit, e)).ok()
     });
@@ -57,10 +61,16 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     let lock = lockfile::lock_path(explicit_lock.as_deref(), caller.as_deref()).map_err(|m| ctxt.error_at(Span::call_site(), m)).ok();
 
     let errors = ctxt.to_compile_errors();
+    // The step's impl is emitted whenever the target is known, so that a mistake in the
+    // other keys does not also make the model report the step as uncovered.
+    let step_items = match &target {
+        Some(Target::Step { model, to, to_span }) => step_items(model, *to, *to_span),
+        _ => TokenStream::new(),
+    };
     let (Some(target), Some(release), Some(description), Some(proposed_at), Some(lock), false) =
         (target, release, description, proposed_at, lock, ctxt.has_errors())
     else {
-        return quote!(#errors #item);
+        return quote!(#errors #item const _: () = { #step_items };);
     };
     let fn_ident = &item.sig.ident;
     let id = match id {
@@ -72,24 +82,11 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     };
     let checksum = digest_hex(canonical_text(item.sig.to_token_stream().into_iter().chain(item.block.to_token_stream()).collect()).as_bytes());
     let lock = lock.to_string_lossy().into_owned();
-    let (target_expr, step_items) = match &target {
-        Target::Step { model, to, to_span } => {
-            let model_name = model.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-            let message = format!(
-                "this migration is for {model_name} v{} → v{to}, but {model_name} has no version {to}: \
-                 its #[df_model(version = …)] is lower. Fix `to`, or bump the model",
-                to - 1
-            );
-            let items = quote_spanned! {*to_span=>
-                #[automatically_derived]
-                impl ::df_schema::__private::MigrationTo<#to> for #model {}
-                const _: () = if #to > <#model as ::df_schema::Model>::VERSION {
-                    ::core::panic!("{}", #message)
-                };
-            };
-            (quote!(::df_schema::__private::MigrationTarget::Step { model: <#model as ::df_schema::Model>::NAME, to: #to }), items)
+    let target_expr = match &target {
+        Target::Step { model, to, .. } => {
+            quote!(::df_schema::__private::MigrationTarget::Step { model: <#model as ::df_schema::Model>::NAME, to: #to })
         }
-        Target::Removes(model) => (quote!(::df_schema::__private::MigrationTarget::Removes { model: #model }), TokenStream::new()),
+        Target::Removes(model) => quote!(::df_schema::__private::MigrationTarget::Removes { model: #model }),
     };
     quote! {
         #item
@@ -111,6 +108,25 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     }
 }
 
+/// Marks the step as covered (two migrations for one step are two impls of the trait,
+/// which the compiler refuses) and checks that the model has the version.
+fn step_items(model: &syn::Path, to: u32, span: Span) -> TokenStream {
+    let model_name = model.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+    let message = format!(
+        "this migration is for {model_name} v{} → v{to}, but {model_name} has no version {to}: its \
+         #[df_model(version = …)] is lower. Fix `to`, or bump the model",
+        to - 1
+    );
+    let name = quote::format_ident!("{}_HAS_NO_VERSION_{to}", model_name.to_shouty_snake_case(), span = span);
+    quote_spanned! {span=>
+        #[automatically_derived]
+        impl ::df_schema::__private::OnlyOneMigrationPerStep<#to> for #model {}
+        const #name: () = if #to > <#model as ::df_schema::Model>::VERSION {
+            ::core::panic!("{}", #message)
+        };
+    }
+}
+
 fn read_target(ctxt: &mut Ctxt, args: &[Arg]) -> Option<Target> {
     let model = attr::find(args, "model");
     let to = attr::find(args, "to");
@@ -118,12 +134,12 @@ fn read_target(ctxt: &mut Ctxt, args: &[Arg]) -> Option<Target> {
     match (model, to, removes) {
         (Some(model), Some(to), None) => {
             let path = attr::path(ctxt, model);
-            let version = match attr::lit_u32(ctxt, to, 2) {
-                Some(v) => Some(v),
-                None => {
-                    ctxt.error_spanned_by(&to.value, "version 1 of a model is its creation, which needs no migration: a step goes `to = 2` or later");
-                    None
-                }
+            let is_one = matches!(&to.value, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "1");
+            let version = if is_one {
+                ctxt.error_spanned_by(&to.value, "version 1 of a model is its creation, which needs no migration: a step goes `to = 2` or later");
+                None
+            } else {
+                attr::lit_u32(ctxt, to, 2)
             };
             Some(Target::Step { model: path?, to: version?, to_span: to.value.span() })
         }
@@ -150,7 +166,7 @@ fn read_target(ctxt: &mut Ctxt, args: &[Arg]) -> Option<Target> {
 fn check_signature(ctxt: &mut Ctxt, item: &ItemFn) {
     let sig = &item.sig;
     if !sig.generics.params.is_empty() {
-        ctxt.error_spanned_by(&sig.generics, "a migration function cannot be generic");
+        ctxt.error_spanned_by(&sig.generics, "a migration function cannot be generic: remove the type parameters, it runs on the one `NbApi`");
     }
     if let Some(asyncness) = &sig.asyncness {
         ctxt.error_spanned_by(asyncness, "a migration function is not async: it runs on an in-memory snapshot");
@@ -160,6 +176,6 @@ fn check_signature(ctxt: &mut Ctxt, item: &ItemFn) {
         ctxt.error_spanned_by(&sig.inputs, "a migration takes exactly one argument, `nb: &mut df_schema::NbApi`");
     }
     if matches!(sig.output, ReturnType::Default) {
-        ctxt.error_spanned_by(&sig.ident, "a migration returns `Result<(), df_schema::MigrationError>`, so that it can refuse bad data");
+        ctxt.error_at(sig.paren_token.span.close(), "a migration returns `-> Result<(), df_schema::MigrationError>`, so that it can refuse bad data");
     }
 }

@@ -8,7 +8,7 @@ use crate::fields::{self, FieldInfo};
 use crate::lockfile;
 use crate::ty_map::Mapper;
 use df_schema_core::{check_model, Change, Lock, ModelDecl, ModelHistory, RuleError, Step, Ty, VersionSchema};
-use heck::ToSnakeCase;
+use heck::{ToShoutySnakeCase, ToSnakeCase};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use std::path::{Path, PathBuf};
@@ -20,11 +20,7 @@ const KEYS: &[&str] = &["version", "table", "release", "renamed_from", "lock"];
 pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) -> TokenStream {
     let mut item: ItemStruct = match syn::parse2(input.clone()) {
         Ok(item) => item,
-        Err(_) => {
-            let error = syn::Error::new(Span::call_site(), "#[df_model] goes on a struct with named fields");
-            let error = error.to_compile_error();
-            return quote!(#error #input);
-        }
+        Err(_) => return fields::not_a_struct("df_model", input),
     };
     let mut ctxt = Ctxt::default();
     let args = attr::parse_args(&mut ctxt, args, "df_model", KEYS);
@@ -46,7 +42,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         }
         None => Lock::default(),
     };
-    let mut mapper = Mapper { embedded: &lock.embedded, uses: Vec::new() };
+    let mut mapper = Mapper::new(&lock.embedded, &item.generics);
     let infos = fields::read_fields(&mut ctxt, &mut item, &mut mapper, true);
     let uses = std::mem::take(&mut mapper.uses);
     if shape_ok {
@@ -61,6 +57,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
             version,
             renamed_from: model.renamed_from.clone(),
             schema: VersionSchema::new(model.table.clone(), model.release.clone(), infos.iter().map(|i| i.field.clone()).collect()),
+            lock: lockfile::display_name(model.lock.as_deref()),
         };
         let verdict = check_model(&decl, lock.models.get(&name), lockfile::mode());
         if verdict.record {
@@ -86,7 +83,8 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     let checks = if expansion.checked {
         let lock_path = lock_path.as_deref().expect("checked models have a lock");
         let version_span = attr::find(&args, "version").map_or_else(Span::call_site, |a| a.value.span());
-        let steps = expansion.steps.iter().filter(|s| !s.is_automatic()).map(|s| step_check(&item.ident, s, version_span));
+        let steps =
+            expansion.steps.iter().filter(|s| !s.is_automatic()).map(|s| step_check(&item.ident, s, model.lock.as_deref(), version_span));
         let embedded = fields::embedded_checks(&item.ident, &uses);
         let triggers = fields::rebuild_triggers(lock_path);
         let registration = registration(&item.ident, lock_path);
@@ -127,7 +125,7 @@ impl ModelArgs {
         let version = match attr::find(args, "version") {
             Some(arg) => attr::lit_u32(ctxt, arg, 1),
             None => {
-                ctxt.error_at(Span::call_site(), "#[df_model] needs `version = N`, the model's schema version (1 for a new model)");
+                ctxt.error_spanned_by(&item.ident, "#[df_model] needs `version = N`, the model's schema version (1 for a new model): `#[df_model(version = 1)]`");
                 None
             }
         };
@@ -176,7 +174,7 @@ fn report(ctxt: &mut Ctxt, error: &RuleError, args: &[Arg], item: &ItemStruct, i
     let span = match error {
         RuleError::NotRecorded { new_model: true, .. } => item.ident.span(),
         RuleError::TableRenamedImplicitly { .. } => span_of("table").unwrap_or_else(|| item.ident.span()),
-        RuleError::UnknownRenamedFrom { .. } => span_of("renamed_from").unwrap_or(version_span),
+        RuleError::WrongRenamedFrom { .. } => span_of("renamed_from").unwrap_or(version_span),
         _ => version_span,
     };
     ctxt.error_at(span, error);
@@ -244,27 +242,30 @@ fn registration(ident: &syn::Ident, lock_path: &Path) -> TokenStream {
 
 /// A step the framework cannot apply by itself must have a `#[migration]`. The model
 /// cannot see other items, so the check is a constant evaluated by the compiler: the
-/// migration macro implements `MigrationTo<N>` for the model, and `Probe` reports whether
+/// migration macro implements `OnlyOneMigrationPerStep<N>` for the model, and `Probe` reports whether
 /// that impl exists.
-fn step_check(ident: &syn::Ident, step: &Step, span: Span) -> TokenStream {
+fn step_check(ident: &syn::Ident, step: &Step, lock: Option<&str>, span: Span) -> TokenStream {
     let to = step.to;
+    let lock = lock.map(|l| format!(", lock = \"{l}\"")).unwrap_or_default();
     let message = format!(
         "{ident} v{from} → v{to} needs a #[migration]: {summary}. The framework migrates by itself only \
          fields added with a default; anything else needs code that says what happens to stored \
          objects. Add:\n\n    #[df_schema::migration(model = {ident}, to = {to}, release = \"…\", \
-         proposed_at = \"YYYY-MM-DD HH:MM:SS\", description = \"…\")]\n    fn {fn_name}(nb: &mut \
+         proposed_at = \"YYYY-MM-DD HH:MM:SS\", description = \"…\"{lock})]\n    fn {snake}_v{to}(nb: &mut \
          df_schema::NbApi) -> Result<(), df_schema::MigrationError> {{ … }}\n",
         from = step.from,
         summary = step.summary(),
-        fn_name = format!("{}_v{to}", ident.to_string().to_snake_case()),
+        snake = ident.to_string().to_snake_case(),
     );
+    // Named so that the compiler's "evaluation of `…` failed" label says what is missing.
+    let name = quote::format_ident!("{}_V{to}_NEEDS_A_MIGRATION", ident.to_string().to_shouty_snake_case(), span = span);
     quote::quote_spanned! {span=>
         const _: () = {
             #[allow(unused_imports)]
             use ::df_schema::__private::NotCovered as _;
-            if !::df_schema::__private::Probe::<#ident, #to>::COVERED {
+            const #name: () = if !::df_schema::__private::Probe::<#ident, #to>::COVERED {
                 ::core::panic!("{}", #message)
-            }
+            };
         };
     }
 }

@@ -18,31 +18,54 @@ pub struct EmbeddedUse {
 pub struct Mapper<'a> {
     pub embedded: &'a BTreeMap<String, Ty>,
     pub uses: Vec<EmbeddedUse>,
+    /// The struct's generic parameters: already reported as not allowed, so a field of
+    /// such a type is skipped without a second error.
+    pub generics: Vec<String>,
+}
+
+impl<'a> Mapper<'a> {
+    pub fn new(embedded: &'a BTreeMap<String, Ty>, generics: &syn::Generics) -> Mapper<'a> {
+        let generics = generics.type_params().map(|p| p.ident.to_string()).collect();
+        Mapper { embedded, uses: Vec::new(), generics }
+    }
+}
+
+/// Why a type did not map: an error to report, or one reported elsewhere already.
+pub enum Unmapped {
+    Error(syn::Error),
+    Reported,
+}
+
+impl From<syn::Error> for Unmapped {
+    fn from(error: syn::Error) -> Unmapped {
+        Unmapped::Error(error)
+    }
 }
 
 const SUPPORTED: &str = "String, integers, f32/f64, bool, serde_json::Value, Option<T>, Vec<T>, \
                          BTreeMap<String, T>/HashMap<String, T>, Box<T>, or a #[df_embedded] struct";
 
 impl Mapper<'_> {
-    pub fn map(&mut self, ty: &Type) -> syn::Result<Ty> {
+    pub fn map(&mut self, ty: &Type) -> Result<Ty, Unmapped> {
         match ty {
             Type::Path(p) if p.qself.is_none() => self.map_path(&p.path, ty),
             Type::Group(g) => self.map(&g.elem),
             Type::Paren(p) => self.map(&p.elem),
-            _ => Err(syn::Error::new_spanned(ty, format!("unsupported field type; a stored field is {SUPPORTED}"))),
+            _ => Err(syn::Error::new_spanned(ty, format!("unsupported field type; a stored field is {SUPPORTED}")).into()),
         }
     }
 
-    fn map_path(&mut self, path: &syn::Path, ty: &Type) -> syn::Result<Ty> {
+    fn map_path(&mut self, path: &syn::Path, ty: &Type) -> Result<Ty, Unmapped> {
         let last = path.segments.last().expect("a parsed path has a segment");
         let name = last.ident.to_string();
         let args = type_args(&last.arguments);
         let one = |this: &mut Self| match args.as_slice() {
             [inner] => this.map(inner),
-            _ => Err(syn::Error::new_spanned(ty, format!("`{name}` takes one type argument"))),
+            _ => Err(syn::Error::new_spanned(ty, format!("`{name}` takes one type argument")).into()),
         };
         let is_json = name == "Value" && path.segments.len() >= 2 && path.segments[path.segments.len() - 2].ident == "serde_json";
         match name.as_str() {
+            _ if path.segments.len() == 1 && self.generics.contains(&name) => Err(Unmapped::Reported),
             "String" if args.is_empty() => Ok(Ty::Str),
             "bool" => Ok(Ty::Bool),
             "i8" | "i16" | "i32" | "i64" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize" => Ok(Ty::Int),
@@ -53,7 +76,7 @@ impl Mapper<'_> {
             "Box" => one(self),
             "BTreeMap" | "HashMap" => match args.as_slice() {
                 [key, value] if self.map(key)? == Ty::Str => Ok(Ty::Map(Box::new(self.map(value)?))),
-                _ => Err(syn::Error::new_spanned(ty, "a stored map has `String` keys (JSON object keys are strings)")),
+                _ => Err(syn::Error::new_spanned(ty, "a stored map has `String` keys (JSON object keys are strings)").into()),
             },
             _ if args.is_empty() => match self.embedded.get(&name) {
                 Some(shape) => {
@@ -67,9 +90,10 @@ impl Mapper<'_> {
                          a #[df_embedded] struct, its shape is not in the schema lock yet: run \
                          `DF_SCHEMA_BLESS=1 cargo build` (twice if `{name}` is declared after this model)"
                     ),
-                )),
+                )
+                .into()),
             },
-            _ => Err(syn::Error::new_spanned(ty, format!("unsupported field type; a stored field is {SUPPORTED}"))),
+            _ => Err(syn::Error::new_spanned(ty, format!("unsupported field type; a stored field is {SUPPORTED}")).into()),
         }
     }
 }

@@ -13,15 +13,17 @@ pub trait Embedded {
     const SHAPE: &'static str;
 }
 
-/// Implemented for a model by the `#[migration]` of its step to version `N`.
-pub trait MigrationTo<const N: u32> {}
+/// Implemented for a model by the `#[migration]` of its step to version `N`. Named for
+/// the compiler's message when two migrations claim the same step ("conflicting
+/// implementations of trait `OnlyOneMigrationPerStep<2>` for type `LogicalPort`").
+pub trait OnlyOneMigrationPerStep<const N: u32> {}
 
-/// `Probe::<M, N>::COVERED` is true exactly when `M: MigrationTo<N>`: the inherent
+/// `Probe::<M, N>::COVERED` is true exactly when `M: OnlyOneMigrationPerStep<N>`: the inherent
 /// constant exists only under that bound, and otherwise the path resolves to
 /// `NotCovered::COVERED`. This works for the concrete types the macros name.
 pub struct Probe<M: ?Sized, const N: u32>(core::marker::PhantomData<M>);
 
-impl<M: ?Sized + MigrationTo<N>, const N: u32> Probe<M, N> {
+impl<M: ?Sized + OnlyOneMigrationPerStep<N>, const N: u32> Probe<M, N> {
     pub const COVERED: bool = true;
 }
 
@@ -70,7 +72,7 @@ mod tests {
 
     struct Covered;
     struct Uncovered;
-    impl MigrationTo<2> for Covered {}
+    impl OnlyOneMigrationPerStep<2> for Covered {}
 
     #[test]
     fn probe_sees_exactly_the_implemented_steps() {
