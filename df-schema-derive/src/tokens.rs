@@ -34,3 +34,21 @@ fn write_tokens(tokens: TokenStream, out: &mut String) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_text;
+
+    fn text(source: &str) -> String {
+        canonical_text(source.parse().unwrap())
+    }
+
+    #[test]
+    fn ignores_formatting_and_comments_but_not_code() {
+        let a = text("fn f(nb: &mut NbApi) -> R { nb.rename_field(\"t\", \"a\", \"b\") }");
+        let b = text("fn f(\n    nb: &mut NbApi // the snapshot\n) -> R {\n    /* rename */ nb.rename_field(\"t\", \"a\", \"b\")\n}");
+        assert_eq!(a, b);
+        assert_ne!(a, text("fn f(nb: &mut NbApi) -> R { nb.rename_field(\"t\", \"a\", \"c\") }"));
+        assert_eq!(text("a  +\tb"), text("a + b"));
+    }
+}

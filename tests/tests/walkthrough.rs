@@ -138,6 +138,14 @@ fn changing_a_model_as_the_readme_shows() {
     assert_ok(&krate.cargo("build", &[]));
     assert_ok(&krate.cargo("test", &[]));
 
+    // Editing the lock rebuilds the crate, and a hand edit is refused.
+    let lock_path = krate.dir.path().join("df-schema.lock");
+    let recorded = krate.lock();
+    std::fs::write(&lock_path, recorded.replace(r#""ip", "type": "str""#, r#""ip", "type": "int""#)).unwrap();
+    assert_fails_with(&krate.cargo("build", &[]), &["records Chassis v1 with fingerprint", "the lock was edited by hand"]);
+    std::fs::write(&lock_path, recorded).unwrap();
+    assert_ok(&krate.cargo("build", &[]));
+
     // Deleting a recorded model is caught by the crate's own `cargo test`...
     let with_legacy = format!(
         "{v2}{migration}\n#[df_model(version = 1)]\npub struct Legacy {{\n    pub id: String,\n}}\n"
