@@ -121,6 +121,7 @@ fn step_items(model: &syn::Path, to: u32, span: Span) -> TokenStream {
     quote_spanned! {span=>
         #[automatically_derived]
         impl ::df_schema::__private::OnlyOneMigrationPerStep<#to> for #model {}
+        #[allow(dead_code)]
         const #name: () = if #to > <#model as ::df_schema::Model>::VERSION {
             ::core::panic!("{}", #message)
         };

@@ -263,6 +263,7 @@ fn step_check(ident: &syn::Ident, step: &Step, lock: Option<&str>, span: Span) -
         const _: () = {
             #[allow(unused_imports)]
             use ::df_schema::__private::NotCovered as _;
+            #[allow(dead_code)]
             const #name: () = if !::df_schema::__private::Probe::<#ident, #to>::COVERED {
                 ::core::panic!("{}", #message)
             };

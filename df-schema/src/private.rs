@@ -76,15 +76,14 @@ mod tests {
 
     #[test]
     fn probe_sees_exactly_the_implemented_steps() {
-        assert!(Probe::<Covered, 2>::COVERED);
-        assert!(!Probe::<Covered, 3>::COVERED);
-        assert!(!Probe::<Uncovered, 2>::COVERED);
+        const { assert!(Probe::<Covered, 2>::COVERED) };
+        const { assert!(!Probe::<Covered, 3>::COVERED) };
+        const { assert!(!Probe::<Uncovered, 2>::COVERED) };
     }
 
     #[test]
     fn const_str_eq() {
-        const SAME: bool = str_eq("{a: str}", "{a: str}");
-        assert!(SAME);
+        const { assert!(str_eq("{a: str}", "{a: str}")) };
         assert!(!str_eq("{a: str}", "{a: int}"));
         assert!(!str_eq("a", "ab"));
     }
