@@ -33,6 +33,15 @@ pub struct Mode {
 }
 
 impl Mode {
+    /// Reads the environment: `DF_SCHEMA_BLESS=1` records new models and versions,
+    /// `DF_SCHEMA_BLESS=rewrite` also re-records latest versions; `CI` forbids writing.
+    /// Empty, `0` and `false` count as unset.
+    pub fn from_env() -> Mode {
+        let value = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty() && v != "0" && v != "false");
+        let bless = value("DF_SCHEMA_BLESS");
+        Mode { rewrite: bless.as_deref() == Some("rewrite"), bless: bless.is_some(), ci: value("CI").is_some() }
+    }
+
     pub fn may_write(self) -> bool {
         self.bless && !self.ci
     }

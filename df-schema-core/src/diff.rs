@@ -8,6 +8,7 @@
 //! needs a `#[migration]`.
 
 use crate::schema::{Field, VersionSchema};
+use crate::ty::Ty;
 use crate::fingerprint::canonical_json;
 use std::fmt;
 
@@ -51,7 +52,9 @@ impl fmt::Display for Change {
             Change::Modified { from, to } => {
                 let mut aspects = Vec::new();
                 if from.full_ty() != to.full_ty() {
-                    aspects.push(format!("type {} → {}", from.full_ty(), to.full_ty()));
+                    let mut inner = Vec::new();
+                    ty_changes("", &from.full_ty(), &to.full_ty(), &mut inner);
+                    aspects.push(inner.join(", "));
                 }
                 if from.default != to.default {
                     aspects.push(format!("{} → {}", show_default(from), show_default(to)));
@@ -65,6 +68,35 @@ impl fmt::Display for Change {
             }
         }
     }
+}
+
+/// Where two types differ, as short paths into them (`[].protocol str? → int?`), so that
+/// a change deep inside an embedded object does not print both whole types.
+fn ty_changes(path: &str, old: &Ty, new: &Ty, out: &mut Vec<String>) {
+    let at = |path: &str| if path.is_empty() { "type".to_owned() } else { format!("`{path}`") };
+    match (old, new) {
+        (Ty::Nullable(a), Ty::Nullable(b)) if is_container(a) && is_container(b) => ty_changes(path, a, b, out),
+        (Ty::List(a), Ty::List(b)) => ty_changes(&format!("{path}[]"), a, b, out),
+        (Ty::Map(a), Ty::Map(b)) => ty_changes(&format!("{path}{{*}}"), a, b, out),
+        (Ty::Object(a), Ty::Object(b)) => {
+            let member = |name: &str| if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+            for (name, ty) in a {
+                match b.iter().find(|(n, _)| n == name) {
+                    None => out.push(format!("`{}` removed", member(name))),
+                    Some((_, now)) if now != ty => ty_changes(&member(name), ty, now, out),
+                    Some(_) => {}
+                }
+            }
+            for (name, ty) in b.iter().filter(|(n, _)| !a.iter().any(|(m, _)| m == n)) {
+                out.push(format!("`{}` added ({ty})", member(name)));
+            }
+        }
+        _ => out.push(format!("{} {old} → {new}", at(path))),
+    }
+}
+
+fn is_container(ty: &Ty) -> bool {
+    matches!(ty, Ty::List(_) | Ty::Map(_) | Ty::Object(_))
 }
 
 /// The changes that turn `old` into `new`: fields by name (added, removed, modified, in
@@ -194,6 +226,18 @@ mod tests {
             ]
         );
         assert!(step.summary().ends_with("(`tunnel_key` → `unique_key` looks like a rename)"));
+    }
+
+    #[test]
+    fn changes_inside_embedded_objects_are_shown_by_path() {
+        let rules = |protocol: &str| {
+            schema("secgroup", vec![field("rules", &format!("[{{id: str, protocol: {protocol}, direction: str}}]"), None)])
+        };
+        let changes = diff(&rules("str?"), &rules("int?"), false);
+        assert_eq!(changes[0].to_string(), "field `rules` changed: `[].protocol` str? → int?");
+        let old = schema("lport", vec![field("b", "{a: str, c: int}?", None)]);
+        let new = schema("lport", vec![field("b", "{a: str, d: [str]}?", None)]);
+        assert_eq!(diff(&old, &new, false)[0].to_string(), "field `b` changed: `c` removed, `d` added ([str])");
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub enum CoverageError {
     RemovesLiveModel { migration: String, model: String },
     /// A removal migration names a model the lock never recorded.
     RemovesUnknownModel { migration: String, model: String },
+    /// The lock records the shape of an embedded struct that the code no longer declares.
+    StaleEmbedded { name: String },
 }
 
 impl fmt::Display for CoverageError {
@@ -38,14 +40,29 @@ impl fmt::Display for CoverageError {
                 "migration `{migration}` removes {model}, but the schema lock never recorded a model \
                  of that name"
             ),
+            CoverageError::StaleEmbedded { name } => write!(
+                f,
+                "the schema lock records the embedded struct {name}, which the code no longer declares \
+                 (model versions keep their own copy of every shape, so nothing needs it): drop the \
+                 record with `DF_SCHEMA_BLESS=1 cargo test`"
+            ),
         }
     }
 }
 
 /// Checks that the lock's models are all accounted for. `declared` are the model names
-/// in code; `removals` are `(migration id, removed model)` pairs.
-pub fn check_lock_coverage(lock: &Lock, declared: &[&str], removals: &[(&str, &str)]) -> Vec<CoverageError> {
+/// in code; `removals` are `(migration id, removed model)` pairs; `embedded` are the
+/// embedded struct names in code.
+pub fn check_lock_coverage(
+    lock: &Lock,
+    declared: &[&str],
+    removals: &[(&str, &str)],
+    embedded: &[&str],
+) -> Vec<CoverageError> {
     let mut errors = Vec::new();
+    for name in lock.embedded.keys().filter(|name| !embedded.contains(&name.as_str())) {
+        errors.push(CoverageError::StaleEmbedded { name: name.clone() });
+    }
     for (model, history) in &lock.models {
         let removed = removals.iter().any(|(_, m)| m == model);
         if !declared.contains(&model.as_str()) && !removed {
@@ -90,18 +107,29 @@ mod tests {
     fn every_recorded_model_is_declared_or_removed() {
         let lock = lock(&[("Chassis", "chassis"), ("Legacy", "legacy")]);
         assert_eq!(
-            check_lock_coverage(&lock, &["Chassis"], &[]),
+            check_lock_coverage(&lock, &["Chassis"], &[], &[]),
             [CoverageError::RemovedWithoutMigration { model: "Legacy".into(), version: 1, table: "legacy".into() }]
         );
-        assert!(check_lock_coverage(&lock, &["Chassis"], &[("m1", "Legacy")]).is_empty());
-        let message = check_lock_coverage(&lock, &["Chassis"], &[])[0].to_string();
+        assert!(check_lock_coverage(&lock, &["Chassis"], &[("m1", "Legacy")], &[]).is_empty());
+        let message = check_lock_coverage(&lock, &["Chassis"], &[], &[])[0].to_string();
         assert!(message.contains("#[migration(removes = \"Legacy\""), "{message}");
+    }
+
+    #[test]
+    fn embedded_records_of_deleted_structs_are_stale() {
+        let mut lock = lock(&[]);
+        lock.embedded.insert("HostRoute".into(), "{a: str}".parse().unwrap());
+        lock.embedded.insert("DhcpOption".into(), "{tag: int}".parse().unwrap());
+        assert_eq!(
+            check_lock_coverage(&lock, &[], &[], &["HostRoute"]),
+            [CoverageError::StaleEmbedded { name: "DhcpOption".into() }]
+        );
     }
 
     #[test]
     fn removals_must_name_a_dead_recorded_model() {
         let lock = lock(&[("Chassis", "chassis")]);
-        let errors = check_lock_coverage(&lock, &["Chassis"], &[("m1", "Chassis"), ("m2", "Ghost")]);
+        let errors = check_lock_coverage(&lock, &["Chassis"], &[("m1", "Chassis"), ("m2", "Ghost")], &[]);
         assert_eq!(
             errors,
             [

@@ -38,7 +38,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
 
     if let (false, Some(lock_path)) = (ctxt.has_errors(), &lock_path) {
         if recorded != Some(&shape) {
-            let mode = lockfile::mode();
+            let mode = df_schema_core::Mode::from_env();
             if mode.may_write() {
                 let write = lockfile::update(lock_path, |lock: &mut Lock| {
                     lock.embedded.insert(name.clone(), shape.clone());
@@ -69,7 +69,14 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         (Some(path), true) => {
             let embedded = fields::embedded_checks(ident, &uses);
             let triggers = fields::rebuild_triggers(path);
-            quote!(#embedded #triggers)
+            let lock = path.to_string_lossy().into_owned();
+            quote! {
+                #embedded
+                #triggers
+                ::df_schema::__private::inventory::submit! {
+                    ::df_schema::__private::EmbeddedEntry { name: #name, lock: #lock }
+                }
+            }
         }
         _ => TokenStream::new(),
     };

@@ -7,7 +7,7 @@
 //! Recording happens only when `DF_SCHEMA_BLESS` is set and `CI` is not. Writes take an
 //! exclusive file lock, so crates sharing a lock can build in parallel.
 
-use df_schema_core::{Lock, Mode, LOCK_FILE_NAME};
+use df_schema_core::{Lock, LOCK_FILE_NAME};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
@@ -35,14 +35,6 @@ pub fn lock_path(explicit: Option<&str>, caller: Option<&Path>) -> Result<PathBu
             .map(|dir| PathBuf::from(dir).join(LOCK_FILE_NAME))
             .ok_or_else(|| "CARGO_MANIFEST_DIR is not set: build with cargo, or name the lock with `lock = \"…\"`".to_owned()),
     }
-}
-
-/// Bless and CI, read from the environment of the build: `DF_SCHEMA_BLESS=1` records new
-/// models and versions, `DF_SCHEMA_BLESS=rewrite` also re-records latest versions.
-pub fn mode() -> Mode {
-    let value = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty() && v != "0" && v != "false");
-    let bless = value("DF_SCHEMA_BLESS");
-    Mode { rewrite: bless.as_deref() == Some("rewrite"), bless: bless.is_some(), ci: value("CI").is_some() }
 }
 
 /// The lock as the developer names it in messages: `df-schema.lock`, or what `lock = "…"` says.

@@ -59,7 +59,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
             schema: VersionSchema::new(model.table.clone(), model.release.clone(), infos.iter().map(|i| i.field.clone()).collect()),
             lock: lockfile::display_name(model.lock.as_deref()),
         };
-        let verdict = check_model(&decl, lock.models.get(&name), lockfile::mode());
+        let verdict = check_model(&decl, lock.models.get(&name), df_schema_core::Mode::from_env());
         if verdict.record {
             if let Err(message) = lockfile::update(lock_path, |lock| {
                 lock.models.insert(name.clone(), verdict.history.clone());

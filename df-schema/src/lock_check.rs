@@ -3,7 +3,7 @@
 //! the code leaves no item for a macro to run on).
 
 use crate::registry::{self, MigrationTarget};
-use df_schema_core::{check_lock_coverage, Lock};
+use df_schema_core::{check_lock_coverage, CoverageError, Lock};
 use std::path::{Path, PathBuf};
 
 fn same_file(a: &str, b: &Path) -> bool {
@@ -29,8 +29,22 @@ pub fn assert_lock_consistent(path: &str) {
             MigrationTarget::Step { .. } => None,
         })
         .collect();
-    let mut problems: Vec<String> =
-        check_lock_coverage(&lock, &declared, &removals).iter().map(ToString::to_string).collect();
+    let embedded: Vec<&str> =
+        registry::embedded().into_iter().filter(|e| same_file(e.lock, &path)).map(|e| e.name).collect();
+    let coverage = check_lock_coverage(&lock, &declared, &removals, &embedded);
+    let (stale, coverage): (Vec<_>, Vec<_>) = coverage.into_iter().partition(|e| matches!(e, CoverageError::StaleEmbedded { .. }));
+    let mut problems: Vec<String> = coverage.iter().map(ToString::to_string).collect();
+    if !stale.is_empty() {
+        if df_schema_core::Mode::from_env().may_write() {
+            // Dropping the record of a deleted struct is always safe: model versions keep
+            // their own copy of every shape.
+            let mut pruned = lock.clone();
+            pruned.embedded.retain(|name, _| embedded.contains(&name.as_str()));
+            std::fs::write(&path, pruned.to_text()).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        } else {
+            problems.extend(stale.iter().map(ToString::to_string));
+        }
+    }
     for model in &models {
         if lock.models.get(model.name) != Some((model.history)()) {
             problems.push(format!(
@@ -46,3 +60,4 @@ pub fn assert_lock_consistent(path: &str) {
         problems.join("\n- ")
     );
 }
+

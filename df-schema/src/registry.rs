@@ -68,8 +68,17 @@ pub struct MigrationEntry {
     pub lock: &'static str,
 }
 
+/// A registered `#[df_embedded]` struct, so that the lock's `embedded` records of
+/// deleted structs can be found.
+#[derive(Debug)]
+pub struct EmbeddedEntry {
+    pub name: &'static str,
+    pub lock: &'static str,
+}
+
 inventory::collect!(ModelEntry);
 inventory::collect!(MigrationEntry);
+inventory::collect!(EmbeddedEntry);
 
 /// The models linked into this program, sorted by name.
 pub fn models() -> Vec<&'static ModelEntry> {
@@ -83,4 +92,11 @@ pub fn migrations() -> Vec<&'static MigrationEntry> {
     let mut migrations: Vec<_> = inventory::iter::<MigrationEntry>.into_iter().collect();
     migrations.sort_by_key(|m| m.id);
     migrations
+}
+
+/// The embedded structs linked into this program, sorted by name.
+pub fn embedded() -> Vec<&'static EmbeddedEntry> {
+    let mut embedded: Vec<_> = inventory::iter::<EmbeddedEntry>.into_iter().collect();
+    embedded.sort_by_key(|e| e.name);
+    embedded
 }
