@@ -1,0 +1,179 @@
+//! Dragonflow's key layout, which every store uses, so that a real Dragonflow database is
+//! read and upgraded in place.
+//!
+//! - An object: `{<table>.<topic>}<id>`; models without a topic use the empty topic.
+//! - A table's unique-key counter: `{unique_key.}<table>` (a decimal integer, as `INCR`
+//!   keeps it).
+//! - The migration log is the table `schema_migration`.
+//! - The engine's own records are the table `df_schema` (see `crate::records`).
+//! - While an upgrade commits, a key's new value is staged under the same hash tag with
+//!   the id prefixed by `~df-stage~`, and its pre-upgrade value is kept under `~df-backup~`
+//!   (so that on Redis Cluster each lives in the slot of the key it belongs to).
+
+use std::fmt;
+
+/// The table of per-table unique-key counters.
+pub const COUNTERS: &str = "unique_key";
+/// The migration log (Dragonflow's SchemaMigrationLog).
+pub const LOG_TABLE: &str = "schema_migration";
+/// The engine's own records.
+pub const ENGINE_TABLE: &str = "df_schema";
+
+const STAGE: &str = "~df-stage~";
+const BACKUP: &str = "~df-backup~";
+
+/// A parsed key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    /// An object of a table (the log and the engine's records included).
+    Object { table: String, topic: String, id: String },
+    /// A table's unique-key counter.
+    Counter { table: String },
+}
+
+/// What a stored key is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    Live(Key),
+    /// The staged new value of a key, during a commit.
+    Staged(Key),
+    /// The pre-upgrade value of a key, kept for rollback.
+    Backup(Key),
+}
+
+/// A key that does not follow the layout.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("key {key:?} is outside Dragonflow's layout (`{{table.topic}}id` or `{{unique_key.}}table`): {reason}")]
+pub struct LayoutError {
+    pub key: String,
+    pub reason: &'static str,
+}
+
+impl Key {
+    pub fn object(table: &str, topic: &str, id: &str) -> Key {
+        Key::Object { table: table.to_owned(), topic: topic.to_owned(), id: id.to_owned() }
+    }
+
+    pub fn counter(table: &str) -> Key {
+        Key::Counter { table: table.to_owned() }
+    }
+
+    /// The hash tag and the rest: `("lport.t1", "p1")`, `("unique_key.", "lport")`.
+    fn parts(&self) -> (String, &str) {
+        match self {
+            Key::Object { table, topic, id } => (format!("{table}.{topic}"), id),
+            Key::Counter { table } => (format!("{COUNTERS}."), table),
+        }
+    }
+
+    fn with_marker(&self, marker: &str) -> String {
+        let (tag, rest) = self.parts();
+        format!("{{{tag}}}{marker}{rest}")
+    }
+
+    /// The stored key.
+    pub fn encode(&self) -> String {
+        self.with_marker("")
+    }
+
+    pub fn staged(&self) -> String {
+        self.with_marker(STAGE)
+    }
+
+    pub fn backup(&self) -> String {
+        self.with_marker(BACKUP)
+    }
+
+    pub fn table(&self) -> &str {
+        match self {
+            Key::Object { table, .. } | Key::Counter { table } => table,
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encode())
+    }
+}
+
+/// Parses a stored key.
+pub fn parse(raw: &[u8]) -> Result<Slot, LayoutError> {
+    let text = std::str::from_utf8(raw).map_err(|_| LayoutError {
+        key: String::from_utf8_lossy(raw).into_owned(),
+        reason: "it is not UTF-8",
+    })?;
+    let error = |reason| LayoutError { key: text.to_owned(), reason };
+    let inner = text.strip_prefix('{').ok_or_else(|| error("it does not start with `{`"))?;
+    let close = inner.find('}').ok_or_else(|| error("its hash tag has no `}`"))?;
+    let (tag, rest) = (&inner[..close], &inner[close + 1..]);
+    let (table, topic) = tag.split_once('.').ok_or_else(|| error("its hash tag has no `.` between table and topic"))?;
+    if table.is_empty() {
+        return Err(error("its table is empty"));
+    }
+    let (wrap, rest): (fn(Key) -> Slot, &str) = if let Some(rest) = rest.strip_prefix(STAGE) {
+        (Slot::Staged, rest)
+    } else if let Some(rest) = rest.strip_prefix(BACKUP) {
+        (Slot::Backup, rest)
+    } else {
+        (Slot::Live, rest)
+    };
+    if rest.is_empty() {
+        return Err(error("it has no id after the hash tag"));
+    }
+    let key = if table == COUNTERS {
+        if !topic.is_empty() {
+            return Err(error("a counter key has no topic"));
+        }
+        Key::counter(rest)
+    } else {
+        Key::object(table, topic, rest)
+    };
+    Ok(wrap(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_and_parses_dragonflow_keys() {
+        for (key, text) in [
+            (Key::object("lport", "tenant1", "4f1c"), "{lport.tenant1}4f1c"),
+            (Key::object("chassis", "", "node-1"), "{chassis.}node-1"),
+            (Key::counter("lswitch"), "{unique_key.}lswitch"),
+            (Key::object("schema_migration", "", "lport-v2"), "{schema_migration.}lport-v2"),
+        ] {
+            assert_eq!(key.encode(), text);
+            assert_eq!(parse(text.as_bytes()), Ok(Slot::Live(key)));
+        }
+    }
+
+    #[test]
+    fn staged_and_backup_values_keep_the_hash_tag() {
+        let key = Key::object("lport", "t1", "p1");
+        assert_eq!(key.staged(), "{lport.t1}~df-stage~p1");
+        assert_eq!(parse(key.staged().as_bytes()), Ok(Slot::Staged(key.clone())));
+        assert_eq!(parse(key.backup().as_bytes()), Ok(Slot::Backup(key)));
+        let counter = Key::counter("secgroup");
+        assert_eq!(counter.staged(), "{unique_key.}~df-stage~secgroup");
+        assert_eq!(parse(counter.backup().as_bytes()), Ok(Slot::Backup(counter)));
+    }
+
+    #[test]
+    fn keys_outside_the_layout_are_refused_with_the_reason() {
+        for (raw, reason) in [
+            (&b"lport:p1"[..], "it does not start with `{`"),
+            (b"{lport.t1", "its hash tag has no `}`"),
+            (b"{lport}p1", "its hash tag has no `.` between table and topic"),
+            (b"{.t}p1", "its table is empty"),
+            (b"{lport.t1}", "it has no id after the hash tag"),
+            (b"{unique_key.x}lport", "a counter key has no topic"),
+            (b"{lport.t1}\xff", "it is not UTF-8"),
+        ] {
+            assert_eq!(parse(raw).unwrap_err().reason, reason, "{raw:?}");
+        }
+        let message = parse(b"session:42").unwrap_err().to_string();
+        assert!(message.starts_with("key \"session:42\" is outside Dragonflow's layout"), "{message}");
+    }
+}

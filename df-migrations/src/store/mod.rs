@@ -1,0 +1,82 @@
+//! Stores: a small backend trait. A store is a map from keys (Dragonflow's layout, see
+//! `crate::layout`) to bytes, plus the lease that lets one runner at a time upgrade. All
+//! policy (what to write, in what order, how to recover) lives in the engine; a store
+//! only says whether a batch of writes is applied all-or-nothing.
+
+mod memory;
+
+pub use memory::MemoryStore;
+
+use std::time::Duration;
+
+/// One write of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Set(String, Vec<u8>),
+    Delete(String),
+}
+
+impl Op {
+    pub fn key(&self) -> &str {
+        match self {
+            Op::Set(key, _) | Op::Delete(key) => key,
+        }
+    }
+}
+
+/// Who holds the upgrade lease, as recorded when it was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// `host:pid` or similar, as the runner described itself.
+    pub who: String,
+    /// RFC 3339, UTC.
+    pub since: String,
+}
+
+/// A store failure. It names the store and, where one is involved, the key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("{store}: {message}")]
+    Backend { store: String, message: String },
+    #[error("{store}: key {key}: {message}")]
+    Key { store: String, key: String, message: String },
+    /// Injected by tests that simulate a crash.
+    #[error("{store}: simulated crash before write {index}")]
+    Crash { store: String, index: usize },
+}
+
+/// A backend.
+pub trait Store {
+    /// A short description for messages: `redis://127.0.0.1:6379/0`, `redb:/path`.
+    fn describe(&self) -> String;
+
+    /// Calls `visit` with every key and value, in chunks of the store's choosing (never
+    /// the whole dataset in one command). The order is unspecified.
+    fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError>;
+
+    /// The values of some keys, `None` where absent.
+    fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError>;
+
+    /// Applies a batch of writes. All-or-nothing when [`Store::atomic_batches`] says so;
+    /// otherwise it may stop part-way (a crash, a lost connection), and the engine's
+    /// protocol makes that safe.
+    fn write(&mut self, batch: &[Op]) -> Result<(), StoreError>;
+
+    /// Whether [`Store::write`] applies a batch of any size all-or-nothing.
+    fn atomic_batches(&self) -> bool;
+
+    /// Takes the upgrade lease for `ttl` with a random `token`, recording `holder`.
+    /// Returns the current holder if someone else has it.
+    fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError>;
+
+    /// Extends the lease; `false` if it is no longer ours (it expired and was taken).
+    fn renew_lease(&mut self, token: &str, ttl: Duration) -> Result<bool, StoreError>;
+
+    /// Releases the lease if it is still ours.
+    fn release_lease(&mut self, token: &str) -> Result<(), StoreError>;
+
+    /// Sets `key` to `value` only if the lease is still ours, atomically with that check
+    /// (fencing: a runner whose lease expired cannot commit). Returns whether it wrote.
+    fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, StoreError>;
+}
