@@ -97,6 +97,31 @@ impl fmt::Display for Key {
     }
 }
 
+/// The key that stages a new value for the stored key `raw` (same hash tag).
+pub fn stage_raw(raw: &str) -> String {
+    insert_marker(raw, STAGE)
+}
+
+/// The key that keeps the pre-upgrade value of the stored key `raw` (same hash tag).
+pub fn backup_raw(raw: &str) -> String {
+    insert_marker(raw, BACKUP)
+}
+
+fn insert_marker(raw: &str, marker: &str) -> String {
+    match raw.find('}') {
+        Some(close) => format!("{}{marker}{}", &raw[..=close], &raw[close + 1..]),
+        None => format!("{marker}{raw}"),
+    }
+}
+
+/// The stored key a staging or backup key belongs to, by removing the first marker.
+pub fn unmark_raw(raw: &str) -> Option<String> {
+    let close = raw.find('}')?;
+    let rest = &raw[close + 1..];
+    let rest = rest.strip_prefix(STAGE).or_else(|| rest.strip_prefix(BACKUP))?;
+    Some(format!("{}{rest}", &raw[..=close]))
+}
+
 /// Parses a stored key.
 pub fn parse(raw: &[u8]) -> Result<Slot, LayoutError> {
     let text = std::str::from_utf8(raw).map_err(|_| LayoutError {
@@ -158,6 +183,17 @@ mod tests {
         let counter = Key::counter("secgroup");
         assert_eq!(counter.staged(), "{unique_key.}~df-stage~secgroup");
         assert_eq!(parse(counter.backup().as_bytes()), Ok(Slot::Backup(counter)));
+    }
+
+    #[test]
+    fn any_stored_key_can_be_staged_and_unstaged() {
+        let backup = backup_raw("{lport.t1}p1");
+        assert_eq!(backup, "{lport.t1}~df-backup~p1");
+        let staged_backup = stage_raw(&backup);
+        assert_eq!(staged_backup, "{lport.t1}~df-stage~~df-backup~p1");
+        assert_eq!(unmark_raw(&staged_backup).as_deref(), Some(backup.as_str()));
+        assert_eq!(unmark_raw(&backup).as_deref(), Some("{lport.t1}p1"));
+        assert_eq!(unmark_raw("{lport.t1}p1"), None);
     }
 
     #[test]

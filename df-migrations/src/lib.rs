@@ -1,14 +1,32 @@
 //! The migration engine of df-schema.
 //!
+//! An upgrade takes the store's lease, reads the whole database into memory (recovering
+//! an interrupted commit first), plans, runs the steps on the in-memory copy, validates
+//! every object, and commits all-or-nothing with the backup that rollback restores.
+//!
 //! The policy lives in pure functions, tested without a database: [`plan()`] decides, from
 //! what a database has applied and what this build knows, which steps are pending and in
 //! what order, and refuses when the two histories disagree.
 
+mod build;
+mod changes;
+mod commit;
+mod engine;
+mod error;
 pub mod layout;
 mod plan;
+pub mod records;
+mod run;
+mod snapshot;
 pub mod store;
+mod validate;
 
+pub use build::Build;
+pub use changes::TableSummary;
+pub use commit::Recovery;
+pub use engine::{Engine, Event, Phase, Report, ReportStep, Status, UpgradeOptions};
+pub use error::{EngineError, Invalid};
 pub use plan::{
-    plan, Applied, BuildMigration, BuildModel, DbModel, DbState, Plan, PlanProblem, PlanRefused, PlannedStep, StepKind,
-    Target,
+    limit_to_release, plan, release_cmp, Applied, BuildMigration, BuildModel, DbModel, DbState, Plan, PlanProblem,
+    PlanRefused, PlannedStep, StepKind, Target,
 };

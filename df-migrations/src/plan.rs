@@ -250,11 +250,39 @@ fn hand_written(m: &BuildMigration, kind: StepKind, model: &str, to: u32, releas
         kind,
         model: model.to_owned(),
         to,
-        release: Some(m.release.clone()).or(release),
+        // A version step belongs to the release the lock records for the version; a
+        // removal has only the migration's own label.
+        release: release.or_else(|| Some(m.release.clone())),
         description: m.description.clone(),
         proposed_at: Some(m.proposed_at.clone()),
         checksum: Some(m.checksum.clone()),
     }
+}
+
+/// Orders release labels: numerically by dot-separated parts where both are numbers
+/// (`"4.0" < "10.0"`), as text otherwise.
+pub fn release_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let parts = |r: &str| r.split('.').map(|p| p.parse::<u64>().map_err(|_| p.to_owned())).collect::<Vec<_>>();
+    parts(a).cmp(&parts(b))
+}
+
+/// The steps of `plan` up to and including `release`: a step of a later release is left
+/// out, and so is every later step of its model, so that a model's steps stay in order.
+pub fn limit_to_release(plan: Plan, release: &str) -> Plan {
+    let mut stopped: BTreeSet<String> = BTreeSet::new();
+    let steps = plan
+        .steps
+        .into_iter()
+        .filter(|step| {
+            let later = step.release.as_deref().is_some_and(|r| release_cmp(r, release).is_gt());
+            if later || stopped.contains(&step.model) {
+                stopped.insert(step.model.clone());
+                return false;
+            }
+            true
+        })
+        .collect();
+    Plan { steps }
 }
 
 /// Merges the per-model queues: framework steps as soon as they are at the head of their
@@ -434,6 +462,18 @@ mod tests {
         let db = at(&[&a, &b], &[1, 1]);
         let plan = plan(&db, &[a, b], &migrations, &BTreeSet::new()).unwrap();
         assert_eq!(ids(&plan), ["a2", "a3", "b2"], "a2 and b2 tie on the date; the id decides");
+    }
+
+    #[test]
+    fn to_release_stops_every_model_at_that_release() {
+        let (lswitch, subnet, migrations) = switches();
+        let db = at(&[&lswitch], &[1]);
+        let full = plan(&db, &[lswitch, subnet], &migrations, &BTreeSet::new()).unwrap();
+        assert_eq!(ids(&limit_to_release(full.clone(), "3.0")), ["lswitch-unique-key"]);
+        assert_eq!(ids(&limit_to_release(full.clone(), "5.0")), ids(&full));
+        assert!(limit_to_release(full, "2.0").steps.is_empty());
+        assert!(release_cmp("4.0", "10.0").is_lt());
+        assert!(release_cmp("5.0", "5.0").is_eq());
     }
 
     #[test]

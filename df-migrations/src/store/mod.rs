@@ -4,8 +4,16 @@
 //! only says whether a batch of writes is applied all-or-nothing.
 
 mod memory;
+mod redb;
+mod redis;
+mod redis_cluster;
+mod redis_shared;
 
 pub use memory::MemoryStore;
+pub use self::redb::RedbStore;
+pub use self::redis::RedisStore;
+pub use redis_cluster::RedisClusterStore;
+pub use redis_shared::RedisOptions;
 
 use std::time::Duration;
 

@@ -31,6 +31,9 @@ pub struct Stored {
 pub struct NbApi {
     tables: BTreeMap<String, BTreeMap<String, Stored>>,
     counters: BTreeMap<String, i64>,
+    /// The object `update_each` last handed to a migration, so that a migration that
+    /// panics can be reported with the object it was on.
+    position: Option<(String, String)>,
 }
 
 impl NbApi {
@@ -114,9 +117,17 @@ impl NbApi {
         mut f: impl FnMut(&str, &mut Object) -> Result<(), MigrationError>,
     ) -> Result<(), MigrationError> {
         for (id, stored) in self.tables.get_mut(table).into_iter().flatten() {
+            self.position = Some((table.to_owned(), id.clone()));
             f(id, &mut stored.object)?;
         }
+        self.position = None;
         Ok(())
+    }
+
+    /// The table and id of the object a migration was working on through
+    /// [`NbApi::update_each`] (or a field helper) when it stopped, if it stopped there.
+    pub fn position(&self) -> Option<(&str, &str)> {
+        self.position.as_ref().map(|(t, id)| (t.as_str(), id.as_str()))
     }
 
     /// Moves one object to another table, keeping its topic.
@@ -259,6 +270,7 @@ mod tests {
             Ok(())
         });
         assert_eq!(result.unwrap_err().to_string(), "table `t`, object `b`: bad");
+        assert_eq!(nb.position(), Some(("t", "b")), "where it stopped");
         assert_eq!(seen, ["a", "b"]);
         assert_eq!(nb.get("t", "a").unwrap()["n"], 2);
         assert_eq!(nb.get("t", "c").unwrap()["n"], 1);

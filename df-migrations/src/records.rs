@@ -1,0 +1,84 @@
+//! What the engine keeps in the database besides the data, and why.
+//!
+//! - `schema_migration` (Dragonflow's SchemaMigrationLog): one object per applied step,
+//!   `{"id","release","description","proposed_at","applied_at"}`, automatic steps and the
+//!   baseline stamp included.
+//! - `{df_schema.}state`: each model's version and fingerprint, and each applied
+//!   hand-written migration's checksum (and whether a changed checksum was accepted):
+//!   what planning reads, without reading every object.
+//! - `{df_schema.}commit`: present only while a non-atomic store commits; once written,
+//!   the upgrade is decided and the next run rolls it forward.
+//! - `{df_schema.}backup`: the last upgrade's manifest: its id, the keys it created, and
+//!   the digest of the data it left, so that rollback can restore exactly and can tell
+//!   whether anything was written since. The pre-upgrade values themselves are the
+//!   `~df-backup~` keys (see `crate::layout`).
+//! - `{df_schema.}lease`: the upgrade lease of stores that expire it (Redis).
+
+use crate::layout::{Key, ENGINE_TABLE, LOG_TABLE};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub fn state_key() -> Key {
+    Key::object(ENGINE_TABLE, "", "state")
+}
+
+pub fn commit_key() -> Key {
+    Key::object(ENGINE_TABLE, "", "commit")
+}
+
+pub fn manifest_key() -> Key {
+    Key::object(ENGINE_TABLE, "", "backup")
+}
+
+pub fn log_key(id: &str) -> Key {
+    Key::object(LOG_TABLE, "", id)
+}
+
+/// Whether a live key is one of the engine's bookkeeping records, which are neither data
+/// nor part of an upgrade's backup.
+pub fn is_bookkeeping(key: &Key) -> bool {
+    matches!(key, Key::Object { table, id, .. } if table == ENGINE_TABLE && id != "state")
+}
+
+/// `{df_schema.}state`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EngineState {
+    pub models: BTreeMap<String, ModelState>,
+    pub applied: BTreeMap<String, AppliedState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelState {
+    pub version: u32,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppliedState {
+    /// A hand-written migration's checksum when it was applied (or last accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+/// One row of the migration log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRow {
+    pub id: String,
+    pub release: String,
+    pub description: String,
+    pub proposed_at: String,
+    pub applied_at: String,
+}
+
+/// `{df_schema.}backup`, and the content of `{df_schema.}commit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// What the commit did: `upgrade` or `rollback`.
+    pub action: String,
+    /// An id for the commit (its start time and lease token).
+    pub id: String,
+    /// Keys that did not exist before the commit (rollback deletes them).
+    pub created: Vec<String>,
+    /// Digest of the data after the commit (see `crate::digest`).
+    pub digest: String,
+}

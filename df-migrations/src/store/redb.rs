@@ -1,0 +1,149 @@
+//! The embedded default: one redb file, an ACID store made for the job. A batch of writes
+//! is one write transaction, so the engine commits an upgrade in one transaction.
+//!
+//! The lease is a file lock on `<file>.lock` beside the database, which the operating
+//! system releases when the process dies; the file holds who took it and since when, so
+//! that a second runner's error names the holder. redb itself also refuses a second
+//! process that opens the same file, and that error names the holder the same way.
+
+use super::{Holder, Op, Store, StoreError};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableError};
+use std::fs::File;
+use std::io::{Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Every key of the layout, as in Redis.
+const KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("keys");
+
+/// See the module documentation.
+pub struct RedbStore {
+    path: PathBuf,
+    db: Database,
+    lease: Option<(String, File)>,
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// The holder recorded in a lock file, if it can be read.
+fn recorded_holder(path: &Path) -> Option<Holder> {
+    let text = std::fs::read_to_string(lock_path(path)).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(Holder { who: value["who"].as_str()?.to_owned(), since: value["since"].as_str()?.to_owned() })
+}
+
+impl RedbStore {
+    /// Opens the database file, creating it if it does not exist.
+    pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
+        let describe = format!("redb:{}", path.display());
+        let db = Database::create(path).map_err(|e| {
+            let message = match (&e, recorded_holder(path)) {
+                (redb::DatabaseError::DatabaseAlreadyOpen, Some(holder)) => {
+                    format!("the database is open in another process: {} since {}", holder.who, holder.since)
+                }
+                _ => format!("cannot open: {e}"),
+            };
+            StoreError::Backend { store: describe.clone(), message }
+        })?;
+        Ok(RedbStore { path: path.to_owned(), db, lease: None })
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Backend { store: self.describe(), message: e.to_string() }
+    }
+
+    fn holds(&self, token: &str) -> bool {
+        self.lease.as_ref().is_some_and(|(t, _)| t == token)
+    }
+}
+
+impl Store for RedbStore {
+    fn describe(&self) -> String {
+        format!("redb:{}", self.path.display())
+    }
+
+    fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let table = match txn.open_table(KEYS) {
+            Ok(table) => table,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(()),
+            Err(e) => return Err(self.error(e)),
+        };
+        for entry in table.iter().map_err(|e| self.error(e))? {
+            let (key, value) = entry.map_err(|e| self.error(e))?;
+            visit(key.value().as_bytes(), value.value().to_vec());
+        }
+        Ok(())
+    }
+
+    fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.error(e))?;
+        let table = match txn.open_table(KEYS) {
+            Ok(table) => table,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(vec![None; keys.len()]),
+            Err(e) => return Err(self.error(e)),
+        };
+        keys.iter()
+            .map(|key| Ok(table.get(key.as_str()).map_err(|e| self.error(e))?.map(|v| v.value().to_vec())))
+            .collect()
+    }
+
+    fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        {
+            let mut table = txn.open_table(KEYS).map_err(|e| self.error(e))?;
+            for op in batch {
+                match op {
+                    Op::Set(key, value) => table.insert(key.as_str(), value.as_slice()).map(drop),
+                    Op::Delete(key) => table.remove(key.as_str()).map(drop),
+                }
+                .map_err(|e| StoreError::Key { store: self.describe(), key: op.key().to_owned(), message: e.to_string() })?;
+            }
+        }
+        txn.commit().map_err(|e| self.error(e))
+    }
+
+    fn atomic_batches(&self) -> bool {
+        true
+    }
+
+    fn acquire_lease(&mut self, token: &str, holder: &Holder, _ttl: Duration) -> Result<Option<Holder>, StoreError> {
+        let path = lock_path(&self.path);
+        let mut file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(|e| self.error(format!("{}: {e}", path.display())))?;
+        if file.try_lock().is_err() {
+            let unknown = Holder { who: "an unknown process".into(), since: "an unknown time".into() };
+            return Ok(Some(recorded_holder(&self.path).unwrap_or(unknown)));
+        }
+        let record = serde_json::json!({"who": holder.who, "since": holder.since}).to_string();
+        file.set_len(0).and_then(|()| file.rewind()).and_then(|()| file.write_all(record.as_bytes())).map_err(|e| self.error(e))?;
+        self.lease = Some((token.to_owned(), file));
+        Ok(None)
+    }
+
+    fn renew_lease(&mut self, token: &str, _ttl: Duration) -> Result<bool, StoreError> {
+        // A file lock does not expire: it is ours until released or until we die.
+        Ok(self.holds(token))
+    }
+
+    fn release_lease(&mut self, token: &str) -> Result<(), StoreError> {
+        if self.holds(token) {
+            if let Some((_, file)) = self.lease.take() {
+                let _ = file.set_len(0);
+                file.unlock().map_err(|e| self.error(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, StoreError> {
+        if !self.holds(token) {
+            return Ok(false);
+        }
+        self.write(&[Op::Set(key.to_owned(), value.to_vec())])?;
+        Ok(true)
+    }
+}

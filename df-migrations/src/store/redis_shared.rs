@@ -1,0 +1,467 @@
+//! What [`RedisStore`](super::RedisStore) and [`RedisClusterStore`](super::RedisClusterStore)
+//! share: their options, the lease's key, value and Lua scripts, and every [`Store`] method,
+//! written once over a small [`Backend`] (a single connection, or a cluster connection that
+//! routes each command by its key).
+//!
+//! Nothing here sends a command whose size grows with the dataset: keys are listed with
+//! `SCAN … COUNT`, values are read and written with pipelines of one-key `GET`/`SET`/`DEL`
+//! of at most [`RedisOptions::batch_size`] commands, and the scripts touch the lease and at
+//! most one other key.
+
+use super::{Holder, Op, Store, StoreError};
+use redis::{Client, Cmd, Connection, IntoConnectionInfo, RedisError, Value};
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// Connection settings of the Redis stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisOptions {
+    /// Commands per pipeline (`GET`s of a scan or of `get_many`, `SET`/`DEL`s of a write),
+    /// and the `COUNT` hint of each `SCAN`. Default 1000.
+    pub batch_size: usize,
+    /// How long connecting may take, handshake and a first `PING` included, before the
+    /// store gives up with an error. Default 5 s.
+    pub connection_timeout: Duration,
+    /// How long the store waits for any reply (a whole pipeline's included) before it
+    /// gives up with an error. Default 30 s.
+    pub response_timeout: Duration,
+}
+
+impl RedisOptions {
+    pub const DEFAULT_BATCH_SIZE: usize = 1000;
+    pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+    pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// Refuses settings the client cannot use (a zero batch or timeout).
+    pub(super) fn check(&self, store: &str) -> Result<(), StoreError> {
+        let problem = if self.batch_size == 0 {
+            "the batch size must be at least 1"
+        } else if self.connection_timeout.is_zero() {
+            "the connection timeout must not be zero"
+        } else if self.response_timeout.is_zero() {
+            "the response timeout must not be zero"
+        } else {
+            return Ok(());
+        };
+        Err(backend(store, problem))
+    }
+}
+
+impl Default for RedisOptions {
+    fn default() -> RedisOptions {
+        RedisOptions {
+            batch_size: RedisOptions::DEFAULT_BATCH_SIZE,
+            connection_timeout: RedisOptions::DEFAULT_CONNECTION_TIMEOUT,
+            response_timeout: RedisOptions::DEFAULT_RESPONSE_TIMEOUT,
+        }
+    }
+}
+
+/// The lease's key. Its hash tag is the engine table's, so that on a cluster the records
+/// written under the lease (`{df_schema.}commit`, …) share its slot and one script can
+/// check the lease and write them.
+pub(super) const LEASE_KEY: &str = "{df_schema.}lease";
+
+/// The hash tag a key must have for [`Store::set_if_leased`] on a cluster (the lease's).
+pub(super) const LEASE_HASH_TAG: &str = "df_schema.";
+
+// The scripts, kept tiny: each touches the lease and at most one other key, in one slot.
+// Each gets the lease key as KEYS[1] and the caller's token as ARGV[1], and starts with
+// `lease_is_ours!()`, which sets `ours` when the lease exists and its JSON value (see
+// `encode_lease`) has that token. A lease value that is not JSON makes the script fail
+// (cjson raises), which surfaces as an error naming the key.
+macro_rules! lease_is_ours {
+    () => {
+        "local v = redis.call('GET', KEYS[1])\n\
+         local ours = v and cjson.decode(v).token == ARGV[1]\n"
+    };
+}
+
+/// Extends the lease to ARGV[2] milliseconds if it is ours. Returns 1 if it did, else 0.
+pub(super) const RENEW: &str =
+    concat!(lease_is_ours!(), "if ours then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\nreturn 0\n");
+
+/// Deletes the lease if it is ours. Returns 1 if it did, else 0.
+pub(super) const RELEASE: &str = concat!(lease_is_ours!(), "if ours then return redis.call('DEL', KEYS[1]) end\nreturn 0\n");
+
+/// Sets KEYS[2] to ARGV[2] if the lease is ours (fencing). Returns 1 if it wrote, else 0.
+/// On a cluster KEYS[2] must be in the lease's slot.
+pub(super) const SET_IF_LEASED: &str =
+    concat!(lease_is_ours!(), "if ours then redis.call('SET', KEYS[2], ARGV[2]) return 1 end\nreturn 0\n");
+
+/// The lease's value: `{"token","who","since"}`.
+pub(super) fn encode_lease(token: &str, holder: &Holder) -> String {
+    serde_json::json!({ "token": token, "who": holder.who, "since": holder.since }).to_string()
+}
+
+/// The token and holder of a lease value.
+pub(super) fn decode_lease(value: &[u8]) -> Option<(String, Holder)> {
+    let value: serde_json::Value = serde_json::from_slice(value).ok()?;
+    let field = |name| value.get(name)?.as_str().map(str::to_owned);
+    Some((field("token")?, Holder { who: field("who")?, since: field("since")? }))
+}
+
+/// The hash tag of a key as Redis Cluster computes it: what lies between the first `{`
+/// and the first `}` after it, if that is not empty.
+pub(super) fn hash_tag(key: &[u8]) -> Option<&[u8]> {
+    let open = key.iter().position(|&b| b == b'{')?;
+    let rest = &key[open + 1..];
+    let close = rest.iter().position(|&b| b == b'}')?;
+    (close > 0).then(|| &rest[..close])
+}
+
+/// A TTL in milliseconds, as `PX`/`PEXPIRE` take it: at least 1 (Redis refuses 0), at
+/// most about 35,000 years (Redis refuses expiry times that overflow).
+fn millis(ttl: Duration) -> u64 {
+    const MAX: u64 = 1 << 50;
+    u64::try_from(ttl.as_millis()).unwrap_or(MAX).clamp(1, MAX)
+}
+
+pub(super) fn backend(store: &str, message: impl Into<String>) -> StoreError {
+    StoreError::Backend { store: store.to_owned(), message: message.into() }
+}
+
+pub(super) fn key_error(store: &str, key: &[u8], message: impl Into<String>) -> StoreError {
+    StoreError::Key { store: store.to_owned(), key: String::from_utf8_lossy(key).into_owned(), message: message.into() }
+}
+
+/// A client error's text, saying which timeout ran out where one did.
+pub(super) fn describe_error(err: &RedisError, options: &RedisOptions) -> String {
+    if err.is_timeout() {
+        format!("no reply within the response timeout ({:?}): {err}", options.response_timeout)
+    } else {
+        err.to_string()
+    }
+}
+
+/// A client for one server, that sends no `CLIENT SETINFO` on connecting: one reply less
+/// to wait for (see [`open_node`]).
+pub(super) fn node_client(url: &str) -> Result<Client, RedisError> {
+    let info = url.into_connection_info()?;
+    let settings = info.redis_settings().clone().set_skip_set_lib_name();
+    Client::open(info.set_redis_settings(settings))
+}
+
+/// Opens a connection to one server and checks with a `PING` that it answers, all within
+/// the connection timeout (a server that accepts connections but never replies fails as
+/// fast as one that refuses them); later replies get the response timeout.
+///
+/// The client reads each reply of its connection handshake with the time left, so the
+/// bound is one connection timeout when the handshake sends nothing (database 0, no
+/// password, `skip_set_lib_name`) and one more per handshake command otherwise.
+pub(super) fn open_node(client: &Client, options: &RedisOptions) -> Result<Connection, String> {
+    let timeout = options.connection_timeout;
+    let failed = |err: RedisError| format!("cannot connect within {timeout:?}: {err}");
+    let started = Instant::now();
+    let mut connection = client.get_connection_with_timeout(timeout).map_err(failed)?;
+    let left = timeout.checked_sub(started.elapsed()).filter(|left| !left.is_zero());
+    let left = left.ok_or_else(|| failed(std::io::Error::from(std::io::ErrorKind::TimedOut).into()))?;
+    let set_timeouts = |connection: &Connection, timeout| {
+        connection.set_read_timeout(Some(timeout))?;
+        connection.set_write_timeout(Some(timeout))
+    };
+    set_timeouts(&connection, left).map_err(failed)?;
+    redis::cmd("PING").query::<()>(&mut connection).map_err(failed)?;
+    set_timeouts(&connection, options.response_timeout).map_err(failed)?;
+    Ok(connection)
+}
+
+/// How a store reaches Redis: the only part that differs between a server and a cluster.
+pub(super) trait Backend {
+    /// Sends one command; on a cluster it goes to the node of its first key.
+    fn query(&mut self, cmd: &Cmd) -> Result<Value, RedisError>;
+
+    /// Sends one-key commands as one pipeline (on a cluster, one per node, each command
+    /// routed by its key) and returns their replies in order.
+    fn pipeline(&mut self, cmds: Vec<Cmd>) -> Result<Vec<Value>, RedisError>;
+
+    /// The nodes that together hold every key (a cluster's masters), as `host:port`.
+    fn scan_nodes(&mut self) -> Result<Vec<String>, RedisError>;
+
+    /// One `SCAN cursor COUNT count` on a node of [`Backend::scan_nodes`].
+    fn scan_step(&mut self, node: &str, cursor: u64, count: usize) -> Result<(u64, Vec<Vec<u8>>), RedisError>;
+
+    /// Refuses keys that [`SET_IF_LEASED`] cannot write together with the lease.
+    fn check_leased_key(&self, _key: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The [`Store`] methods over a [`Backend`].
+pub(super) struct RedisOps<B> {
+    pub(super) backend: B,
+    pub(super) options: RedisOptions,
+    /// `redis://…` or `redis+cluster://…`, for [`Store::describe`] and errors.
+    pub(super) name: String,
+}
+
+fn get(key: &[u8]) -> Cmd {
+    let mut cmd = redis::cmd("GET");
+    cmd.arg(key);
+    cmd
+}
+
+impl<B: Backend> RedisOps<B> {
+    fn error(&self, err: &RedisError) -> String {
+        describe_error(err, &self.options)
+    }
+
+    /// Runs one pipeline of one-key commands; a command's error names its key.
+    fn pipeline(&mut self, cmds: Vec<Cmd>, keys: &[&[u8]]) -> Result<Vec<Value>, StoreError> {
+        let count = cmds.len();
+        let replies = self.backend.pipeline(cmds).map_err(|err| {
+            // A pipeline error lists the failing commands by index; any other error
+            // (connection, timeout) concerns the whole pipeline.
+            // The client offers no other way to tell them apart than the text of the error
+            // (`Pipeline failure(s): [(Index i, error: …)]`); a one-command pipeline's error
+            // is its command's in any case.
+            let failed = err.to_string().starts_with("Pipeline failure") || count == 1;
+            match err.clone().into_server_errors().filter(|_| failed).and_then(|errors| errors.first().cloned()) {
+                Some((index, server)) if index < keys.len() => key_error(&self.name, keys[index], server.to_string()),
+                _ => backend(&self.name, format!("a pipeline of {count} commands failed: {}", self.error(&err))),
+            }
+        })?;
+        if replies.len() != count {
+            return Err(backend(&self.name, format!("a pipeline of {count} commands got {} replies", replies.len())));
+        }
+        // Replies may carry errors too, depending on how the client was asked.
+        for (reply, key) in replies.iter().zip(keys) {
+            if let Value::ServerError(err) = reply {
+                return Err(key_error(&self.name, key, err.to_string()));
+            }
+        }
+        Ok(replies)
+    }
+
+    /// The values of some keys, by pipelines of `GET`.
+    fn fetch(&mut self, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(self.options.batch_size) {
+            let replies = self.pipeline(chunk.iter().map(|key| get(key)).collect(), chunk)?;
+            for (reply, key) in replies.into_iter().zip(chunk) {
+                values.push(match reply {
+                    Value::Nil => None,
+                    Value::BulkString(bytes) => Some(bytes),
+                    other => return Err(key_error(&self.name, key, format!("GET replied {other:?}"))),
+                });
+            }
+        }
+        Ok(values)
+    }
+
+    /// Runs a lease script (KEYS: the lease, then `key` if given); its integer reply. An
+    /// error names `key` if given (the script failed on it or on the lease guarding it),
+    /// else the lease.
+    fn script(&mut self, script: &str, key: Option<&str>, args: &[&[u8]]) -> Result<i64, StoreError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(script).arg(1 + usize::from(key.is_some())).arg(LEASE_KEY);
+        if let Some(key) = key {
+            cmd.arg(key);
+        }
+        for arg in args {
+            cmd.arg(*arg);
+        }
+        let named = key.unwrap_or(LEASE_KEY).as_bytes();
+        match self.backend.query(&cmd) {
+            Ok(Value::Int(n)) => Ok(n),
+            Ok(other) => Err(key_error(&self.name, named, format!("the lease script replied {other:?}"))),
+            Err(err) => Err(key_error(&self.name, named, format!("the lease script failed: {}", self.error(&err)))),
+        }
+    }
+
+    fn lease_value(&mut self) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.fetch(&[LEASE_KEY.as_bytes()])?.pop().flatten())
+    }
+}
+
+impl<B: Backend> Store for RedisOps<B> {
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    /// Every key but the lease, each once (SCAN may return a key twice; this drops the
+    /// repeats, remembering the keys seen), with its value; a key deleted between SCAN
+    /// and GET is skipped.
+    fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
+        let nodes = self.backend.scan_nodes().map_err(|err| backend(&self.name, format!("listing the nodes to scan: {}", self.error(&err))))?;
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
+        for node in nodes {
+            let mut cursor = 0;
+            loop {
+                let (next, keys) = self
+                    .backend
+                    .scan_step(&node, cursor, self.options.batch_size)
+                    .map_err(|err| backend(&self.name, format!("SCAN on {node}: {}", self.error(&err))))?;
+                let fresh: Vec<Vec<u8>> = keys.into_iter().filter(|key| key != LEASE_KEY.as_bytes() && seen.insert(key.clone())).collect();
+                let refs: Vec<&[u8]> = fresh.iter().map(Vec::as_slice).collect();
+                for (key, value) in refs.iter().zip(self.fetch(&refs)?) {
+                    if let Some(value) = value {
+                        visit(key, value);
+                    }
+                }
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+        Ok(())
+    }
+
+    fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let refs: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+        self.fetch(&refs)
+    }
+
+    fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
+        for chunk in batch.chunks(self.options.batch_size) {
+            let cmds = chunk
+                .iter()
+                .map(|op| match op {
+                    Op::Set(key, value) => {
+                        let mut cmd = redis::cmd("SET");
+                        cmd.arg(key).arg(value);
+                        cmd
+                    }
+                    Op::Delete(key) => {
+                        let mut cmd = redis::cmd("DEL");
+                        cmd.arg(key);
+                        cmd
+                    }
+                })
+                .collect();
+            let keys: Vec<&[u8]> = chunk.iter().map(|op| op.key().as_bytes()).collect();
+            self.pipeline(cmds, &keys)?;
+        }
+        Ok(())
+    }
+
+    fn atomic_batches(&self) -> bool {
+        false
+    }
+
+    /// `SET lease value NX PX ttl`; if the lease exists, its holder, unless it is ours
+    /// (same token), which is renewed.
+    fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {
+        let value = encode_lease(token, holder);
+        // Each round fails only when the lease changed between two commands (it expired,
+        // or another runner took it); a few rounds settle it.
+        for _ in 0..5 {
+            let mut set = redis::cmd("SET");
+            set.arg(LEASE_KEY).arg(&value).arg("NX").arg("PX").arg(millis(ttl));
+            let reply = self.backend.query(&set).map_err(|err| key_error(&self.name, LEASE_KEY.as_bytes(), self.error(&err)))?;
+            if reply != Value::Nil {
+                return Ok(None);
+            }
+            let Some(current) = self.lease_value()? else { continue };
+            let (current_token, current_holder) = decode_lease(&current).ok_or_else(|| {
+                key_error(
+                    &self.name,
+                    LEASE_KEY.as_bytes(),
+                    format!("the lease holds {:?}, not a df-schema lease; delete it if no runner is upgrading", String::from_utf8_lossy(&current)),
+                )
+            })?;
+            if current_token != token {
+                return Ok(Some(current_holder));
+            }
+            if self.renew_lease(token, ttl)? {
+                return Ok(None);
+            }
+        }
+        Err(key_error(&self.name, LEASE_KEY.as_bytes(), "the lease kept changing while it was being taken"))
+    }
+
+    fn renew_lease(&mut self, token: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let ttl = millis(ttl).to_string();
+        Ok(self.script(RENEW, None, &[token.as_bytes(), ttl.as_bytes()])? == 1)
+    }
+
+    fn release_lease(&mut self, token: &str) -> Result<(), StoreError> {
+        self.script(RELEASE, None, &[token.as_bytes()])?;
+        Ok(())
+    }
+
+    fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, StoreError> {
+        self.backend.check_leased_key(key).map_err(|message| key_error(&self.name, key.as_bytes(), message))?;
+        Ok(self.script(SET_IF_LEASED, Some(key), &[token.as_bytes(), value])? == 1)
+    }
+}
+
+/// Implements [`Store`] for a public store type by delegating to its `ops` field (a
+/// [`RedisOps`]), so that the two Redis stores share every method.
+macro_rules! delegate_store {
+    ($store:ty) => {
+        impl $crate::store::Store for $store {
+            fn describe(&self) -> String {
+                self.ops.describe()
+            }
+            fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), $crate::store::StoreError> {
+                self.ops.scan(visit)
+            }
+            fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, $crate::store::StoreError> {
+                self.ops.get_many(keys)
+            }
+            fn write(&mut self, batch: &[$crate::store::Op]) -> Result<(), $crate::store::StoreError> {
+                self.ops.write(batch)
+            }
+            fn atomic_batches(&self) -> bool {
+                self.ops.atomic_batches()
+            }
+            fn acquire_lease(
+                &mut self,
+                token: &str,
+                holder: &$crate::store::Holder,
+                ttl: std::time::Duration,
+            ) -> Result<Option<$crate::store::Holder>, $crate::store::StoreError> {
+                self.ops.acquire_lease(token, holder, ttl)
+            }
+            fn renew_lease(&mut self, token: &str, ttl: std::time::Duration) -> Result<bool, $crate::store::StoreError> {
+                self.ops.renew_lease(token, ttl)
+            }
+            fn release_lease(&mut self, token: &str) -> Result<(), $crate::store::StoreError> {
+                self.ops.release_lease(token)
+            }
+            fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, $crate::store::StoreError> {
+                self.ops.set_if_leased(token, key, value)
+            }
+        }
+    };
+}
+pub(super) use delegate_store;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_values_round_trip() {
+        let holder = Holder { who: "host:42".into(), since: "2024-01-02T03:04:05Z".into() };
+        let value = encode_lease("tok\"en", &holder);
+        assert_eq!(decode_lease(value.as_bytes()), Some(("tok\"en".to_owned(), holder)));
+        assert_eq!(decode_lease(b"{\"token\":\"t\"}"), None);
+        assert_eq!(decode_lease(b"not json"), None);
+    }
+
+    #[test]
+    fn hash_tags_follow_redis_cluster() {
+        assert_eq!(hash_tag(b"{df_schema.}commit"), Some(&b"df_schema."[..]));
+        assert_eq!(hash_tag(b"x{df_schema.}y{z}"), Some(&b"df_schema."[..]));
+        assert_eq!(hash_tag(b"{}{df_schema.}x"), None);
+        assert_eq!(hash_tag(b"df_schema.commit"), None);
+        assert_eq!(hash_tag(b"{df_schema.commit"), None);
+    }
+
+    #[test]
+    fn ttls_are_positive_milliseconds() {
+        assert_eq!(millis(Duration::from_micros(10)), 1);
+        assert_eq!(millis(Duration::from_secs(2)), 2000);
+        assert_eq!(millis(Duration::MAX), 1 << 50);
+    }
+
+    #[test]
+    fn scripts_start_with_the_lease_check() {
+        for script in [RENEW, RELEASE, SET_IF_LEASED] {
+            assert!(script.starts_with("local v = redis.call('GET', KEYS[1])\nlocal ours = v and"), "{script}");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The whole flow on the in-memory store: baseline, plan, dry run, upgrade, exact result,
+//! rollback to the exact bytes, verify; refusals that write nothing; crash at every write
+//! of a commit, atomic and staged; two runners; an expired lease.
+
+mod common;
+
+use common::{engine, options, seed, CrashingStore, APPLIED_AT};
+use df_migrations::store::{Holder, MemoryStore, Store};
+use df_migrations::{EngineError, Event, UpgradeOptions};
+use serde_json::Value;
+use std::time::Duration;
+
+fn baselined() -> MemoryStore {
+    let mut store = MemoryStore::new();
+    seed(&mut store);
+    engine(&mut store).baseline("2.0", 100, Some(APPLIED_AT)).unwrap();
+    store
+}
+
+fn objects(store: &MemoryStore) -> serde_json::Map<String, Value> {
+    store
+        .dump()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("{unique_key.}") && !k.starts_with("{schema_migration.}") && !k.starts_with("{df_schema."))
+        .filter(|(k, _)| !k.contains("~df-"))
+        .map(|(k, v)| (k, serde_json::from_slice(&v).unwrap()))
+        .collect()
+}
+
+#[test]
+fn baseline_upgrade_and_rollback_give_exactly_the_expected_states() {
+    common::full_flow(&mut MemoryStore::new());
+}
+
+#[test]
+fn a_dry_run_reports_and_writes_nothing() {
+    let mut store = baselined();
+    let before = store.dump();
+    let report = engine(&mut store).upgrade(&UpgradeOptions { dry_run: true, ..options() }, &mut |_| {}).unwrap();
+    assert!(!report.committed);
+    assert_eq!(report.steps.len(), 16);
+    assert_eq!(report.tables["lport"].changed, 4);
+    assert_eq!(store.dump(), before);
+}
+
+#[test]
+fn to_release_stops_there_and_the_rest_follows_later() {
+    let mut store = baselined();
+    let report = engine(&mut store).upgrade(&UpgradeOptions { to_release: Some("3.0".into()), ..options() }, &mut |_| {}).unwrap();
+    assert_eq!(report.steps.len(), 4);
+    assert_eq!(engine(&mut store).status().unwrap().models["LogicalPort"], (Some(2), 5));
+    engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
+    assert_eq!(Value::Object(objects(&store)), dragonflow_models::fixtures::release_5_0_objects());
+}
+
+#[test]
+fn rollback_refuses_when_the_data_was_written_since_unless_forced() {
+    let mut store = baselined();
+    let before = store.dump();
+    engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
+    store.insert("{chassis.}late", r#"{"id":"late","ip":"192.0.2.99","external_host_ip":null,"tunnel_types":[]}"#);
+    let refused = engine(&mut store).rollback(false, &mut |_| {}).unwrap_err();
+    assert!(matches!(refused, EngineError::WrittenSince { .. }), "{refused}");
+    engine(&mut store).rollback(true, &mut |_| {}).unwrap();
+    let mut after = store.dump();
+    assert!(after.remove("{chassis.}late").is_some(), "a forced rollback keeps keys the upgrade never touched");
+    assert_eq!(after, before);
+}
+
+#[test]
+fn bad_data_fails_the_upgrade_naming_it_and_writes_nothing() {
+    let cases: [(&str, &str, &str); 4] = [
+        ("{chassis.}bad", "not json", "does not hold JSON"),
+        ("{chassis.}bad", "[1, 2]", "does not hold a JSON object: it holds an array"),
+        ("session:42", "x", "is outside Dragonflow's layout"),
+        ("{unique_key.}lport", "many", "does not hold a counter"),
+    ];
+    for (key, value, expected) in cases {
+        let mut store = baselined();
+        store.insert(key, value);
+        let before = store.dump();
+        let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
+        assert!(error.contains(expected) && error.contains(key), "{key}: {error}");
+        assert_eq!(store.dump(), before);
+    }
+    // A rule whose protocol no migration can map: the secgroup and the rule are named.
+    let mut store = baselined();
+    let mut sg: Value = serde_json::from_slice(&store.dump()["{secgroup.tenant-a}sg-web"]).unwrap();
+    sg["rules"][1]["protocol"] = "dns".into();
+    store.insert("{secgroup.tenant-a}sg-web", sg.to_string());
+    let before = store.dump();
+    let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
+    assert!(error.starts_with("migration `secgroup-v3-protocol-numbers` failed: table `secgroup`, object `sg-web`: rule rule-dns"), "{error}");
+    assert_eq!(store.dump(), before);
+}
+
+#[test]
+fn a_database_that_predates_df_schema_must_be_baselined_and_shaped_like_its_release() {
+    let mut store = MemoryStore::new();
+    seed(&mut store);
+    let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err();
+    assert!(matches!(error, EngineError::NotBaselined { objects: 19, .. }), "{error}");
+    let error = engine(&mut store).baseline("4.0", 100, None).unwrap_err().to_string();
+    assert!(error.contains("does not look like release 4.0"), "{error}");
+    assert!(error.contains("no model of release 4.0 stores objects in table `ovs_port`"), "{error}");
+    assert!(engine(&mut store).baseline("1.0", 100, None).unwrap_err().to_string().contains("releases known: 2.0, 3.0, 4.0, 5.0"));
+}
+
+#[test]
+fn a_crash_at_any_write_leaves_the_old_or_the_new_state_after_recovery() {
+    for atomic in [true, false] {
+        common::crash_at_every_write(MemoryStore::new, atomic, |store| store.release_all_leases());
+    }
+}
+
+#[test]
+fn only_one_runner_upgrades_and_the_other_names_the_holder() {
+    let mut store = baselined();
+    let mut other = store.clone();
+    let holder = Holder { who: "df-runner pid 4242 on controller-1".into(), since: "2026-11-25T11:59:00Z".into() };
+    assert_eq!(other.acquire_lease("their-token", &holder, Duration::from_secs(60)).unwrap(), None);
+    let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "another runner holds the upgrade lock on memory:: df-runner pid 4242 on controller-1 since 2026-11-25T11:59:00Z"
+    );
+    other.release_lease("their-token").unwrap();
+    engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
+}
+
+#[test]
+fn a_runner_whose_lease_expired_cannot_commit() {
+    for atomic in [true, false] {
+        let mut store = baselined();
+        let before = store.dump();
+        let mut pausing = CrashingStore::new(store.clone(), usize::MAX, atomic);
+        // The runner pauses past its lease; another runner takes the lease meanwhile.
+        let mut thief = store.clone();
+        let thief_holder = Holder { who: "thief".into(), since: APPLIED_AT.into() };
+        let error = engine(&mut pausing)
+            .with_lease_ttl(Duration::from_millis(50))
+            .upgrade(&options(), &mut |event| {
+                if let Event::Phase(df_migrations::Phase::Validate) = event {
+                    std::thread::sleep(Duration::from_millis(120));
+                    assert_eq!(thief.acquire_lease("thief", &thief_holder, Duration::from_secs(60)).unwrap(), None);
+                }
+            })
+            .unwrap_err();
+        assert!(matches!(error, EngineError::LeaseLost { .. }), "{error}");
+        thief.release_lease("thief").unwrap();
+        engine(&mut store).recover().unwrap();
+        assert_eq!(store.dump(), before, "atomic={atomic}: nothing was committed");
+    }
+}

@@ -1,0 +1,5 @@
+//! Test support: private Redis servers and the store contract.
+#![allow(dead_code)] // Each test crate uses part of it.
+
+pub mod contract;
+pub mod redis_server;

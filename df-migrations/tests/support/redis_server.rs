@@ -1,0 +1,252 @@
+//! Private Redis servers for tests: each on a free loopback port, in its own temporary
+//! directory, without persistence, killed when dropped. Never the shared instance on 6379.
+//!
+//! If `redis-server` is not on PATH, `start` prints a loud skip message and returns `None`,
+//! unless the environment variable `CI` is set, in which case it panics.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const SERVER: &str = "redis-server";
+/// How long a server may take to answer PING, and a cluster to reach `cluster_state:ok`.
+const STARTUP: Duration = Duration::from_secs(30);
+
+/// Whether tests can start servers; see the module documentation.
+pub fn redis_available() -> bool {
+    // The test harness names each test's thread after the test.
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a Redis test");
+    let found = Command::new(SERVER).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
+    if !found {
+        if std::env::var_os("CI").is_some() {
+            panic!("{test}: `{SERVER}` is not on PATH and CI is set: install Redis (e.g. `apt-get install redis-server`) so that the Redis store tests run");
+        }
+        // Straight to stderr, not through `eprintln!`, which the test harness captures
+        // (and hides) for passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n******************************************************************\n\
+             SKIPPED {test}: `{SERVER}` is not on PATH, the Redis store was NOT tested.\n\
+             Install Redis to run it (set CI=1 to make this a failure).\n\
+             ******************************************************************\n"
+        );
+    }
+    found
+}
+
+/// One private `redis-server`.
+pub struct RedisServer {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    /// A standalone server, or `None` if Redis is not installed (see the module docs).
+    pub fn start() -> Option<RedisServer> {
+        redis_available().then(|| RedisServer::spawn(&[]))
+    }
+
+    /// A server with `extra` arguments; panics (with its log) if it does not come up.
+    fn spawn(extra: &[&str]) -> RedisServer {
+        let mut last_log = String::new();
+        // A port found free may be taken before the server binds it: try a few.
+        for _ in 0..5 {
+            let port = free_port();
+            let dir = tempfile::Builder::new().prefix("df-redis-test-").tempdir().expect("a temporary directory");
+            let log = dir.path().join("redis.log");
+            let child = Command::new(SERVER)
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--protected-mode", "no"])
+                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+                .arg("--dir")
+                .arg(dir.path())
+                .arg("--logfile")
+                .arg(&log)
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {SERVER}: {e}"));
+            let mut server = RedisServer { child, port, dir };
+            if server.wait_ready() {
+                return server;
+            }
+            last_log = read_log(&log);
+        }
+        panic!("{SERVER} did not start; its last log:\n{last_log}");
+    }
+
+    fn wait_ready(&mut self) -> bool {
+        let deadline = Instant::now() + STARTUP;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if self.answers() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Whether the server on our port answers and is our child (not another test's
+    /// server that took the port first).
+    fn answers(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], self.port).into(), Duration::from_millis(200)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+        let mut reply = Vec::new();
+        let mut chunk = [0u8; 4096];
+        if stream.write_all(b"INFO server\r\n").is_err() {
+            return false;
+        }
+        // `$<length>\r\n<text>\r\n`; the text has a `process_id:<pid>` line.
+        while let Ok(n @ 1..) = stream.read(&mut chunk) {
+            reply.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&reply);
+            let pid = text.split_once("process_id:").and_then(|(_, rest)| rest.split_once("\r\n"));
+            if let Some((pid, _)) = pid {
+                return pid == self.child.id().to_string();
+            }
+        }
+        false
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:port`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// `redis://127.0.0.1:port/0`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// A plain connection, for a test to look behind the store.
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url()).unwrap().get_connection_with_timeout(Duration::from_secs(5)).unwrap()
+    }
+
+    /// Runs a command, panicking on error.
+    pub fn command<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> T {
+        cmd.query(&mut self.connection()).unwrap_or_else(|e| panic!("{}: {e}", self.address()))
+    }
+
+    /// The number of keys this server holds.
+    pub fn key_count(&self) -> usize {
+        self.command(&redis::cmd("DBSIZE"))
+    }
+
+    /// Stops the server (SIGSTOP) without closing its connections: it accepts nothing
+    /// and answers nothing until [`RedisServer::resume`] (dropping it kills it anyway).
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill").arg(signal).arg(self.child.id().to_string()).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {signal} {}", self.child.id());
+    }
+
+    pub fn log(&self) -> String {
+        read_log(&self.dir.path().join("redis.log"))
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A private Redis Cluster of masters without replicas, its slots split evenly.
+pub struct RedisCluster {
+    servers: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    /// `masters` servers joined into a cluster that reports `cluster_state:ok`, or `None`
+    /// if Redis is not installed (see the module docs).
+    pub fn start(masters: usize) -> Option<RedisCluster> {
+        if !redis_available() {
+            return None;
+        }
+        let args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"];
+        let servers: Vec<RedisServer> = (0..masters).map(|_| RedisServer::spawn(&args)).collect();
+        let cluster = RedisCluster { servers };
+        const SLOTS: usize = 16384;
+        for (i, server) in cluster.servers.iter().enumerate() {
+            let _: () = server.command(redis::cmd("CLUSTER").arg("SET-CONFIG-EPOCH").arg(i + 1));
+            let slots: Vec<usize> = (i * SLOTS / masters..(i + 1) * SLOTS / masters).collect();
+            let _: () = server.command(redis::cmd("CLUSTER").arg("ADDSLOTS").arg(slots));
+        }
+        for server in &cluster.servers[1..] {
+            let _: () = cluster.servers[0].command(redis::cmd("CLUSTER").arg("MEET").arg("127.0.0.1").arg(server.port()));
+        }
+        cluster.wait_ok();
+        Some(cluster)
+    }
+
+    fn wait_ok(&self) {
+        let deadline = Instant::now() + STARTUP;
+        let expected = [
+            "cluster_state:ok".to_owned(),
+            "cluster_slots_assigned:16384".to_owned(),
+            format!("cluster_known_nodes:{}", self.servers.len()),
+        ];
+        loop {
+            let infos: Vec<String> = self.servers.iter().map(|s| s.command(redis::cmd("CLUSTER").arg("INFO"))).collect();
+            if infos.iter().all(|info| expected.iter().all(|line| info.lines().any(|l| l.trim() == line))) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let logs: Vec<String> = self.servers.iter().map(|s| format!("--- {}\n{}", s.address(), s.log())).collect();
+                panic!("the cluster did not reach cluster_state:ok:\n{}\n{}", infos.join("\n"), logs.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `127.0.0.1:port` of every master.
+    pub fn nodes(&self) -> Vec<String> {
+        self.servers.iter().map(RedisServer::address).collect()
+    }
+
+    pub fn servers(&self) -> &[RedisServer] {
+        &self.servers
+    }
+}
+
+/// A port free on 127.0.0.1 whose cluster bus port (+10000) is free too.
+pub fn free_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0) ^ std::process::id();
+    for _ in 0..1000 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed) as u32;
+        let port = 20000 + ((seed.wrapping_add(n.wrapping_mul(7919))) % 30000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() && TcpListener::bind(("127.0.0.1", port + 10000)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port pair on 127.0.0.1");
+}
+
+fn read_log(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| format!("(no log: {e})"))
+}
