@@ -282,7 +282,12 @@ impl<'s> Engine<'s> {
             }
         }
         let applied_at = options.applied_at.clone().unwrap_or_else(now);
-        let rows = run_steps(&mut nb, &plan.steps, &self.build, &mut state, &applied_at, |step| progress(Event::Step(step)))?;
+        let mut rows = Vec::new();
+        for step in &plan.steps {
+            // One step at a time, renewing the lease in between: a long upgrade keeps it.
+            rows.extend(run_steps(&mut nb, std::slice::from_ref(step), &self.build, &mut state, &applied_at, |step| progress(Event::Step(step)))?);
+            self.renew(lease)?;
+        }
         report.timings.insert(Phase::Migrate, started.elapsed());
         self.renew(lease)?;
 

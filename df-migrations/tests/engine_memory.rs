@@ -152,3 +152,28 @@ fn a_runner_whose_lease_expired_cannot_commit() {
         assert_eq!(store.dump(), before, "atomic={atomic}: nothing was committed");
     }
 }
+
+/// Panics on a remote VTEP port, as a buggy migration might.
+fn panicking_binding(nb: &mut df_schema::NbApi) -> Result<(), df_schema::MigrationError> {
+    nb.update_each("lport", |_, port| {
+        assert!(port.get("remote_vtep") != Some(&Value::Bool(true)), "remote VTEPs were forgotten");
+        Ok(())
+    })
+}
+
+#[test]
+fn a_panicking_migration_is_reported_with_the_object_and_nothing_is_written() {
+    let mut store = baselined();
+    let before = store.dump();
+    let mut build = df_migrations::Build::linked();
+    let original = build.migration("lport-v3-binding").unwrap();
+    let buggy: &'static df_schema::registry::MigrationEntry =
+        Box::leak(Box::new(df_schema::registry::MigrationEntry { run: panicking_binding, ..*original }));
+    build.migrations = build.migrations.iter().map(|m| if m.id == original.id { buggy } else { *m }).collect();
+    let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "migration `lport-v3-binding` panicked on table `lport`, object `port-vtep`: remote VTEPs were forgotten; nothing was written"
+    );
+    assert_eq!(store.dump(), before);
+}

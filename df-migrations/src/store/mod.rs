@@ -8,12 +8,14 @@ mod redb;
 mod redis;
 mod redis_cluster;
 mod redis_shared;
+mod url;
 
 pub use memory::MemoryStore;
 pub use self::redb::RedbStore;
 pub use self::redis::RedisStore;
 pub use redis_cluster::RedisClusterStore;
 pub use redis_shared::RedisOptions;
+pub use url::{open, URL_FORMS};
 
 use std::time::Duration;
 

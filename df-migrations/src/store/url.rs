@@ -1,0 +1,72 @@
+//! Opening a store from the URL an operator gives.
+//!
+//! | URL | store |
+//! |---|---|
+//! | `PATH` or `redb:PATH` | the embedded redb file (created if missing) |
+//! | `redis://[:password@]host:port[/db]` | a single Redis server |
+//! | `redis+cluster://h1:p1,h2:p2,…` | a Redis Cluster, found from any of its nodes |
+//! | `memory:` | an empty in-memory store (for trying things out) |
+
+use super::{MemoryStore, RedbStore, RedisClusterStore, RedisOptions, RedisStore, Store, StoreError};
+use std::path::Path;
+
+/// The accepted forms, for messages.
+pub const URL_FORMS: &str = "a file path, `redb:PATH`, `redis://host:port/db`, `redis+cluster://h1:p1,h2:p2` or `memory:`";
+
+/// Opens the store a URL names. Anything that looks like another scheme is refused
+/// rather than taken for a file name.
+pub fn open(url: &str, redis: &RedisOptions) -> Result<Box<dyn Store>, StoreError> {
+    let bad = |message: String| StoreError::Backend { store: url.to_owned(), message };
+    if url.trim().is_empty() {
+        return Err(bad(format!("empty database URL; give {URL_FORMS}")));
+    }
+    if url == "memory:" {
+        return Ok(Box::new(MemoryStore::new()));
+    }
+    if let Some(path) = url.strip_prefix("redb:") {
+        return Ok(Box::new(RedbStore::open(Path::new(path))?));
+    }
+    if url.starts_with("redis://") || url.starts_with("rediss://") {
+        return Ok(Box::new(RedisStore::connect(url, redis)?));
+    }
+    if let Some(nodes) = url.strip_prefix("redis+cluster://") {
+        let nodes: Vec<String> = nodes.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect();
+        if nodes.is_empty() {
+            return Err(bad(format!("no cluster nodes; write {URL_FORMS}")));
+        }
+        return Ok(Box::new(RedisClusterStore::connect(&nodes, redis)?));
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        return Err(bad(format!("unknown scheme `{scheme}://`; give {URL_FORMS}")));
+    }
+    Ok(Box::new(RedbStore::open(Path::new(url))?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(url: &str) -> String {
+        open(url, &RedisOptions::default()).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn each_form_opens_its_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nb.redb");
+        assert_eq!(open("memory:", &RedisOptions::default()).unwrap().describe(), "memory:");
+        let plain = open(path.to_str().unwrap(), &RedisOptions::default()).unwrap();
+        assert_eq!(plain.describe(), format!("redb:{}", path.display()));
+        drop(plain);
+        let prefixed = open(&format!("redb:{}", path.display()), &RedisOptions::default()).unwrap();
+        assert_eq!(prefixed.describe(), format!("redb:{}", path.display()));
+    }
+
+    #[test]
+    fn bad_urls_say_what_is_accepted() {
+        assert!(error("").contains("empty database URL"));
+        assert!(error("postgres://localhost/nb").contains("unknown scheme `postgres://`"));
+        assert!(error("redis+cluster://").contains("no cluster nodes"));
+        assert!(error("redis+cluster://,").contains(URL_FORMS));
+    }
+}
