@@ -130,3 +130,23 @@ pub fn backup_ops(snapshot: &Snapshot, ops: &[Op], manifest: &Manifest) -> Vec<O
     out.push(Op::Set(records::manifest_key().encode(), serde_json::to_vec(manifest).expect("manifest serializes")));
     out
 }
+
+/// Per table, what a list of live writes does to `snapshot` (backup keys and the
+/// engine's records aside): for a rollback's report.
+pub fn summarize(ops: &[Op], snapshot: &Snapshot) -> BTreeMap<String, TableSummary> {
+    let mut summary: BTreeMap<String, TableSummary> = BTreeMap::new();
+    for op in ops {
+        let table = match layout::parse(op.key().as_bytes()) {
+            Ok(layout::Slot::Live(Key::Object { table, .. })) if table != layout::ENGINE_TABLE => table,
+            Ok(layout::Slot::Live(Key::Counter { .. })) => layout::COUNTERS.to_owned(),
+            _ => continue,
+        };
+        let entry = summary.entry(table).or_default();
+        match (op, snapshot.raw.contains_key(op.key())) {
+            (Op::Set(..), true) => entry.changed += 1,
+            (Op::Set(..), false) => entry.created += 1,
+            (Op::Delete(_), _) => entry.deleted += 1,
+        }
+    }
+    summary
+}

@@ -72,7 +72,13 @@ impl From<&PlannedStep> for ReportStep {
     fn from(step: &PlannedStep) -> ReportStep {
         ReportStep {
             id: step.id.clone(),
-            kind: format!("{:?}", step.kind).to_lowercase(),
+            kind: match step.kind {
+                crate::plan::StepKind::NewModel => "new model",
+                crate::plan::StepKind::Automatic => "automatic",
+                crate::plan::StepKind::HandWritten => "hand-written",
+                crate::plan::StepKind::Removal => "removal",
+            }
+            .to_owned(),
             release: step.release.clone(),
             description: step.description.clone(),
         }
@@ -316,7 +322,7 @@ impl<'s> Engine<'s> {
     /// model at its latest version of that release or earlier. First checks that up to
     /// `sample` objects of each table have that version's recorded shape, and that no
     /// table lacks a model; refuses on a mismatch, naming it.
-    pub fn baseline(&mut self, release: &str, sample: usize, applied_at: Option<&str>) -> Result<Report, EngineError> {
+    pub fn baseline(&mut self, release: &str, sample: usize, applied_at: Option<&str>, dry_run: bool) -> Result<Report, EngineError> {
         self.leased(|engine, lease| {
             let (snapshot, _) = engine.read(&mut |_| {})?;
             if snapshot.state.is_some() {
@@ -361,6 +367,9 @@ impl<'s> Engine<'s> {
             if !mismatches.is_empty() {
                 return Err(EngineError::BaselineMismatch { store: engine.store.describe(), release: release.to_owned(), checked, mismatches });
             }
+            if dry_run {
+                return Ok(Report { objects_read: snapshot.objects(), ..Report::default() });
+            }
             let applied_at = applied_at.map_or_else(now, str::to_owned);
             let id = format!("baseline/{release}");
             state.applied.insert(id.clone(), records::AppliedState::default());
@@ -383,7 +392,7 @@ impl<'s> Engine<'s> {
 
     /// Restores the exact pre-upgrade state of the last upgrade. Refuses when the data was
     /// written since, unless `force`.
-    pub fn rollback(&mut self, force: bool, progress: &mut dyn FnMut(Event)) -> Result<Report, EngineError> {
+    pub fn rollback(&mut self, force: bool, dry_run: bool, progress: &mut dyn FnMut(Event)) -> Result<Report, EngineError> {
         self.leased(|engine, lease| {
             let mut report = Report::default();
             let (snapshot, recovery) = engine.read(progress)?;
@@ -396,7 +405,6 @@ impl<'s> Engine<'s> {
             if current != manifest.digest && !force {
                 return Err(EngineError::WrittenSince { store: engine.store.describe() });
             }
-            progress(Event::Phase(Phase::Commit));
             let mut ops: Vec<Op> = Vec::new();
             for (backup_key, value) in &snapshot.backup {
                 let key = crate::layout::unmark_raw(backup_key).unwrap_or_default();
@@ -404,11 +412,50 @@ impl<'s> Engine<'s> {
                 ops.push(Op::Delete(backup_key.clone()));
             }
             ops.extend(manifest.created.iter().cloned().map(Op::Delete));
+            report.tables = changes::summarize(&ops, &snapshot);
+            if dry_run {
+                return Ok(report);
+            }
+            progress(Event::Phase(Phase::Commit));
             ops.push(Op::Delete(records::manifest_key().encode()));
             let record = Manifest { action: "rollback".into(), id: format!("{}/{}", now(), lease.token), created: Vec::new(), digest: String::new() };
             commit::commit(engine.store, lease, &ops, &record)?;
             report.committed = true;
             Ok(report)
+        })
+    }
+
+    /// The migration log, oldest first (reads every key).
+    pub fn history(&mut self) -> Result<Vec<LogRow>, EngineError> {
+        let mut log = Snapshot::read(self.store, |_| {})?.log;
+        log.sort_by(|a, b| (&a.applied_at, &a.proposed_at, &a.id).cmp(&(&b.applied_at, &b.proposed_at, &b.id)));
+        Ok(log)
+    }
+
+    /// Every key with its value (the lease aside), for an export.
+    pub fn dump(&mut self) -> Result<Vec<(String, Vec<u8>)>, EngineError> {
+        let lease = records::lease_key();
+        let mut entries = Vec::new();
+        self.store.scan(&mut |key, value| {
+            let key = String::from_utf8_lossy(key).into_owned();
+            if key != lease {
+                entries.push((key, value));
+            }
+        })?;
+        entries.sort();
+        Ok(entries)
+    }
+
+    /// Writes an import under the lease. Refuses a database that holds keys unless `force`.
+    pub fn import(&mut self, ops: &[Op], force: bool) -> Result<usize, EngineError> {
+        self.leased(|engine, lease| {
+            let existing = engine.dump()?.len();
+            if existing > 0 && !force {
+                return Err(EngineError::NotEmpty { store: engine.store.describe(), keys: existing });
+            }
+            let record = Manifest { action: "import".into(), id: format!("{}/{}", now(), lease.token), created: Vec::new(), digest: String::new() };
+            commit::commit(engine.store, lease, ops, &record)?;
+            Ok(ops.len())
         })
     }
 

@@ -55,6 +55,8 @@ pub enum EngineError {
         .mismatches.iter().map(|i| format!("\n  - {} {}: {}", i.model, i.key, i.reason)).collect::<String>()
     )]
     BaselineMismatch { store: String, release: String, checked: usize, mismatches: Vec<Invalid> },
+    #[error("{store} already holds {keys} keys: import into an empty database, or pass --force to import over them")]
+    NotEmpty { store: String, keys: usize },
     #[error("{store} has no upgrade to roll back")]
     NothingToRollBack { store: String },
     #[error(

@@ -19,6 +19,7 @@ pub mod records;
 mod run;
 mod snapshot;
 pub mod store;
+pub mod transfer;
 mod validate;
 
 pub use build::Build;

@@ -30,6 +30,11 @@ pub fn manifest_key() -> Key {
     Key::object(ENGINE_TABLE, "", "backup")
 }
 
+/// The lease key of stores that keep it as a key (Redis).
+pub fn lease_key() -> String {
+    Key::object(ENGINE_TABLE, "", "lease").encode()
+}
+
 pub fn log_key(id: &str) -> Key {
     Key::object(LOG_TABLE, "", id)
 }

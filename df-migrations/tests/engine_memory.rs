@@ -13,7 +13,7 @@ use std::time::Duration;
 fn baselined() -> MemoryStore {
     let mut store = MemoryStore::new();
     seed(&mut store);
-    engine(&mut store).baseline("2.0", 100, Some(APPLIED_AT)).unwrap();
+    engine(&mut store).baseline("2.0", 100, Some(APPLIED_AT), false).unwrap();
     store
 }
 
@@ -59,9 +59,9 @@ fn rollback_refuses_when_the_data_was_written_since_unless_forced() {
     let before = store.dump();
     engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
     store.insert("{chassis.}late", r#"{"id":"late","ip":"192.0.2.99","external_host_ip":null,"tunnel_types":[]}"#);
-    let refused = engine(&mut store).rollback(false, &mut |_| {}).unwrap_err();
+    let refused = engine(&mut store).rollback(false, false, &mut |_| {}).unwrap_err();
     assert!(matches!(refused, EngineError::WrittenSince { .. }), "{refused}");
-    engine(&mut store).rollback(true, &mut |_| {}).unwrap();
+    engine(&mut store).rollback(true, false, &mut |_| {}).unwrap();
     let mut after = store.dump();
     assert!(after.remove("{chassis.}late").is_some(), "a forced rollback keeps keys the upgrade never touched");
     assert_eq!(after, before);
@@ -100,10 +100,10 @@ fn a_database_that_predates_df_schema_must_be_baselined_and_shaped_like_its_rele
     seed(&mut store);
     let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err();
     assert!(matches!(error, EngineError::NotBaselined { objects: 19, .. }), "{error}");
-    let error = engine(&mut store).baseline("4.0", 100, None).unwrap_err().to_string();
+    let error = engine(&mut store).baseline("4.0", 100, None, false).unwrap_err().to_string();
     assert!(error.contains("does not look like release 4.0"), "{error}");
     assert!(error.contains("no model of release 4.0 stores objects in table `ovs_port`"), "{error}");
-    assert!(engine(&mut store).baseline("1.0", 100, None).unwrap_err().to_string().contains("releases known: 2.0, 3.0, 4.0, 5.0"));
+    assert!(engine(&mut store).baseline("1.0", 100, None, false).unwrap_err().to_string().contains("releases known: 2.0, 3.0, 4.0, 5.0"));
 }
 
 #[test]

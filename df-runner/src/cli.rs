@@ -1,17 +1,41 @@
 //! The command line, as clap derives it. Doc comments are the `--help` text.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 
 /// Upgrade a north-bound database to the schema this build was compiled with.
 ///
 /// The models, their recorded history and the hand-written migrations are compiled into
-/// this binary; the database says which steps it has applied.
+/// this binary; the database records which steps it has applied. Run it on one node
+/// while the control plane is stopped: `status`, `plan`, then `upgrade`; `rollback`
+/// restores the exact state from before the last upgrade.
+///
+/// Exit codes: 0 success; 1 failure (an error, or problems found by `verify`); 2 a usage
+/// error; 3 `plan --check` found pending steps.
 #[derive(Debug, Parser)]
 #[command(version, propagate_version = true)]
 pub struct Cli {
+    /// The database: a file path or `redb:PATH` (embedded), `redis://host:port/db`,
+    /// `redis+cluster://h1:p1,h2:p2`, or `memory:`.
+    #[arg(long, global = true, env = "DF_DB_URL", default_value = "df-nb.redb")]
+    pub db: String,
+
     /// Output format of reports: `text` for people, `json` for scripts.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Print only errors (no progress bars, no summaries on success).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more: every step as it runs.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// How long the upgrade lease lasts without renewal, in seconds. A runner renews it
+    /// between steps; a runner that dies keeps others out this long.
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
+    pub lease_ttl: u64,
 
     #[command(subcommand)]
     pub command: Command,
@@ -25,12 +49,75 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The build's models: versions, tables, fingerprints and every version step, each
-    /// marked automatic or hand-written.
+    /// Per model, the database's version and the build's; the pending steps; the last
+    /// applied step. Reads only df-schema's records, not the objects.
+    Status,
+    /// The pending steps in the order they would run, each automatic or hand-written.
+    Plan(PlanArgs),
+    /// Apply every pending step: read everything, migrate in memory, check every object
+    /// decodes as its head model, then commit all-or-nothing with a backup.
+    Upgrade(UpgradeArgs),
+    /// Restore the exact state from before the last upgrade.
+    Rollback(RollbackArgs),
+    /// The migration log (`schema_migration`).
+    History,
+    /// Complete or discard a commit that a runner left unfinished (every upgrade and
+    /// rollback does this first); afterwards the data is exactly the old or the new state.
+    Recover,
+    /// Check that every object decodes as its head model and that applied migrations'
+    /// code did not change. Writes nothing.
+    Verify,
+    /// The build's models, versions and fingerprints, and every version step.
     Schema {
         #[command(subcommand)]
         diff: Option<SchemaDiff>,
     },
+    /// Stamp a database that predates df-schema (a live deployment) as being at a
+    /// release's schema, after checking that a sample of its objects has that shape.
+    Baseline(BaselineArgs),
+    /// Write every key (tables, counters, the log) to a JSON Lines file.
+    Export(FileArgs),
+    /// Load a JSON Lines export, byte for byte. Refuses a non-empty database unless forced.
+    Import(ImportArgs),
+    /// Seed a realistic Dragonflow 2.0 deployment into a fresh embedded database and
+    /// upgrade it to the head schema, showing status, plan, progress and the summary.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Exit with code 3 when anything is pending (for CI and scripts).
+    #[arg(long)]
+    pub check: bool,
+    /// Only the steps up to this release, e.g. `4.0`.
+    #[arg(long = "to", value_name = "RELEASE")]
+    pub to_release: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Stop after the steps of this release, e.g. `4.0`.
+    #[arg(long = "to", value_name = "RELEASE")]
+    pub to_release: Option<String>,
+    /// Run everything but the commit, and print what would change per table.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accept that an applied migration's code changed (recorded in the state), by id.
+    #[arg(long = "accept-changed", value_name = "MIGRATION_ID")]
+    pub accept_changed: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Roll back even though the data was written since the upgrade (those writes are lost).
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would be restored, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,4 +134,45 @@ pub struct DiffArgs {
     pub from: u32,
     /// The newer version.
     pub to: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The release the database is at, e.g. `2.0`.
+    #[arg(long)]
+    pub release: String,
+    /// How many objects of each table to check against the release's shapes.
+    #[arg(long, default_value_t = 1000)]
+    pub sample: usize,
+    /// Check the sample and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// The JSON Lines file.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The JSON Lines file.
+    pub file: PathBuf,
+    /// Import into a database that already holds keys (they are kept unless overwritten).
+    #[arg(long)]
+    pub force: bool,
+    /// Check the file and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// About how many objects to generate.
+    #[arg(long, default_value_t = 2000)]
+    pub objects: usize,
+    /// The embedded database file to (re)create.
+    #[arg(long, default_value = "df-demo.redb")]
+    pub file: PathBuf,
 }

@@ -9,20 +9,43 @@
 //! }
 //! ```
 //!
-//! Exit codes: 0 success; 1 an error (printed on stderr); 2 a usage error (from clap).
+//! Exit codes: 0 success; 1 failure (an error, or problems found by `verify`); 2 a usage
+//! error (from clap); 3 `plan --check` found pending steps.
 
 mod cli;
-mod schema;
+mod commands;
+mod progress;
+mod report;
 
-pub use cli::{Cli, Command, DiffArgs, Format, SchemaDiff};
+pub use cli::{Cli, Command, Format};
 
 use std::process::ExitCode;
+
+/// What a command ended with, beyond success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// `verify` found problems.
+    Problems,
+    /// `plan --check` found pending steps.
+    Pending,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> ExitCode {
+        match outcome {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Problems => ExitCode::from(1),
+            Outcome::Pending => ExitCode::from(3),
+        }
+    }
+}
 
 /// Parses the command line, runs it and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = <Cli as clap::Parser>::parse();
     match run(&cli, &mut std::io::stdout().lock()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => outcome.into(),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -31,9 +54,6 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs a parsed command, writing its report to `out`.
-pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    match &cli.command {
-        Command::Schema { diff: None } => schema::list(cli.format, out),
-        Command::Schema { diff: Some(SchemaDiff::Diff(diff)) } => schema::diff(diff, cli.format, out),
-    }
+pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {
+    commands::run(cli, out)
 }

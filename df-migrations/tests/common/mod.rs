@@ -127,7 +127,7 @@ pub fn objects(store: &mut dyn Store) -> serde_json::Map<String, Value> {
 /// bytes before. `store` starts empty.
 pub fn full_flow(store: &mut dyn Store) {
     seed(store);
-    engine(store).baseline("2.0", 100, Some(APPLIED_AT)).unwrap();
+    engine(store).baseline("2.0", 100, Some(APPLIED_AT), false).unwrap();
     let before = dump(store);
     let status = engine(store).status().unwrap();
     assert!(status.baselined);
@@ -172,9 +172,9 @@ pub fn full_flow(store: &mut dyn Store) {
     assert_eq!(engine(store).verify(&mut |_| {}).unwrap(), Vec::<String>::new());
 
     // Rollback restores every byte, the log and the state included.
-    engine(store).rollback(false, &mut |_| {}).unwrap();
+    engine(store).rollback(false, false, &mut |_| {}).unwrap();
     assert!(differing(&dump(store), &before).is_empty(), "{:?}", differing(&dump(store), &before));
-    assert!(matches!(engine(store).rollback(false, &mut |_| {}), Err(EngineError::NothingToRollBack { .. })));
+    assert!(matches!(engine(store).rollback(false, false, &mut |_| {}), Err(EngineError::NothingToRollBack { .. })));
 }
 
 /// For every write index of an upgrade: crash there, recover, and find exactly the old or
@@ -184,7 +184,7 @@ pub fn crash_at_every_write<S: Store>(fresh: impl Fn() -> S, atomic: bool, expir
     let baselined = || {
         let mut store = fresh();
         seed(&mut store);
-        engine(&mut store).baseline("2.0", 100, Some(APPLIED_AT)).unwrap();
+        engine(&mut store).baseline("2.0", 100, Some(APPLIED_AT), false).unwrap();
         store
     };
     {

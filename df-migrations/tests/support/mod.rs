@@ -2,4 +2,4 @@
 #![allow(dead_code)] // Each test crate uses part of it.
 
 pub mod contract;
-pub mod redis_server;
+pub use df_testkit::redis_server;

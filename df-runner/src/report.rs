@@ -1,0 +1,53 @@
+//! Reports as text for people or JSON for scripts.
+
+use crate::cli::Format;
+use df_migrations::{Report, ReportStep};
+use serde::Serialize;
+use std::io::Write;
+
+/// Writes `value` as pretty JSON.
+pub fn json(out: &mut dyn Write, value: &impl Serialize) -> anyhow::Result<()> {
+    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
+    Ok(())
+}
+
+pub fn steps(out: &mut dyn Write, steps: &[ReportStep]) -> anyhow::Result<()> {
+    if steps.is_empty() {
+        writeln!(out, "nothing pending: the database is at this build's schema")?;
+    }
+    for (i, step) in steps.iter().enumerate() {
+        writeln!(
+            out,
+            "{:>3}. {:<12} {:<5} {:<34} {}",
+            i + 1,
+            step.kind,
+            step.release.as_deref().unwrap_or("-"),
+            step.id,
+            step.description
+        )?;
+    }
+    Ok(())
+}
+
+/// The summary of an upgrade or rollback: objects per table and time per phase.
+pub fn summary(out: &mut dyn Write, format: Format, report: &Report, verb: &str) -> anyhow::Result<()> {
+    if format == Format::Json {
+        return json(out, report);
+    }
+    if let Some(recovery) = &report.recovered {
+        writeln!(out, "recovered an interrupted commit first: {recovery}")?;
+    }
+    writeln!(out, "{:<18} {:>8} {:>8} {:>8} {:>10}", "TABLE", "CREATED", "CHANGED", "DELETED", "UNCHANGED")?;
+    let mut total = df_migrations::TableSummary::default();
+    for (table, t) in &report.tables {
+        writeln!(out, "{:<18} {:>8} {:>8} {:>8} {:>10}", table, t.created, t.changed, t.deleted, t.unchanged)?;
+        total.created += t.created;
+        total.changed += t.changed;
+        total.deleted += t.deleted;
+        total.unchanged += t.unchanged;
+    }
+    writeln!(out, "{:<18} {:>8} {:>8} {:>8} {:>10}", "total", total.created, total.changed, total.deleted, total.unchanged)?;
+    let timings: Vec<String> = report.timings.iter().map(|(phase, d)| format!("{phase:?} {:.2?}", d).to_lowercase()).collect();
+    writeln!(out, "{} objects read; {}; {verb}", report.objects_read, timings.join(", "))?;
+    Ok(())
+}
