@@ -61,8 +61,9 @@ pub trait Store {
     /// A short description for messages: `redis://127.0.0.1:6379/0`, `redb:/path`.
     fn describe(&self) -> String;
 
-    /// Calls `visit` with every key and value, in chunks of the store's choosing (never
-    /// the whole dataset in one command). The order is unspecified.
+    /// Calls `visit` with every key and value, each exactly once (Redis `SCAN` may repeat
+    /// keys; the store drops repeats), in chunks of the store's choosing (never the whole
+    /// dataset in one command). The order is unspecified; the lease is not visited.
     fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError>;
 
     /// The values of some keys, `None` where absent.
