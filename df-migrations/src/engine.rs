@@ -261,7 +261,7 @@ impl<'s> Engine<'s> {
     fn upgrade_leased(&mut self, lease: &Lease, options: &UpgradeOptions, progress: &mut dyn FnMut(Event)) -> Result<Report, EngineError> {
         let mut report = Report::default();
         let started = Instant::now();
-        let (snapshot, recovery) = self.read(progress)?;
+        let (mut snapshot, recovery) = self.read(progress)?;
         report.recovered = recovery.map(|r| format!("{r:?}"));
         report.objects_read = snapshot.objects();
         report.timings.insert(Phase::Read, started.elapsed());
@@ -280,7 +280,9 @@ impl<'s> Engine<'s> {
 
         let started = Instant::now();
         progress(Event::Phase(Phase::Migrate));
-        let mut nb = snapshot.nb.clone();
+        // The migrations work on the parsed objects themselves: what changed is found by
+        // comparing with the original bytes, so no second parsed copy is kept.
+        let mut nb = std::mem::take(&mut snapshot.nb);
         let mut state = snapshot.state.clone().unwrap_or_default();
         for id in &options.accept_changed {
             if let (Some(applied), Some(migration)) = (state.applied.get_mut(id), self.build.migration(id)) {
