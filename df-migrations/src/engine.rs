@@ -7,7 +7,7 @@ use crate::commit::{self, Lease, Recovery};
 use crate::error::EngineError;
 use crate::plan::{plan, DbModel, DbState, Plan, PlannedStep};
 use crate::records::{self, EngineState, LogRow, Manifest};
-use crate::run::run_steps;
+use crate::run::run_step;
 use crate::snapshot::Snapshot;
 use crate::store::{Holder, Op, Store};
 use crate::validate::validate;
@@ -293,7 +293,8 @@ impl<'s> Engine<'s> {
         let mut rows = Vec::new();
         for step in &plan.steps {
             // One step at a time, renewing the lease in between: a long upgrade keeps it.
-            rows.extend(run_steps(&mut nb, std::slice::from_ref(step), &self.build, &mut state, &applied_at, |step| progress(Event::Step(step)))?);
+            progress(Event::Step(step));
+            rows.push(run_step(&mut nb, step, &self.build, &mut state, &applied_at)?);
             self.renew(lease)?;
         }
         report.timings.insert(Phase::Migrate, started.elapsed());

@@ -1,4 +1,4 @@
-//! Running planned steps on the in-memory database: the framework's own steps (a new
+//! Running a planned step on the in-memory database: the framework's own steps (a new
 //! model, recorded defaults) and the hand-written migrations, each logged. A migration's
 //! error or panic stops everything with its id and, where known, the object it was on.
 
@@ -10,45 +10,30 @@ use df_schema::core::{diff, Change};
 use df_schema::NbApi;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Runs `steps` in order on `nb`, updating `state`, and returns the log rows to append.
-pub fn run_steps(
-    nb: &mut NbApi,
-    steps: &[PlannedStep],
-    build: &Build,
-    state: &mut EngineState,
-    applied_at: &str,
-    mut progress: impl FnMut(&PlannedStep),
-) -> Result<Vec<LogRow>, EngineError> {
-    let mut rows = Vec::new();
-    for step in steps {
-        progress(step);
-        match step.kind {
-            StepKind::NewModel => {}
-            StepKind::Automatic => fill_defaults(nb, build, step),
-            StepKind::HandWritten | StepKind::Removal => run_migration(nb, build, step)?,
-        }
-        match step.kind {
-            StepKind::Removal => {
-                state.models.remove(&step.model);
-            }
-            _ => {
-                let fingerprint = build
-                    .model(&step.model)
-                    .and_then(|m| (m.history)().versions.get(&step.to).map(|r| r.fingerprint.clone()))
-                    .unwrap_or_default();
-                state.models.insert(step.model.clone(), ModelState { version: step.to, fingerprint });
-            }
-        }
-        state.applied.insert(step.id.clone(), AppliedState { checksum: step.checksum.clone() });
-        rows.push(LogRow {
-            id: step.id.clone(),
-            release: step.release.clone().unwrap_or_default(),
-            description: step.description.clone(),
-            proposed_at: step.proposed_at.clone().unwrap_or_else(|| applied_at.to_owned()),
-            applied_at: applied_at.to_owned(),
-        });
+/// Runs one step on `nb`, updating `state`, and returns the log row to append.
+pub fn run_step(nb: &mut NbApi, step: &PlannedStep, build: &Build, state: &mut EngineState, applied_at: &str) -> Result<LogRow, EngineError> {
+    match step.kind {
+        StepKind::NewModel => {}
+        StepKind::Automatic => fill_defaults(nb, build, step),
+        StepKind::HandWritten | StepKind::Removal => run_migration(nb, build, step)?,
     }
-    Ok(rows)
+    if step.kind == StepKind::Removal {
+        state.models.remove(&step.model);
+    } else {
+        let fingerprint = build
+            .model(&step.model)
+            .and_then(|m| (m.history)().versions.get(&step.to).map(|r| r.fingerprint.clone()))
+            .unwrap_or_default();
+        state.models.insert(step.model.clone(), ModelState { version: step.to, fingerprint });
+    }
+    state.applied.insert(step.id.clone(), AppliedState { checksum: step.checksum.clone() });
+    Ok(LogRow {
+        id: step.id.clone(),
+        release: step.release.clone().unwrap_or_default(),
+        description: step.description.clone(),
+        proposed_at: step.proposed_at.clone().unwrap_or_else(|| applied_at.to_owned()),
+        applied_at: applied_at.to_owned(),
+    })
 }
 
 /// An automatic step: every added field gets its recorded default, in the table the new
