@@ -46,7 +46,7 @@ pub fn digest<'a>(entries: impl Iterator<Item = (&'a str, &'a [u8])>) -> String 
         hasher.update(value);
         hasher.update([0]);
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::transfer::hex(&hasher.finalize())
 }
 
 /// The data after migrating `snapshot` to `nb` and logging `rows` with `state`.

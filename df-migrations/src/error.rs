@@ -23,9 +23,16 @@ pub enum EngineError {
     Layout(LayoutError, String),
     #[error("{store}: key {key} does not hold {what}: {reason}")]
     BadValue { store: String, key: String, what: &'static str, reason: String },
-    #[error("another runner holds the upgrade lock on {store}: {} since {}", .holder.who, .holder.since)]
+    #[error(
+        "another runner holds the upgrade lock on {store}: {} since {}. Wait for it to finish; if it died, \
+         its lease expires by itself (after --lease-ttl) and the next run completes or discards its commit",
+        .holder.who, .holder.since
+    )]
     Locked { store: String, holder: Holder },
-    #[error("{store}: this runner's lease expired and another runner may have taken over; nothing was committed")]
+    #[error(
+        "{store}: this runner's lease expired (it paused longer than --lease-ttl) and another runner may have \
+         taken over; nothing was committed. Run the command again"
+    )]
     LeaseLost { store: String },
     #[error(transparent)]
     Plan(#[from] PlanRefused),

@@ -181,7 +181,7 @@ pub fn plan(
     migrations: &[BuildMigration],
     accepted: &BTreeSet<String>,
 ) -> Result<Plan, PlanRefused> {
-    let mut problems = check_consistency(db, models, migrations, accepted);
+    let problems = check_consistency(db, models, migrations, accepted);
     let by_step: BTreeMap<(&str, u32), &BuildMigration> = migrations
         .iter()
         .filter_map(|m| match &m.target {
@@ -220,7 +220,6 @@ pub fn plan(
             }
         }
     }
-    problems.dedup();
     if !problems.is_empty() {
         return Err(PlanRefused { problems });
     }

@@ -36,7 +36,7 @@ pub fn write_export(out: &mut dyn Write, store: &str, entries: impl Iterator<Ite
     for (key, value) in entries {
         let line = match std::str::from_utf8(&value) {
             Ok(text) => json!({"key": key, "value": text}),
-            Err(_) => json!({"key": key, "hex": value.iter().map(|b| format!("{b:02x}")).collect::<String>()}),
+            Err(_) => json!({"key": key, "hex": hex(&value)}),
         }
         .to_string();
         hasher.update(line.as_bytes());
@@ -49,7 +49,8 @@ pub fn write_export(out: &mut dyn Write, store: &str, entries: impl Iterator<Ite
     Ok(count)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal, for digests and non-UTF-8 values.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

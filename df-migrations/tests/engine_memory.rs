@@ -122,7 +122,9 @@ fn only_one_runner_upgrades_and_the_other_names_the_holder() {
     let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
     assert_eq!(
         error,
-        "another runner holds the upgrade lock on memory:: df-runner pid 4242 on controller-1 since 2026-11-25T11:59:00Z"
+        "another runner holds the upgrade lock on memory:: df-runner pid 4242 on controller-1 since 2026-11-25T11:59:00Z. \
+         Wait for it to finish; if it died, its lease expires by itself (after --lease-ttl) and the next run completes \
+         or discards its commit"
     );
     other.release_lease("their-token").unwrap();
     engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();

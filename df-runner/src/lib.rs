@@ -46,6 +46,10 @@ pub fn main() -> ExitCode {
     let cli = <Cli as clap::Parser>::parse();
     match run(&cli, &mut std::io::stdout().lock()) {
         Ok(outcome) => outcome.into(),
+        // The reader went away (`df-runner history | head`): not an error of ours.
+        Err(error) if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

@@ -6,22 +6,26 @@ use anyhow::{bail, Context};
 use df_schema::core::{diff as diff_schemas, steps_of, Step};
 use df_schema::registry::{self, MigrationTarget, ModelEntry};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::io::Write;
 
-/// The hand-written migration of a step, if any.
-fn migration_for(step: &Step) -> Option<&'static str> {
-    registry::migrations().into_iter().find_map(|m| match m.target {
-        MigrationTarget::Step { model, to } if model == step.model && to == step.to => Some(m.id),
-        _ => None,
-    })
+/// The hand-written migration of each covered step, by (model, version).
+fn hand_written() -> BTreeMap<(&'static str, u32), &'static str> {
+    registry::migrations()
+        .into_iter()
+        .filter_map(|m| match m.target {
+            MigrationTarget::Step { model, to } => Some(((model, to), m.id)),
+            MigrationTarget::Removes { .. } => None,
+        })
+        .collect()
 }
 
 fn steps(model: &ModelEntry) -> Vec<Step> {
     steps_of(model.name, (model.history)(), model.version)
 }
 
-fn kind(step: &Step) -> String {
-    match migration_for(step) {
+fn kind(step: &Step, migration: Option<&str>) -> String {
+    match migration {
         Some(id) => format!("hand-written ({id})"),
         None if step.is_automatic() => "automatic".to_owned(),
         // The compile-time checks make this unreachable for a build that compiled.
@@ -31,6 +35,8 @@ fn kind(step: &Step) -> String {
 
 pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
     let models = registry::models();
+    let migrations = hand_written();
+    let migration_for = |step: &Step| migrations.get(&(step.model.as_str(), step.to)).copied();
     if format == Format::Json {
         let report: Vec<_> = models
             .iter()
@@ -59,7 +65,7 @@ pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out, "{:<16} {:<14} {:>7}  {:<16}", model.name, model.table, model.version, model.fingerprint)?;
         for step in steps(model) {
             let release = (model.history)().versions[&step.to].schema.release.clone().unwrap_or_default();
-            writeln!(out, "    v{} → v{} {:<5} {}: {}", step.from, step.to, release, kind(&step), step.summary())?;
+            writeln!(out, "    v{} → v{} {:<5} {}: {}", step.from, step.to, release, kind(&step, migration_for(&step)), step.summary())?;
         }
     }
     Ok(())
