@@ -8,7 +8,6 @@ use crate::store::Op;
 use df_schema::NbApi;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What one table gains and loses.
@@ -49,62 +48,62 @@ pub fn digest<'a>(entries: impl Iterator<Item = (&'a str, &'a [u8])>) -> String 
     crate::transfer::hex(&hasher.finalize())
 }
 
-/// The data after migrating `snapshot` to `nb` and logging `rows` with `state`.
-pub fn compute(snapshot: &Snapshot, nb: &NbApi, rows: &[LogRow], state: &EngineState) -> Changes {
-    let mut post: BTreeMap<String, Cow<'_, [u8]>> = BTreeMap::new();
+/// The writes that turn `snapshot` into the migrated `nb`, logging `rows` with `state`.
+/// Consumes `nb`: each changed object's bytes move into its write, uncopied.
+pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineState) -> Changes {
+    // Every live key after the commit with its bytes, and whether it must be written.
+    let mut post: Vec<(String, Vec<u8>, bool)> = Vec::with_capacity(snapshot.keys.len() + rows.len() + 1);
     let mut summary: BTreeMap<String, TableSummary> = BTreeMap::new();
-    for table in nb.tables() {
-        let entry = summary.entry(table.to_owned()).or_default();
-        for (id, stored) in nb.iter(table) {
-            let key = Key::object(table, &stored.topic, id).encode();
-            let value = match snapshot.raw.get(&key) {
-                // Unchanged objects keep their stored bytes, whatever their member order.
-                Some(raw) if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(raw).ok().as_ref() == Some(&stored.object) => {
-                    entry.unchanged += 1;
-                    Cow::Borrowed(raw.as_slice())
-                }
-                original => {
-                    if original.is_some() {
-                        entry.changed += 1;
-                    } else {
-                        entry.created += 1;
-                    }
-                    Cow::Owned(serde_json::to_vec(&stored.object).expect("a JSON map always serializes"))
-                }
-            };
-            post.insert(key, value);
-        }
-    }
+    let mut record = |key: String, value: Vec<u8>| {
+        let write = snapshot.records.get(&key) != Some(&value);
+        post.push((key, value, write));
+    };
     for (table, value) in nb.counters() {
-        post.insert(Key::counter(table).encode(), Cow::Owned(value.to_string().into_bytes()));
-    }
-    for (key, raw) in &snapshot.raw {
-        if matches!(layout::parse(key.as_bytes()), Ok(layout::Slot::Live(Key::Object { table, .. })) if table == layout::LOG_TABLE) {
-            post.insert(key.clone(), Cow::Borrowed(raw.as_slice()));
-        }
+        record(Key::counter(table).encode(), value.to_string().into_bytes());
     }
     for row in rows {
-        post.insert(records::log_key(&row.id).encode(), Cow::Owned(serde_json::to_vec(row).expect("rows serialize")));
+        record(records::log_key(&row.id).encode(), serde_json::to_vec(row).expect("rows serialize"));
     }
-    post.insert(records::state_key().encode(), Cow::Owned(serde_json::to_vec(state).expect("state serializes")));
-
-    let mut changes = Changes { digest: digest(post.iter().map(|(k, v)| (k.as_str(), v.as_ref()))), ..Changes::default() };
-    for (key, value) in &post {
-        match snapshot.raw.get(key) {
-            Some(raw) if raw.as_slice() == value.as_ref() => {}
-            raw => {
-                if raw.is_none() {
-                    changes.created.push(key.clone());
-                }
-                changes.ops.push(Op::Set(key.clone(), value.to_vec()));
-            }
+    record(records::state_key().encode(), serde_json::to_vec(state).expect("state serializes"));
+    for (key, value) in &snapshot.records {
+        if matches!(layout::parse(key.as_bytes()), Ok(layout::Slot::Live(Key::Object { table, .. })) if table == layout::LOG_TABLE) {
+            post.push((key.clone(), value.clone(), false));
         }
     }
-    for key in snapshot.raw.keys().filter(|k| !post.contains_key(*k)) {
+    for (table, objects) in nb.into_tables() {
+        let entry = summary.entry(table.clone()).or_default();
+        for (id, mut stored) in objects {
+            stored.flush();
+            let key = Key::object(&table, stored.topic(), &id).encode();
+            let existed = snapshot.keys.contains(&key);
+            let write = !existed || stored.changed();
+            match (existed, write) {
+                (true, false) => entry.unchanged += 1,
+                (true, true) => entry.changed += 1,
+                (false, _) => entry.created += 1,
+            }
+            post.push((key, stored.into_bytes(), write));
+        }
+    }
+    summary.retain(|_, s| *s != TableSummary::default());
+    // Stable, so that of two writes of one key the first pushed (the new) is kept.
+    post.sort_by(|a, b| a.0.cmp(&b.0));
+    post.dedup_by(|later, earlier| later.0 == earlier.0);
+
+    let mut changes = Changes { digest: digest(post.iter().map(|(k, v, _)| (k.as_str(), v.as_slice()))), ..Changes::default() };
+    for key in snapshot.keys.iter().filter(|k| post.binary_search_by(|(p, _, _)| p.as_str().cmp(k)).is_err()) {
         if let Ok(layout::Slot::Live(Key::Object { table, .. })) = layout::parse(key.as_bytes()) {
             summary.entry(table).or_default().deleted += 1;
         }
         changes.ops.push(Op::Delete(key.clone()));
+    }
+    for (key, value, write) in post {
+        if write {
+            if !snapshot.keys.contains(&key) {
+                changes.created.push(key.clone());
+            }
+            changes.ops.push(Op::Set(key, value));
+        }
     }
     for op in &changes.ops {
         if let Ok(layout::Slot::Live(Key::Counter { .. })) = layout::parse(op.key().as_bytes()) {
@@ -115,18 +114,13 @@ pub fn compute(snapshot: &Snapshot, nb: &NbApi, rows: &[LogRow], state: &EngineS
     changes
 }
 
-/// The writes that keep the pre-commit values of what `ops` overwrites or deletes, drop
-/// the previous commit's backup, and record the new manifest.
+/// The writes that drop the previous commit's backups which this commit does not
+/// replace, and record its manifest. (The commit itself copies each live key it
+/// overwrites or deletes to its backup, see `crate::commit`.)
 pub fn backup_ops(snapshot: &Snapshot, ops: &[Op], manifest: &Manifest) -> Vec<Op> {
-    let mut backup: BTreeMap<String, Op> =
-        snapshot.backup.keys().map(|k| (k.clone(), Op::Delete(k.clone()))).collect();
-    for op in ops {
-        if let Some(raw) = snapshot.raw.get(op.key()) {
-            let key = layout::backup_raw(op.key());
-            backup.insert(key.clone(), Op::Set(key, raw.clone()));
-        }
-    }
-    let mut out: Vec<Op> = backup.into_values().collect();
+    let replaced: std::collections::HashSet<String> =
+        ops.iter().filter(|op| snapshot.keys.contains(op.key())).map(|op| layout::backup_raw(op.key())).collect();
+    let mut out: Vec<Op> = snapshot.backup.iter().filter(|k| !replaced.contains(*k)).cloned().map(Op::Delete).collect();
     out.push(Op::Set(records::manifest_key().encode(), serde_json::to_vec(manifest).expect("manifest serializes")));
     out
 }
@@ -142,10 +136,11 @@ pub fn summarize(ops: &[Op], snapshot: &Snapshot) -> BTreeMap<String, TableSumma
             _ => continue,
         };
         let entry = summary.entry(table).or_default();
-        match (op, snapshot.raw.contains_key(op.key())) {
+        match (op, snapshot.keys.contains(op.key())) {
             (Op::Set(..), true) => entry.changed += 1,
             (Op::Set(..), false) => entry.created += 1,
             (Op::Delete(_), _) => entry.deleted += 1,
+            (Op::Copy { .. } | Op::Rename { .. }, _) => {}
         }
     }
     summary

@@ -1,25 +1,34 @@
 //! Committing all-or-nothing, and recovering an interrupted commit.
 //!
-//! A store that applies any batch atomically (embedded, memory) gets one batch. Elsewhere
-//! (Redis) the commit is staged:
+//! A store that applies any batch atomically (embedded, memory) gets one batch: when the
+//! commit keeps backups, first a `Copy` of every live key it overwrites or deletes to
+//! that key's `~df-backup~`, then the writes. Elsewhere (Redis) the commit is staged:
 //!
-//! 1. every write is staged under a key with the same hash tag (`~df-stage~`), holding
-//!    `S<value>` or `D`; nothing live changes;
-//! 2. the commit record `{df_schema.}commit` is written, only if this runner still holds
-//!    the lease (fencing). From here on the commit is decided;
-//! 3. the staged writes are applied to the live keys, then the staging keys and the
-//!    commit record are deleted.
+//! 1. every new value is written under its key's `~df-stage~` twin, and every key to
+//!    delete gets a `~df-drop~` mark (same hash tag), both tagged with this commit (from
+//!    the lease token); nothing live changes;
+//! 2. the commit record `{df_schema.}commit`, naming the tag, is written only if this
+//!    runner still holds the lease (fencing). From here on the commit is decided;
+//! 3. roll forward, key by key: copy the live value to its backup (when kept), then rename
+//!    the staged value over the live key, or delete the live key and its mark; last, the
+//!    commit record is deleted.
 //!
-//! A crash before (2) leaves the old data and staging keys, which the next run deletes;
-//! a crash after (2) leaves a commit record, and the next run applies the staged writes
-//! again (they are idempotent) and cleans up. Either way, after the next run the data is
-//! exactly the old or exactly the new state.
+//! Step 3 moves no values through the engine (the store copies and renames), and each
+//! key's part of it can be repeated: until the rename or delete, the live key still holds
+//! its old value, so copying it again keeps the same backup; after, the staging key or
+//! mark is gone and the key is not touched again. A crash before (2) leaves the old data
+//! and staging keys, which the next run deletes; a crash after (2) leaves a commit record,
+//! and the next run rolls the remaining staging keys of its tag forward and deletes any
+//! others. Either way, after the next run the data is exactly the old or exactly the new
+//! state. The tag matters when a runner stalls after renewing its lease and staging
+//! resumes once another runner has taken over: its late writes land on keys of its own
+//! tag, which no decided commit renames into place.
 
 use crate::error::EngineError;
-use crate::layout;
+use crate::layout::{self, Slot};
 use crate::records::{self, Manifest};
 use crate::snapshot::Snapshot;
-use crate::store::{Op, Store};
+use crate::store::{Op, Store, StoreError};
 use std::time::Duration;
 
 /// This runner's lease.
@@ -29,46 +38,81 @@ pub struct Lease {
     pub ttl: Duration,
 }
 
-fn encode(op: &Op) -> Vec<u8> {
-    match op {
-        Op::Set(_, value) => [b"S".as_slice(), value].concat(),
-        Op::Delete(_) => b"D".to_vec(),
+/// Applies `writes` (sets and deletes) all-or-nothing. `record` describes the commit for
+/// recovery and says whether it keeps backups.
+pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Manifest) -> Result<(), EngineError> {
+    let lost = |store: &dyn Store| EngineError::LeaseLost { store: store.describe() };
+    // A full lease for the writes (on an atomic store, the batch is all there is).
+    if !store.renew_lease(&lease.token, lease.ttl)? {
+        return Err(lost(store));
     }
+    if store.atomic_batches() {
+        let mut batch: Vec<Op> = if record.keeps_backup { writes.iter().filter_map(|op| backup(op.key())).collect() } else { Vec::new() };
+        batch.extend(writes);
+        store.write(&batch)?;
+        return Ok(());
+    }
+    // The lease token is random and unique per runner: its first half tags the keys.
+    let tag = lease.token.chars().take(16).collect::<String>();
+    let mut staged = Vec::with_capacity(writes.len());
+    let mut marks = Vec::with_capacity(writes.len());
+    for op in writes {
+        match op {
+            Op::Set(key, value) => {
+                let stage = layout::stage_raw(&key, &tag);
+                staged.push(Op::Set(stage.clone(), value));
+                marks.push(stage);
+            }
+            Op::Delete(key) => {
+                let mark = layout::drop_raw(&key, &tag);
+                staged.push(Op::Set(mark.clone(), Vec::new()));
+                marks.push(mark);
+            }
+            other => {
+                let message = "a staged commit takes sets and deletes only".to_owned();
+                return Err(StoreError::Key { store: store.describe(), key: other.key().to_owned(), message }.into());
+            }
+        }
+    }
+    store.write(&staged)?;
+    drop(staged);
+    let content = serde_json::to_vec(&Manifest { stage: tag, ..record.clone() }).expect("a manifest serializes");
+    if !store.set_if_leased(&lease.token, &records::commit_key().encode(), &content)? {
+        // Not decided: the staging keys are garbage that the next run removes.
+        return Err(lost(store));
+    }
+    roll_forward(store, &marks, record.keeps_backup)
 }
 
-fn decode(key: String, staged: &[u8]) -> Option<Op> {
-    match staged.split_first() {
-        Some((b'S', value)) => Some(Op::Set(key, value.to_vec())),
-        Some((b'D', [])) => Some(Op::Delete(key)),
+/// The `Copy` that keeps `key`'s pre-commit value, if it is live data (not a backup, not
+/// a bookkeeping record).
+fn backup(key: &str) -> Option<Op> {
+    match layout::parse(key.as_bytes()) {
+        Ok(Slot::Live(live)) if !records::is_bookkeeping(&live) => Some(Op::Copy { from: key.to_owned(), to: layout::backup_raw(key) }),
         _ => None,
     }
 }
 
-/// Applies `ops` all-or-nothing. `record` describes the commit for recovery.
-pub fn commit(store: &mut dyn Store, lease: &Lease, ops: &[Op], record: &Manifest) -> Result<(), EngineError> {
-    let lost = |store: &dyn Store| EngineError::LeaseLost { store: store.describe() };
-    if store.atomic_batches() {
-        if !store.renew_lease(&lease.token, lease.ttl)? {
-            return Err(lost(store));
+/// Applies staging keys and drop marks (step 3 of the module documentation).
+fn roll_forward(store: &mut dyn Store, marks: &[String], keeps_backup: bool) -> Result<(), EngineError> {
+    let mut ops = Vec::with_capacity(marks.len() * 2);
+    for mark in marks {
+        let Some(key) = layout::unmark_raw(mark) else { continue };
+        if keeps_backup {
+            ops.extend(backup(&key));
         }
-        store.write(ops)?;
-        return Ok(());
+        match layout::parse(mark.as_bytes()) {
+            Ok(Slot::Dropped(_)) => {
+                ops.push(Op::Delete(key));
+                ops.push(Op::Delete(mark.clone()));
+            }
+            _ => ops.push(Op::Rename { from: mark.clone(), to: key }),
+        }
     }
-    let staged: Vec<Op> = ops.iter().map(|op| Op::Set(layout::stage_raw(op.key()), encode(op))).collect();
-    store.write(&staged)?;
-    let record = serde_json::to_vec(record).expect("a manifest serializes");
-    if !store.set_if_leased(&lease.token, &records::commit_key().encode(), &record)? {
-        // Not decided: the staged keys are garbage that the next run removes.
-        return Err(lost(store));
-    }
-    roll_forward(store, ops, staged.iter().map(|op| op.key().to_owned()))
-}
-
-fn roll_forward(store: &mut dyn Store, ops: &[Op], staged: impl Iterator<Item = String>) -> Result<(), EngineError> {
-    store.write(ops)?;
-    let mut cleanup: Vec<Op> = staged.map(Op::Delete).collect();
-    cleanup.push(Op::Delete(records::commit_key().encode()));
-    store.write(&cleanup)?;
+    store.write(&ops)?;
+    // Only once every key is rolled forward: on a cluster, the writes of one batch to
+    // different nodes may land in any order.
+    store.write(&[Op::Delete(records::commit_key().encode())])?;
     Ok(())
 }
 
@@ -86,25 +130,18 @@ pub enum Recovery {
 /// Completes or discards an interrupted commit found in `snapshot`. The caller holds the
 /// lease and reads a new snapshot afterwards.
 pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, EngineError> {
-    if snapshot.commit.is_some() {
-        let mut ops = Vec::with_capacity(snapshot.staged.len());
-        for (staged_key, value) in &snapshot.staged {
-            let key = layout::unmark_raw(staged_key).unwrap_or_default();
-            let op = decode(key, value).ok_or_else(|| EngineError::BadValue {
-                store: store.describe(),
-                key: staged_key.clone(),
-                what: "a staged write",
-                reason: "it is neither `S<value>` nor `D`".into(),
-            })?;
-            ops.push(op);
+    let decided = snapshot.commit.as_ref().map(|record| record.stage.as_str());
+    let (ours, garbage): (Vec<String>, Vec<String>) =
+        snapshot.staged.iter().cloned().partition(|mark| decided.is_some() && layout::commit_tag(mark) == decided);
+    if !garbage.is_empty() {
+        store.write(&garbage.into_iter().map(Op::Delete).collect::<Vec<_>>())?;
+    }
+    match &snapshot.commit {
+        Some(record) => {
+            roll_forward(store, &ours, record.keeps_backup)?;
+            Ok(Recovery::RolledForward)
         }
-        roll_forward(store, &ops, snapshot.staged.keys().cloned())?;
-        Ok(Recovery::RolledForward)
-    } else if !snapshot.staged.is_empty() {
-        let cleanup: Vec<Op> = snapshot.staged.keys().cloned().map(Op::Delete).collect();
-        store.write(&cleanup)?;
-        Ok(Recovery::Discarded)
-    } else {
-        Ok(Recovery::Clean)
+        None if snapshot.staged.is_empty() => Ok(Recovery::Clean),
+        None => Ok(Recovery::Discarded),
     }
 }

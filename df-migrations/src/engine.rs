@@ -295,6 +295,8 @@ impl<'s> Engine<'s> {
             // One step at a time, renewing the lease in between: a long upgrade keeps it.
             progress(Event::Step(step));
             rows.push(run_step(&mut nb, step, &self.build, &mut state, &applied_at)?);
+            // Objects the step parsed go back to bytes (see `df_schema::Stored`).
+            nb.flush();
             self.renew(lease)?;
         }
         report.timings.insert(Phase::Migrate, started.elapsed());
@@ -305,17 +307,26 @@ impl<'s> Engine<'s> {
         validate(&nb, &self.build, &state, |n| progress(Event::Validated(n)))?;
         report.timings.insert(Phase::Validate, started.elapsed());
 
-        let changes = changes::compute(&snapshot, &nb, &rows, &state);
+        // Working out the writes belongs to the commit: a dry run stops right after it.
+        let started = Instant::now();
+        progress(Event::Phase(Phase::Commit));
+        let changes = changes::compute(&snapshot, nb, &rows, &state);
         report.tables = changes.summary.clone();
         if options.dry_run {
             return Ok(report);
         }
-        let started = Instant::now();
-        progress(Event::Phase(Phase::Commit));
-        let manifest = Manifest { action: "upgrade".into(), id: format!("{applied_at}/{}", lease.token), created: changes.created.clone(), digest: changes.digest.clone() };
+        let manifest = Manifest {
+            action: "upgrade".into(),
+            keeps_backup: true,
+            id: format!("{applied_at}/{}", lease.token),
+            created: changes.created,
+            digest: changes.digest,
+            ..Manifest::default()
+        };
         let mut ops = changes.ops;
         ops.extend(backup_ops(&snapshot, &ops, &manifest));
-        commit::commit(self.store, lease, &ops, &manifest)?;
+        drop(snapshot);
+        commit::commit(self.store, lease, ops, &manifest)?;
         report.timings.insert(Phase::Commit, started.elapsed());
         report.committed = true;
         Ok(report)
@@ -354,10 +365,10 @@ impl<'s> Engine<'s> {
             for table in snapshot.nb.tables() {
                 for (id, stored) in snapshot.nb.iter(table).take(sample) {
                     checked += 1;
-                    let key = crate::layout::Key::object(table, &stored.topic, id).encode();
+                    let key = crate::layout::Key::object(table, stored.topic(), id).encode();
                     let invalid = match tables.get(table) {
                         None => Some(("(no model)".to_owned(), format!("no model of release {release} stores objects in table `{table}`"))),
-                        Some((model, version, ty)) => (!ty.accepts(&serde_json::Value::Object(stored.object.clone())))
+                        Some((model, version, ty)) => (!ty.accepts(&serde_json::Value::Object(stored.object().clone())))
                             .then(|| (format!("{model} v{version}"), format!("does not have the recorded shape {ty}"))),
                     };
                     if let Some((model, reason)) = invalid {
@@ -387,8 +398,8 @@ impl<'s> Engine<'s> {
                 Op::Set(records::log_key(&id).encode(), serde_json::to_vec(&row).expect("rows serialize")),
                 Op::Set(records::state_key().encode(), serde_json::to_vec(&state).expect("state serializes")),
             ];
-            let record = Manifest { action: "baseline".into(), id: format!("{}/{}", row.applied_at, lease.token), created: Vec::new(), digest: String::new() };
-            commit::commit(engine.store, lease, &ops, &record)?;
+            let record = Manifest { action: "baseline".into(), id: format!("{}/{}", row.applied_at, lease.token), ..Manifest::default() };
+            commit::commit(engine.store, lease, ops, &record)?;
             Ok(Report { objects_read: snapshot.objects(), committed: true, ..Report::default() })
         })
     }
@@ -404,15 +415,20 @@ impl<'s> Engine<'s> {
             let Some(manifest) = snapshot.manifest.clone() else {
                 return Err(EngineError::NothingToRollBack { store: engine.store.describe() });
             };
-            let current = changes::digest(snapshot.raw.iter().map(|(k, v)| (k.as_str(), v.as_slice())));
-            if current != manifest.digest && !force {
+            if snapshot.digest() != manifest.digest && !force {
                 return Err(EngineError::WrittenSince { store: engine.store.describe() });
             }
             let mut ops: Vec<Op> = Vec::new();
-            for (backup_key, value) in &snapshot.backup {
-                let key = crate::layout::unmark_raw(backup_key).unwrap_or_default();
-                ops.push(Op::Set(key, value.clone()));
-                ops.push(Op::Delete(backup_key.clone()));
+            let backup_keys: Vec<String> = snapshot.backup.iter().cloned().collect();
+            let values = engine.store.get_many(&backup_keys)?;
+            for (backup_key, value) in backup_keys.into_iter().zip(values) {
+                let key = crate::layout::unmark_raw(&backup_key).unwrap_or_default();
+                // A backup deleted since was read as absent: restoring means deleting.
+                ops.push(match value {
+                    Some(value) => Op::Set(key, value),
+                    None => Op::Delete(key),
+                });
+                ops.push(Op::Delete(backup_key));
             }
             ops.extend(manifest.created.iter().cloned().map(Op::Delete));
             report.tables = changes::summarize(&ops, &snapshot);
@@ -421,8 +437,8 @@ impl<'s> Engine<'s> {
             }
             progress(Event::Phase(Phase::Commit));
             ops.push(Op::Delete(records::manifest_key().encode()));
-            let record = Manifest { action: "rollback".into(), id: format!("{}/{}", now(), lease.token), created: Vec::new(), digest: String::new() };
-            commit::commit(engine.store, lease, &ops, &record)?;
+            let record = Manifest { action: "rollback".into(), id: format!("{}/{}", now(), lease.token), ..Manifest::default() };
+            commit::commit(engine.store, lease, ops, &record)?;
             report.committed = true;
             Ok(report)
         })
@@ -450,15 +466,16 @@ impl<'s> Engine<'s> {
     }
 
     /// Writes an import under the lease. Refuses a database that holds keys unless `force`.
-    pub fn import(&mut self, ops: &[Op], force: bool) -> Result<usize, EngineError> {
+    pub fn import(&mut self, ops: Vec<Op>, force: bool) -> Result<usize, EngineError> {
         self.leased(|engine, lease| {
             let existing = engine.dump()?.len();
             if existing > 0 && !force {
                 return Err(EngineError::NotEmpty { store: engine.store.describe(), keys: existing });
             }
-            let record = Manifest { action: "import".into(), id: format!("{}/{}", now(), lease.token), created: Vec::new(), digest: String::new() };
+            let record = Manifest { action: "import".into(), id: format!("{}/{}", now(), lease.token), ..Manifest::default() };
+            let count = ops.len();
             commit::commit(engine.store, lease, ops, &record)?;
-            Ok(ops.len())
+            Ok(count)
         })
     }
 

@@ -6,9 +6,11 @@
 //!   keeps it).
 //! - The migration log is the table `schema_migration`.
 //! - The engine's own records are the table `df_schema` (see `crate::records`).
-//! - While an upgrade commits, a key's new value is staged under the same hash tag with
-//!   the id prefixed by `~df-stage~`, and its pre-upgrade value is kept under `~df-backup~`
-//!   (so that on Redis Cluster each lives in the slot of the key it belongs to).
+//! - While a commit is staged, a key's new value waits under the same hash tag with the
+//!   id prefixed by `~df-stage~<commit>~`, and a key to delete is marked by
+//!   `~df-drop~<commit>~` (`<commit>` tags the commit the key belongs to); a key's
+//!   pre-upgrade value is kept under `~df-backup~` (so that on Redis Cluster each lives in
+//!   the slot of the key it belongs to, and the store can copy and rename between them).
 
 use std::fmt;
 
@@ -20,6 +22,7 @@ pub const LOG_TABLE: &str = "schema_migration";
 pub const ENGINE_TABLE: &str = "df_schema";
 
 const STAGE: &str = "~df-stage~";
+const DROP: &str = "~df-drop~";
 const BACKUP: &str = "~df-backup~";
 
 /// A parsed key.
@@ -37,6 +40,8 @@ pub enum Slot {
     Live(Key),
     /// The staged new value of a key, during a commit.
     Staged(Key),
+    /// A key the commit deletes, during a commit.
+    Dropped(Key),
     /// The pre-upgrade value of a key, kept for rollback.
     Backup(Key),
 }
@@ -76,14 +81,6 @@ impl Key {
         self.with_marker("")
     }
 
-    pub fn staged(&self) -> String {
-        self.with_marker(STAGE)
-    }
-
-    pub fn backup(&self) -> String {
-        self.with_marker(BACKUP)
-    }
-
     pub fn table(&self) -> &str {
         match self {
             Key::Object { table, .. } | Key::Counter { table } => table,
@@ -97,9 +94,25 @@ impl fmt::Display for Key {
     }
 }
 
-/// The key that stages a new value for the stored key `raw` (same hash tag).
-pub fn stage_raw(raw: &str) -> String {
-    insert_marker(raw, STAGE)
+/// The key that stages a new value for the stored key `raw` (same hash tag) in the
+/// commit tagged `commit`. The tag keeps apart the staging keys of two runners: one
+/// whose lease expired while it staged must not overwrite the keys of the commit that
+/// took over.
+pub fn stage_raw(raw: &str, commit: &str) -> String {
+    insert_marker(raw, &format!("{STAGE}{commit}~"))
+}
+
+/// The key that marks the stored key `raw` for deletion (same hash tag) in the commit
+/// tagged `commit`.
+pub fn drop_raw(raw: &str, commit: &str) -> String {
+    insert_marker(raw, &format!("{DROP}{commit}~"))
+}
+
+/// The commit tag of a staging key or drop mark.
+pub fn commit_tag(raw: &str) -> Option<&str> {
+    let rest = &raw[raw.find('}')? + 1..];
+    let rest = rest.strip_prefix(STAGE).or_else(|| rest.strip_prefix(DROP))?;
+    rest.split_once('~').map(|(tag, _)| tag)
 }
 
 /// The key that keeps the pre-upgrade value of the stored key `raw` (same hash tag).
@@ -114,16 +127,20 @@ fn insert_marker(raw: &str, marker: &str) -> String {
     }
 }
 
-/// The stored key a staging or backup key belongs to, by removing the first marker.
+/// The stored key a staging, drop or backup key belongs to, by removing the first
+/// marker (with its commit tag).
 pub fn unmark_raw(raw: &str) -> Option<String> {
     let close = raw.find('}')?;
     let rest = &raw[close + 1..];
-    let rest = rest.strip_prefix(STAGE).or_else(|| rest.strip_prefix(BACKUP))?;
+    let rest = match rest.strip_prefix(STAGE).or_else(|| rest.strip_prefix(DROP)) {
+        Some(tagged) => tagged.split_once('~')?.1,
+        None => rest.strip_prefix(BACKUP)?,
+    };
     Some(format!("{}{rest}", &raw[..=close]))
 }
 
 /// Parses a stored key.
-pub fn parse(raw: &[u8]) -> Result<Slot, LayoutError> {
+pub fn parse<'a>(raw: &'a [u8]) -> Result<Slot, LayoutError> {
     let text = std::str::from_utf8(raw).map_err(|_| LayoutError {
         key: String::from_utf8_lossy(raw).into_owned(),
         reason: "it is not UTF-8",
@@ -136,8 +153,11 @@ pub fn parse(raw: &[u8]) -> Result<Slot, LayoutError> {
     if table.is_empty() {
         return Err(error("its table is empty"));
     }
+    let untag = |tagged: &'a str| tagged.split_once('~').map(|(_, rest)| rest).ok_or_else(|| error("its staging marker has no commit tag"));
     let (wrap, rest): (fn(Key) -> Slot, &str) = if let Some(rest) = rest.strip_prefix(STAGE) {
-        (Slot::Staged, rest)
+        (Slot::Staged, untag(rest)?)
+    } else if let Some(rest) = rest.strip_prefix(DROP) {
+        (Slot::Dropped, untag(rest)?)
     } else if let Some(rest) = rest.strip_prefix(BACKUP) {
         (Slot::Backup, rest)
     } else {
@@ -177,21 +197,30 @@ mod tests {
     #[test]
     fn staged_and_backup_values_keep_the_hash_tag() {
         let key = Key::object("lport", "t1", "p1");
-        assert_eq!(key.staged(), "{lport.t1}~df-stage~p1");
-        assert_eq!(parse(key.staged().as_bytes()), Ok(Slot::Staged(key.clone())));
-        assert_eq!(parse(key.backup().as_bytes()), Ok(Slot::Backup(key)));
+        let staged = stage_raw(&key.encode(), "c0ffee");
+        assert_eq!(staged, "{lport.t1}~df-stage~c0ffee~p1");
+        assert_eq!(parse(staged.as_bytes()), Ok(Slot::Staged(key.clone())));
+        assert_eq!(commit_tag(&staged), Some("c0ffee"));
+        assert_eq!(parse(backup_raw(&key.encode()).as_bytes()), Ok(Slot::Backup(key.clone())));
         let counter = Key::counter("secgroup");
-        assert_eq!(counter.staged(), "{unique_key.}~df-stage~secgroup");
-        assert_eq!(parse(counter.backup().as_bytes()), Ok(Slot::Backup(counter)));
+        assert_eq!(stage_raw(&counter.encode(), "c0ffee"), "{unique_key.}~df-stage~c0ffee~secgroup");
+        assert_eq!(parse(backup_raw(&counter.encode()).as_bytes()), Ok(Slot::Backup(counter)));
+        let dropped = drop_raw("{lport.t1}p1", "c0ffee");
+        assert_eq!(dropped, "{lport.t1}~df-drop~c0ffee~p1");
+        assert_eq!(parse(dropped.as_bytes()), Ok(Slot::Dropped(key)));
+        assert_eq!(commit_tag(&dropped), Some("c0ffee"));
+        assert_eq!(commit_tag("{lport.t1}~df-backup~p1"), None);
+        assert_eq!(parse(b"{lport.t1}~df-stage~p1").unwrap_err().reason, "its staging marker has no commit tag");
     }
 
     #[test]
     fn any_stored_key_can_be_staged_and_unstaged() {
         let backup = backup_raw("{lport.t1}p1");
         assert_eq!(backup, "{lport.t1}~df-backup~p1");
-        let staged_backup = stage_raw(&backup);
-        assert_eq!(staged_backup, "{lport.t1}~df-stage~~df-backup~p1");
-        assert_eq!(unmark_raw(&staged_backup).as_deref(), Some(backup.as_str()));
+        let dropped_backup = drop_raw(&backup, "c0ffee");
+        assert_eq!(dropped_backup, "{lport.t1}~df-drop~c0ffee~~df-backup~p1");
+        assert_eq!(unmark_raw(&dropped_backup).as_deref(), Some(backup.as_str()));
+        assert_eq!(unmark_raw(&stage_raw("{lport.t1}p~1", "c0ffee")).as_deref(), Some("{lport.t1}p~1"));
         assert_eq!(unmark_raw(&backup).as_deref(), Some("{lport.t1}p1"));
         assert_eq!(unmark_raw("{lport.t1}p1"), None);
     }

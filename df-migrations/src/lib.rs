@@ -14,6 +14,7 @@ mod commit;
 mod engine;
 mod error;
 pub mod layout;
+mod object_check;
 mod plan;
 pub mod records;
 mod run;

@@ -11,7 +11,8 @@
 //! - `{df_schema.}backup`: the last upgrade's manifest: its id, the keys it created, and
 //!   the digest of the data it left, so that rollback can restore exactly and can tell
 //!   whether anything was written since. The pre-upgrade values themselves are the
-//!   `~df-backup~` keys (see `crate::layout`).
+//!   `~df-backup~` keys (see `crate::layout`), which the store copies from the live keys
+//!   as the commit overwrites them.
 //! - `{df_schema.}lease`: the upgrade lease of stores that expire it (Redis).
 
 use crate::layout::{Key, ENGINE_TABLE, LOG_TABLE};
@@ -76,10 +77,17 @@ pub struct LogRow {
 }
 
 /// `{df_schema.}backup`, and the content of `{df_schema.}commit`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
-    /// What the commit did: `upgrade` or `rollback`.
+    /// What the commit did: `upgrade`, `rollback`, `baseline` or `import`.
     pub action: String,
+    /// Whether the commit keeps the pre-commit value of every live key it overwrites or
+    /// deletes as that key's `~df-backup~` (an upgrade does, for rollback).
+    #[serde(default)]
+    pub keeps_backup: bool,
+    /// The commit tag of the staging keys this commit decided (see `crate::layout`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stage: String,
     /// An id for the commit (its start time and lease token).
     pub id: String,
     /// Keys that did not exist before the commit (rollback deletes them).

@@ -42,13 +42,15 @@ fn fill_defaults(nb: &mut NbApi, build: &Build, step: &PlannedStep) {
     let Some(model) = build.model(&step.model) else { return };
     let history = (model.history)();
     let (Some(old), Some(new)) = (history.versions.get(&(step.to - 1)), history.versions.get(&step.to)) else { return };
-    for change in diff(&old.schema, &new.schema, false) {
-        if let Change::Added(field) = change {
-            if let Some(default) = &field.default {
-                nb.fill_default(&new.schema.table, &field.name, default);
-            }
-        }
-    }
+    let changes = diff(&old.schema, &new.schema, false);
+    let defaults: Vec<(&str, &serde_json::Value)> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Added(field) => field.default.as_ref().map(|default| (field.name.as_str(), default)),
+            _ => None,
+        })
+        .collect();
+    nb.fill_defaults(&new.schema.table, &defaults);
 }
 
 fn run_migration(nb: &mut NbApi, build: &Build, step: &PlannedStep) -> Result<(), EngineError> {

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{engine, options, seed, CrashingStore, APPLIED_AT};
+use common::{engine, options, seed, APPLIED_AT};
+use df_testkit::crash::CrashingStore;
 use df_migrations::store::{Holder, MemoryStore, Store};
 use df_migrations::{EngineError, Event, UpgradeOptions};
 use serde_json::Value;
@@ -109,7 +110,7 @@ fn a_database_that_predates_df_schema_must_be_baselined_and_shaped_like_its_rele
 #[test]
 fn a_crash_at_any_write_leaves_the_old_or_the_new_state_after_recovery() {
     for atomic in [true, false] {
-        common::crash_at_every_write(MemoryStore::new, atomic, |store| store.release_all_leases());
+        common::assert_crash_safe(&df_testkit::crash::on_memory(atomic));
     }
 }
 

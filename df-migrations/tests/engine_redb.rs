@@ -17,14 +17,7 @@ fn baseline_upgrade_and_rollback_give_exactly_the_expected_states() {
 
 #[test]
 fn a_crash_at_any_write_leaves_the_old_or_the_new_state_after_recovery() {
-    let dir = tempfile::tempdir().unwrap();
-    let counter = std::cell::Cell::new(0);
-    let fresh = || {
-        counter.set(counter.get() + 1);
-        RedbStore::open(&dir.path().join(format!("nb-{}.redb", counter.get()))).unwrap()
-    };
-    // The file lock dies with its owner; here the crashed runner's store is dropped.
-    common::crash_at_every_write(fresh, true, |_| {});
+    common::assert_crash_safe(&df_testkit::crash::on_redb());
 }
 
 #[test]

@@ -43,7 +43,13 @@ impl From<Outcome> for ExitCode {
 
 /// Parses the command line, runs it and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
-    let cli = <Cli as clap::Parser>::parse();
+    main_from(std::env::args_os())
+}
+
+/// [`main`] with the given arguments (the first is the program name), for a program that
+/// embeds the runner as one of its commands.
+pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let cli = <Cli as clap::Parser>::parse_from(args);
     match run(&cli, &mut std::io::stdout().lock()) {
         Ok(outcome) => outcome.into(),
         // The reader went away (`df-runner history | head`): not an error of ours.

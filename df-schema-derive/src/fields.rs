@@ -9,6 +9,9 @@ use df_schema_core::{canonical_json, Field};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use syn::ext::IdentExt;
 use syn::{Fields, ItemStruct};
 
@@ -199,14 +202,26 @@ pub fn embedded_checks(owner: &syn::Ident, uses: &[crate::ty_map::EmbeddedUse]) 
 
 /// `include_bytes!` of the lock, so that editing the lock rebuilds the crate, and the
 /// environment variables that change what the macro does, so that changing them does too.
-pub fn rebuild_triggers(lock: &std::path::Path) -> TokenStream {
-    let bytes = lock.exists().then(|| {
-        let path = lock.to_string_lossy().into_owned();
-        quote!(const _: &[u8] = ::core::include_bytes!(#path);)
-    });
-    quote! {
-        #bytes
+///
+/// Cargo tracks both per crate, so once per lock and crate is enough, and the compiler
+/// loads the macro library afresh for every crate it compiles: the library remembers the
+/// locks it has already included. Including the lock in every item made each of a crate's
+/// 200 models embed the whole lock, another 46 MB of crate metadata to write and read.
+pub fn rebuild_triggers(lock: &Path) -> TokenStream {
+    static INCLUDED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+    let environment = quote! {
         const _: ::core::option::Option<&str> = ::core::option_env!("DF_SCHEMA_BLESS");
         const _: ::core::option::Option<&str> = ::core::option_env!("CI");
+    };
+    if !lock.exists() {
+        return environment; // nothing to include yet, so nothing to remember
+    }
+    if !INCLUDED.lock().unwrap_or_else(PoisonError::into_inner).insert(lock.to_owned()) {
+        return TokenStream::new();
+    }
+    let path = lock.to_string_lossy().into_owned();
+    quote! {
+        const _: &[u8] = ::core::include_bytes!(#path);
+        #environment
     }
 }

@@ -8,8 +8,10 @@
 //! exclusive file lock, so crates sharing a lock can build in parallel.
 
 use df_schema_core::{Lock, LOCK_FILE_NAME};
+use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The absolute path of the source file the macro was invoked in, if the compiler says.
 pub fn caller_file() -> Option<PathBuf> {
@@ -43,12 +45,35 @@ pub fn display_name(explicit: Option<&str>) -> String {
 }
 
 /// Reads the lock; a missing file is an empty lock.
-pub fn read(path: &Path) -> Result<Lock, String> {
+pub fn read(path: &Path) -> Result<Arc<Lock>, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => Lock::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Lock::default()),
+        Ok(text) => parse(path, text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Arc::default()),
         Err(e) => Err(format!("cannot read the schema lock {}: {e}", path.display())),
     }
+}
+
+/// The locks parsed by this process, by path, with the text each was parsed from.
+///
+/// Every item of a crate reads the same lock and the compiler keeps the macro library
+/// loaded for the whole crate, so parsing it (and checking every fingerprint) once per item
+/// made a crate of n models quadratic to expand: in a crate of 200 models, most of the
+/// macro's time. A parse is reused only for the very same text, compared whole rather
+/// than by modification time, so a lock rewritten by a recording item, or edited while a
+/// long-lived process (an IDE's macro server) keeps the library loaded, is parsed again.
+static PARSED: Mutex<BTreeMap<PathBuf, (String, Arc<Lock>)>> = Mutex::new(BTreeMap::new());
+
+fn parse(path: &Path, text: String) -> Result<Arc<Lock>, String> {
+    // Entries are replaced whole, so a panic elsewhere cannot leave one half-written.
+    let mut parsed = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((cached, lock)) = parsed.get(path) {
+        if *cached == text {
+            return Ok(Arc::clone(lock));
+        }
+    }
+    let lock = Arc::new(Lock::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+    parsed.insert(path.to_owned(), (text, Arc::clone(&lock)));
+    Ok(lock)
 }
 
 /// Re-reads the lock under an exclusive file lock, applies `update` and writes it back,
@@ -59,7 +84,7 @@ pub fn update(path: &Path, update: impl FnOnce(&mut Lock)) -> Result<(), String>
     file.lock().map_err(fail)?;
     let mut text = String::new();
     file.read_to_string(&mut text).map_err(fail)?;
-    let mut lock = Lock::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lock = Lock::clone(&*parse(path, text.clone())?);
     update(&mut lock);
     let new_text = lock.to_text();
     if new_text != text {
@@ -67,6 +92,36 @@ pub fn update(path: &Path, update: impl FnOnce(&mut Lock)) -> Result<(), String>
         file.rewind().map_err(fail)?;
         file.write_all(new_text.as_bytes()).map_err(fail)?;
         file.sync_all().map_err(fail)?;
+        // The next item reads what was just written: it need not parse it again.
+        PARSED.lock().unwrap_or_else(PoisonError::into_inner).insert(path.to_owned(), (new_text, Arc::new(lock)));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_embedded(name: &str) -> Lock {
+        let mut lock = Lock::default();
+        lock.embedded.insert(name.to_owned(), "{a: str}".parse().unwrap());
+        lock
+    }
+
+    #[test]
+    fn a_parse_is_reused_only_while_the_text_is_the_same() {
+        let path = std::env::temp_dir().join(format!("df-schema-lockfile-test-{}.lock", std::process::id()));
+        std::fs::write(&path, with_embedded("First").to_text()).unwrap();
+        let first = read(&path).unwrap();
+        assert!(Arc::ptr_eq(&first, &read(&path).unwrap()), "the same text is parsed once");
+        // Same length, different text: whatever the modification time says, it is read again.
+        std::fs::write(&path, with_embedded("Other").to_text()).unwrap();
+        assert_eq!(*read(&path).unwrap(), with_embedded("Other"));
+        // A recording is what the next read sees.
+        update(&path, |lock| *lock = with_embedded("Third")).unwrap();
+        assert_eq!(*read(&path).unwrap(), with_embedded("Third"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), with_embedded("Third").to_text());
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(*read(&path).unwrap(), Lock::default(), "a missing lock is empty");
+    }
 }

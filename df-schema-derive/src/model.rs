@@ -12,6 +12,7 @@ use heck::{ToShoutySnakeCase, ToSnakeCase};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use syn::spanned::Spanned;
 use syn::ItemStruct;
 
@@ -38,9 +39,9 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         Some(Ok(lock)) => lock,
         Some(Err(message)) => {
             ctxt.error_at(Span::call_site(), message);
-            Lock::default()
+            Arc::default()
         }
-        None => Lock::default(),
+        None => Arc::default(),
     };
     let mut mapper = Mapper::new(&lock.embedded, &item.generics);
     let infos = fields::read_fields(&mut ctxt, &mut item, &mut mapper, true);
@@ -217,7 +218,7 @@ fn model_impl(item: &ItemStruct, model: &ModelArgs, infos: &[FieldInfo], history
             fn history() -> &'static ::df_schema::__private::ModelHistory {
                 static HISTORY: ::df_schema::__private::OnceLock<::df_schema::__private::ModelHistory> =
                     ::df_schema::__private::OnceLock::new();
-                HISTORY.get_or_init(|| ::df_schema::__private::recorded_history(#name, #history_text))
+                ::df_schema::__private::history_once(&HISTORY, #name, #history_text)
             }
 
             fn id(&self) -> &str {

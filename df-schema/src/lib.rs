@@ -53,6 +53,7 @@ mod error;
 mod lock_check;
 mod model;
 mod nb_api;
+pub mod parallel;
 pub mod registry;
 
 #[doc(hidden)]

@@ -64,6 +64,13 @@ pub fn recorded_history(model: &str, lock_text: &str) -> ModelHistory {
     lock.models.get(model).cloned().unwrap_or_default()
 }
 
+/// `Model::history` of a generated impl: the history parsed on first use. Not generic, so
+/// that a crate of many models compiles the lazy initialization once, not once per model
+/// (a closure per model made `OnceLock::get_or_init` a new instantiation every time).
+pub fn history_once(cell: &'static OnceLock<ModelHistory>, model: &str, lock_text: &str) -> &'static ModelHistory {
+    cell.get_or_init(|| recorded_history(model, lock_text))
+}
+
 pub use crate::lock_check::assert_lock_consistent;
 
 #[cfg(test)]

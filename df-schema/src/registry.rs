@@ -17,8 +17,9 @@ pub struct ModelEntry {
     pub fingerprint: &'static str,
     pub has_topic: bool,
     pub history: fn() -> &'static ModelHistory,
-    /// Decodes a stored object as the head version, returning serde's reason on failure.
-    pub decode: fn(&serde_json::Value) -> Result<(), String>,
+    /// Decodes a stored object's JSON as the head version, returning serde's reason on
+    /// failure.
+    pub decode: fn(&[u8]) -> Result<(), String>,
     pub module_path: &'static str,
     /// The schema lock the model was checked against.
     pub lock: &'static str,
@@ -40,8 +41,8 @@ impl ModelEntry {
     }
 }
 
-fn decode<M: Model>(value: &serde_json::Value) -> Result<(), String> {
-    M::deserialize(value).map(drop).map_err(|e| e.to_string())
+fn decode<M: Model>(json: &[u8]) -> Result<(), String> {
+    serde_json::from_slice::<M>(json).map(drop).map_err(|e| e.to_string())
 }
 
 /// What a migration migrates.

@@ -1,9 +1,13 @@
 //! Private Redis servers for tests: each on a free loopback port, in its own temporary
-//! directory, without persistence, killed when dropped. Never the shared instance on 6379.
+//! directory, killed when dropped. Never the shared instance on 6379. Without persistence,
+//! unless started with [`RedisServer::start_persistent`]: then it keeps an append-only
+//! file, and [`RedisServer::kill`] and [`RedisServer::restart`] crash it and bring it back
+//! on the same port and directory, loading that file.
 //!
 //! If `redis-server` is not on PATH, `start` prints a loud skip message and returns `None`,
 //! unless the environment variable `CI` is set, in which case it panics.
 
+use crate::states::Dump;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -43,6 +47,8 @@ pub struct RedisServer {
     child: Child,
     port: u16,
     dir: tempfile::TempDir,
+    /// The arguments beyond port, directory and log, to restart it the same way.
+    extra: Vec<String>,
 }
 
 impl RedisServer {
@@ -51,34 +57,61 @@ impl RedisServer {
         redis_available().then(|| RedisServer::spawn(&[]))
     }
 
+    /// A standalone server that logs every write to its append-only file, fsynced as
+    /// `appendfsync` says (`always`, `everysec` or `no`), and that can be killed and
+    /// restarted; `None` if Redis is not installed (see the module docs).
+    pub fn start_persistent(appendfsync: &str) -> Option<RedisServer> {
+        redis_available().then(|| RedisServer::spawn(&["--appendonly", "yes", "--appendfsync", appendfsync]))
+    }
+
     /// A server with `extra` arguments; panics (with its log) if it does not come up.
     fn spawn(extra: &[&str]) -> RedisServer {
+        let extra: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
         let mut last_log = String::new();
         // A port found free may be taken before the server binds it: try a few.
         for _ in 0..5 {
             let port = free_port();
             let dir = tempfile::Builder::new().prefix("df-redis-test-").tempdir().expect("a temporary directory");
-            let log = dir.path().join("redis.log");
-            let child = Command::new(SERVER)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--protected-mode", "no"])
-                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-                .arg("--dir")
-                .arg(dir.path())
-                .arg("--logfile")
-                .arg(&log)
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {SERVER}: {e}"));
-            let mut server = RedisServer { child, port, dir };
+            let child = launch(port, dir.path(), &extra);
+            let mut server = RedisServer { child, port, dir, extra: extra.clone() };
             if server.wait_ready() {
                 return server;
             }
-            last_log = read_log(&log);
+            last_log = server.log();
         }
         panic!("{SERVER} did not start; its last log:\n{last_log}");
+    }
+
+    /// Kills the server with SIGKILL: it writes nothing more. What it had written to its
+    /// append-only file survives, synced or not (the kernel keeps it): Redis writes a
+    /// command there before it replies, so every acknowledged write survives the kill.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again after [`RedisServer::kill`], on the same port and
+    /// directory with the same arguments, so that it loads its append-only file. Panics
+    /// (with its log) if it does not come up, e.g. because the port was taken meanwhile.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = launch(self.port, self.dir.path(), &self.extra);
+        if !self.wait_ready() || !self.wait_loaded() {
+            panic!("{SERVER} did not restart on port {}; its log:\n{}", self.port, self.log());
+        }
+    }
+
+    /// Whether the server finished loading its append-only file (until then it answers
+    /// every command but a few with `LOADING`).
+    fn wait_loaded(&self) -> bool {
+        let deadline = Instant::now() + STARTUP;
+        while Instant::now() < deadline {
+            if self.connection_or_error().and_then(|mut c| redis::cmd("PING").query::<()>(&mut c)).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
     }
 
     fn wait_ready(&mut self) -> bool {
@@ -135,7 +168,7 @@ impl RedisServer {
 
     /// A plain connection, for a test to look behind the store.
     pub fn connection(&self) -> redis::Connection {
-        redis::Client::open(self.url()).unwrap().get_connection_with_timeout(Duration::from_secs(5)).unwrap()
+        self.connection_or_error().unwrap_or_else(|e| panic!("{}: {e}", self.address()))
     }
 
     /// Runs a command, panicking on error.
@@ -166,6 +199,83 @@ impl RedisServer {
     pub fn log(&self) -> String {
         read_log(&self.dir.path().join("redis.log"))
     }
+
+    /// Every key and value of database 0, read with `SCAN` and pipelined `GET`s: what the
+    /// server holds, seen without the stores under test (the lease key included).
+    pub fn dump(&self) -> redis::RedisResult<Dump> {
+        let mut connection = self.connection_or_error()?;
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(1000).query(&mut connection)?;
+            keys.extend(batch);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        // SCAN may return a key more than once.
+        keys.sort();
+        keys.dedup();
+        let mut all = Dump::new();
+        for chunk in keys.chunks(1000) {
+            let mut pipe = redis::pipe();
+            for key in chunk {
+                pipe.cmd("GET").arg(key);
+            }
+            let values: Vec<Option<Vec<u8>>> = pipe.query(&mut connection)?;
+            for (key, value) in chunk.iter().zip(values) {
+                // A key that expired between SCAN and GET (the lease) is simply gone.
+                if let Some(value) = value {
+                    all.insert(String::from_utf8_lossy(key).into_owned(), value);
+                }
+            }
+        }
+        Ok(all)
+    }
+
+    /// Replaces everything the server holds by `entries`, with pipelined `SET`s.
+    pub fn load<'a>(&self, entries: impl IntoIterator<Item = (&'a String, &'a Vec<u8>)>) -> redis::RedisResult<()> {
+        let mut connection = self.connection_or_error()?;
+        redis::cmd("FLUSHALL").query::<()>(&mut connection)?;
+        let mut pipe = redis::pipe();
+        let mut queued = 0;
+        for (key, value) in entries {
+            pipe.cmd("SET").arg(key).arg(value).ignore();
+            queued += 1;
+            if queued == 1000 {
+                pipe.query::<()>(&mut connection)?;
+                (pipe, queued) = (redis::pipe(), 0);
+            }
+        }
+        // An empty pipeline is an error to the client.
+        if queued > 0 {
+            pipe.query::<()>(&mut connection)?;
+        }
+        Ok(())
+    }
+
+    /// A plain connection, or the error (for a caller that expects the server may be down).
+    pub fn connection_or_error(&self) -> redis::RedisResult<redis::Connection> {
+        redis::Client::open(self.url())?.get_connection_with_timeout(Duration::from_secs(5))
+    }
+}
+
+/// Starts `redis-server` on `port` in `dir` (its working directory, log and persistence).
+fn launch(port: u16, dir: &Path, extra: &[String]) -> Child {
+    Command::new(SERVER)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--protected-mode", "no"])
+        .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+        .arg("--dir")
+        .arg(dir)
+        .arg("--logfile")
+        .arg(dir.join("redis.log"))
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {SERVER}: {e}"))
 }
 
 impl Drop for RedisServer {

@@ -263,11 +263,17 @@ pub fn generate(objects: usize, seed: u64) -> Vec<(String, Vec<u8>)> {
 /// splitmix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators",
 /// OOPSLA 2014; the generator that seeds xoshiro): a 64-bit state advanced by the golden
 /// ratio and mixed. Not for cryptography; plenty for test data, and stable across
-/// platforms and Rust versions, unlike `std`'s hashers.
-struct SplitMix64(u64);
+/// platforms and Rust versions, unlike `std`'s hashers. Public for the other generated
+/// inputs of the workspace (the benchmarks' models, the fault campaign's kill moments),
+/// so that a printed seed names them too.
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -276,7 +282,7 @@ impl SplitMix64 {
     }
 
     /// Uniform in `0..n` (`n` > 0; the modulo bias is negligible for test data).
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
 
@@ -285,9 +291,14 @@ impl SplitMix64 {
         lo + self.below((hi - lo + 1) as usize) as i64
     }
 
+    /// Uniform in `[0, 1)`, from the top 53 bits.
+    pub fn unit(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
     /// True with probability `p`.
     fn chance(&mut self, p: f64) -> bool {
-        ((self.next_u64() >> 11) as f64) / ((1u64 << 53) as f64) < p
+        self.unit() < p
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {

@@ -76,15 +76,15 @@ fn lswitch_v2_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
 fn lswitch_v3_lsubnet(nb: &mut NbApi) -> Result<(), MigrationError> {
     let mut subnets = Vec::new();
     for (switch_id, stored) in nb.iter("lswitch") {
-        let list = match stored.object.get("subnets") {
+        let list = match stored.object().get("subnets") {
             None | Some(Value::Null) => continue,
             Some(Value::Array(list)) => list,
             Some(other) => return Err(MigrationError::object("lswitch", switch_id, format!("`subnets` is {other}, not a list"))),
         };
         for subnet in list {
-            let subnet = lsubnet_of(switch_id, &stored.topic, subnet)
+            let subnet = lsubnet_of(switch_id, stored.topic(), subnet)
                 .map_err(|reason| MigrationError::object("lswitch", switch_id, reason))?;
-            subnets.push((switch_id.to_owned(), stored.topic.clone(), subnet));
+            subnets.push((switch_id.to_owned(), stored.topic().to_owned(), subnet));
         }
     }
     for (switch_id, topic, subnet) in subnets {

@@ -120,7 +120,7 @@ mod tests {
                 .as_object()
                 .unwrap()
         );
-        assert!(nb.iter("switch_port").all(|(_, stored)| !stored.object.contains_key("peer_bridge")));
+        assert!(nb.iter("switch_port").all(|(_, stored)| !stored.object().contains_key("peer_bridge")));
         assert_eq!(nb.models::<SwitchPort>().unwrap().len(), 5);
     }
 

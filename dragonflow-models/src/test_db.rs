@@ -12,7 +12,7 @@ pub fn load(objects: Value) -> NbApi {
     for (key, object) in objects {
         let (table, topic, id) = split_key(&key);
         let Value::Object(object) = object else { panic!("{key}: a stored object is a JSON object") };
-        nb.insert(table, id, Stored { topic: topic.to_owned(), object });
+        nb.insert(table, id, Stored::new(topic, object));
     }
     nb
 }
@@ -21,7 +21,7 @@ pub fn load(objects: Value) -> NbApi {
 pub fn dump(nb: &NbApi, table: &str) -> Value {
     let objects: Map<String, Value> = nb
         .iter(table)
-        .map(|(id, stored)| (format!("{{{table}.{}}}{id}", stored.topic), Value::Object(stored.object.clone())))
+        .map(|(id, stored)| (format!("{{{table}.{}}}{id}", stored.topic()), Value::Object(stored.object().clone())))
         .collect();
     Value::Object(objects)
 }

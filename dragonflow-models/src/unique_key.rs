@@ -10,17 +10,29 @@ use serde_json::Value;
 /// out the same keys whatever order the store lists objects in. Objects that already
 /// have a key keep it; the counter ends at the last key given.
 pub(crate) fn allocate_missing(nb: &mut NbApi, table: &str) -> Result<(), MigrationError> {
-    let missing: Vec<String> = nb
-        .iter(table)
-        .filter(|(_, stored)| stored.object.get("unique_key").is_none_or(Value::is_null))
-        .map(|(id, _)| id.to_owned())
-        .collect();
-    for id in missing {
-        let Some(mut object) = nb.get(table, &id).cloned() else { continue };
-        let key = nb.allocate_unique_key(table);
-        object.insert("unique_key".to_owned(), Value::from(key));
-        // `put` keeps the topic the object is stored under.
-        nb.put(table, object)?;
+    // One pass of `update_each` (which visits in id order) rather than reading every
+    // object first: a large table is never held parsed all at once.
+    let mut counter = nb.counter(table);
+    let mut given = 0;
+    nb.update_each(table, |id, object| {
+        if object.get("unique_key").is_none_or(Value::is_null) {
+            counter = next_key(table, id, counter)?;
+            object.insert("unique_key".to_owned(), Value::from(counter));
+            given += 1;
+        }
+        Ok(())
+    })?;
+    // No key given, no counter written: a store without one keeps having none.
+    if given > 0 {
+        nb.set_counter(table, counter);
     }
     Ok(())
+}
+
+/// The key after `counter`, refusing to wrap around (a counter at `i64::MAX` is bad data,
+/// and wrapping would hand out keys that are already taken).
+fn next_key(table: &str, id: &str, counter: i64) -> Result<i64, MigrationError> {
+    counter.checked_add(1).ok_or_else(|| {
+        MigrationError::object(table, id, format!("the unique-key counter `{{unique_key.}}{table}` is at {counter} and cannot give another key"))
+    })
 }

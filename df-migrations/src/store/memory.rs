@@ -75,6 +75,14 @@ impl Store for MemoryStore {
             match op {
                 Op::Set(key, value) => inner.data.insert(key.clone(), value.clone()),
                 Op::Delete(key) => inner.data.remove(key),
+                Op::Copy { from, to } => match inner.data.get(from).cloned() {
+                    Some(value) => inner.data.insert(to.clone(), value),
+                    None => None,
+                },
+                Op::Rename { from, to } => match inner.data.remove(from) {
+                    Some(value) => inner.data.insert(to.clone(), value),
+                    None => return Err(StoreError::Key { store: self.describe(), key: from.clone(), message: "no such key to rename".into() }),
+                },
             };
         }
         Ok(())

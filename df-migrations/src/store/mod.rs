@@ -11,7 +11,7 @@ mod redis_shared;
 mod url;
 
 pub use memory::MemoryStore;
-pub use self::redb::RedbStore;
+pub use self::redb::{RedbStore, REDB_KEYS};
 pub use self::redis::RedisStore;
 pub use redis_cluster::RedisClusterStore;
 pub use redis_shared::RedisOptions;
@@ -24,12 +24,19 @@ use std::time::Duration;
 pub enum Op {
     Set(String, Vec<u8>),
     Delete(String),
+    /// Copies `from`'s value to `to`, replacing it; nothing when `from` is absent. Done by
+    /// the store itself (Redis `COPY … REPLACE`), so that keeping a backup of a large
+    /// database moves no values through the engine.
+    Copy { from: String, to: String },
+    /// Moves `from`'s value to `to`, replacing it (Redis `RENAME`); `from` must exist.
+    Rename { from: String, to: String },
 }
 
 impl Op {
+    /// The key the op writes.
     pub fn key(&self) -> &str {
         match self {
-            Op::Set(key, _) | Op::Delete(key) => key,
+            Op::Set(key, _) | Op::Delete(key) | Op::Copy { to: key, .. } | Op::Rename { to: key, .. } => key,
         }
     }
 }

@@ -102,6 +102,15 @@ impl Backend for Cluster {
         pipe.query(&mut self.connection)
     }
 
+    /// The client will not put `RENAME` in a cluster pipeline (it cannot know that both
+    /// keys share a slot); a script declaring both keys is routed by them like any
+    /// command, and renames atomically, which a `COPY` then `DEL` would not.
+    fn rename(&self, from: &str, to: &str) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg("return redis.call('RENAME', KEYS[1], KEYS[2])").arg(2).arg(from).arg(to);
+        cmd
+    }
+
     /// The masters, as the client knows them: a `PING` sent to all masters replies with
     /// each one's address.
     fn scan_nodes(&mut self) -> Result<Vec<String>, RedisError> {

@@ -171,9 +171,17 @@ pub(super) trait Backend {
     /// Sends one command; on a cluster it goes to the node of its first key.
     fn query(&mut self, cmd: &Cmd) -> Result<Value, RedisError>;
 
-    /// Sends one-key commands as one pipeline (on a cluster, one per node, each command
-    /// routed by its key) and returns their replies in order.
+    /// Sends commands on one key, or on keys of one hash tag, as one pipeline (on a
+    /// cluster, one per node, each command routed by its first key) and returns their
+    /// replies in order.
     fn pipeline(&mut self, cmds: Vec<Cmd>) -> Result<Vec<Value>, RedisError>;
+
+    /// The command that renames `from` to `to` (keys of one hash tag), for a pipeline.
+    fn rename(&self, from: &str, to: &str) -> Cmd {
+        let mut cmd = redis::cmd("RENAME");
+        cmd.arg(from).arg(to);
+        cmd
+    }
 
     /// The nodes that together hold every key (a cluster's masters), as `host:port`.
     fn scan_nodes(&mut self) -> Result<Vec<String>, RedisError>;
@@ -328,6 +336,12 @@ impl<B: Backend> Store for RedisOps<B> {
                         cmd.arg(key);
                         cmd
                     }
+                    Op::Copy { from, to } => {
+                        let mut cmd = redis::cmd("COPY");
+                        cmd.arg(from).arg(to).arg("REPLACE");
+                        cmd
+                    }
+                    Op::Rename { from, to } => self.backend.rename(from, to),
                 })
                 .collect();
             let keys: Vec<&[u8]> = chunk.iter().map(|op| op.key().as_bytes()).collect();

@@ -112,11 +112,27 @@ pub fn check_store(store: &mut dyn Store) {
         Op::Delete("{new.}gone".to_owned()),
         Op::Delete("{bin.}empty".to_owned()),
         Op::Set("{bin.}empty".to_owned(), b"back".to_vec()),
+        // Copies and renames within a hash tag (as the commit protocol makes them): to a
+        // new key, over an existing key, from an absent key (a copy does nothing), and of
+        // a key set earlier in the same batch.
+        Op::Copy { from: "{table2.topic2}id-2".to_owned(), to: "{table2.topic2}~df-backup~id-2".to_owned() },
+        Op::Copy { from: "{table5.topic2}id-5".to_owned(), to: "{table5.topic2}id-125".to_owned() },
+        Op::Copy { from: "{table4.topic1}absent".to_owned(), to: "{table4.topic1}id-4".to_owned() },
+        Op::Rename { from: "{table8.topic2}id-8".to_owned(), to: "{table8.topic2}~df-stage~id-8".to_owned() },
+        Op::Rename { from: "{table10.topic1}id-10".to_owned(), to: "{table10.topic1}id-130".to_owned() },
     ]);
     for op in &batch {
         match op {
             Op::Set(key, value) => expected.insert(key.as_bytes().to_vec(), value.clone()),
             Op::Delete(key) => expected.remove(key.as_bytes()),
+            Op::Copy { from, to } => match expected.get(from.as_bytes()).cloned() {
+                Some(value) => expected.insert(to.as_bytes().to_vec(), value),
+                None => None,
+            },
+            Op::Rename { from, to } => {
+                let value = expected.remove(from.as_bytes()).expect("the contract renames present keys");
+                expected.insert(to.as_bytes().to_vec(), value)
+            }
         };
     }
     store.write(&batch).unwrap_or_else(|e| panic!("write: {e}"));

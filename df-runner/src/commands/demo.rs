@@ -16,10 +16,10 @@ pub fn run(cli: &Cli, args: &DemoArgs, out: &mut dyn Write) -> anyhow::Result<Ou
     let mut store = RedbStore::open(&args.file)?;
     let mut engine = Engine::new(&mut store, Build::linked());
     let keys: Vec<Op> = dragonflow_models::fixtures::generate(args.objects, 2017).into_iter().map(|(k, v)| Op::Set(k, v)).collect();
-    engine.import(&keys, false)?;
+    let count = engine.import(keys, false)?;
     engine.baseline("2.0", 1000, None, false)?;
     if text {
-        writeln!(out, "== seeded {} keys of a Dragonflow 2.0 deployment into {} and stamped it as release 2.0\n", keys.len(), args.file.display())?;
+        writeln!(out, "== seeded {count} keys of a Dragonflow 2.0 deployment into {} and stamped it as release 2.0\n", args.file.display())?;
         writeln!(out, "== status")?;
         super::status(cli, &mut engine, out)?;
         writeln!(out, "\n== plan")?;

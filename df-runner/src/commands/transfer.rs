@@ -24,7 +24,7 @@ pub fn export(cli: &Cli, file: &Path, engine: &mut Engine, out: &mut dyn Write) 
 pub fn import(cli: &Cli, args: &ImportArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let file = std::fs::File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
     let ops = read_export(&mut BufReader::new(file)).with_context(|| format!("{} is not a complete export", args.file.display()))?;
-    let count = if args.dry_run { ops.len() } else { engine.import(&ops, args.force)? };
+    let count = if args.dry_run { ops.len() } else { engine.import(ops, args.force)? };
     if cli.format == Format::Json {
         crate::report::json(out, &serde_json::json!({"file": args.file, "keys": count, "dry_run": args.dry_run}))?;
     } else if !cli.quiet {

@@ -38,8 +38,16 @@ impl NbApi {
     /// Sets a member to `value` in every object that lacks it: how an added field's
     /// recorded default reaches stored objects.
     pub fn fill_default(&mut self, table: &str, name: &str, value: &Value) {
+        self.fill_defaults(table, &[(name, value)]);
+    }
+
+    /// [`NbApi::fill_default`] for several members in one pass over the table (each pass
+    /// parses and rewrites every object).
+    pub fn fill_defaults(&mut self, table: &str, defaults: &[(&str, &Value)]) {
         let _ = self.update_each(table, |_, object| {
-            object.entry(name.to_owned()).or_insert_with(|| value.clone());
+            for (name, value) in defaults {
+                object.entry(*name).or_insert_with(|| (*value).clone());
+            }
             Ok(())
         });
     }
@@ -102,7 +110,7 @@ mod tests {
         nb.set_field("lport", "enabled", &json!(true));
         assert_eq!(nb.get("lport", "p2").unwrap()["enabled"], true);
         nb.remove_field("lport", "tunnel_key");
-        assert!(nb.iter("lport").all(|(_, s)| !s.object.contains_key("tunnel_key")));
+        assert!(nb.iter("lport").all(|(_, s)| !s.object().contains_key("tunnel_key")));
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //! unmerged migration code lost topics on copy-back).
 
 mod fields;
+mod stored;
 mod typed;
+
+pub use stored::Stored;
 
 use crate::MigrationError;
 use serde_json::{Map, Value};
@@ -19,12 +22,8 @@ use std::collections::BTreeMap;
 /// A JSON object as stored.
 pub type Object = Map<String, Value>;
 
-/// An object with the topic it is stored under (`""` for models without a topic).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Stored {
-    pub topic: String,
-    pub object: Object,
-}
+/// Objects [`NbApi::update_each`] holds parsed at once.
+const UPDATE_CHUNK: usize = 4096;
 
 /// The in-memory database migrations run on. See the module documentation.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -67,7 +66,7 @@ impl NbApi {
     }
 
     pub fn get(&self, table: &str, id: &str) -> Option<&Object> {
-        self.get_stored(table, id).map(|s| &s.object)
+        self.get_stored(table, id).map(Stored::object)
     }
 
     pub fn get_stored(&self, table: &str, id: &str) -> Option<&Stored> {
@@ -78,11 +77,13 @@ impl NbApi {
     /// one takes its `topic` member, or the empty topic when it has none.
     pub fn put(&mut self, table: &str, object: Object) -> Result<(), MigrationError> {
         let id = object_id(table, &object)?;
-        let topic = match self.get_stored(table, &id) {
-            Some(existing) => existing.topic.clone(),
-            None => object.get("topic").and_then(Value::as_str).unwrap_or_default().to_owned(),
-        };
-        self.insert(table, &id, Stored { topic, object });
+        match self.tables.get_mut(table).and_then(|t| t.get_mut(&id)) {
+            Some(existing) => existing.set_object(object),
+            None => {
+                let topic = object.get("topic").and_then(Value::as_str).unwrap_or_default().to_owned();
+                self.insert(table, &id, Stored::new(topic, object));
+            }
+        }
         Ok(())
     }
 
@@ -90,7 +91,10 @@ impl NbApi {
     /// new table from another table's objects.
     pub fn put_in_topic(&mut self, table: &str, topic: &str, object: Object) -> Result<(), MigrationError> {
         let id = object_id(table, &object)?;
-        self.insert(table, &id, Stored { topic: topic.to_owned(), object });
+        match self.tables.get_mut(table).and_then(|t| t.get_mut(&id)) {
+            Some(existing) if existing.topic() == topic => existing.set_object(object),
+            _ => self.insert(table, &id, Stored::new(topic, object)),
+        }
         Ok(())
     }
 
@@ -111,17 +115,39 @@ impl NbApi {
 
     /// Runs `f` on every object of a table, in id order. An error stops and is returned
     /// with the table and id it happened on, unless it already names an object.
+    ///
+    /// Objects are parsed for `f` and written back to JSON right after, a few thousand at
+    /// a time, so that a pass over a large table holds little parsed at once (see
+    /// [`Stored`]); parsing and writing back, most of a pass, run on every core.
     pub fn update_each(
         &mut self,
         table: &str,
         mut f: impl FnMut(&str, &mut Object) -> Result<(), MigrationError>,
     ) -> Result<(), MigrationError> {
-        for (id, stored) in self.tables.get_mut(table).into_iter().flatten() {
-            self.position = Some((table.to_owned(), id.clone()));
-            f(id, &mut stored.object)?;
+        let mut objects: Vec<(&String, &mut Stored)> = self.tables.get_mut(table).into_iter().flatten().collect();
+        for chunk in objects.chunks_mut(UPDATE_CHUNK) {
+            crate::parallel::for_each_mut(chunk, |(_, stored)| {
+                stored.object_mut();
+            });
+            for (id, stored) in chunk.iter_mut() {
+                self.position = Some((table.to_owned(), id.to_string()));
+                f(id, stored.object_mut())?;
+            }
+            crate::parallel::for_each_mut(chunk, |(_, stored)| stored.flush());
         }
         self.position = None;
         Ok(())
+    }
+
+    /// Writes every change back to JSON and drops every parsed object: the engine calls
+    /// this after each step, so that parses cached by reads do not pile up.
+    pub fn flush(&mut self) {
+        self.tables.values_mut().flat_map(BTreeMap::values_mut).for_each(Stored::flush);
+    }
+
+    /// Takes the tables out, e.g. to write them to a store without copying the objects.
+    pub fn into_tables(self) -> BTreeMap<String, BTreeMap<String, Stored>> {
+        self.tables
     }
 
     /// The table and id of the object a migration was working on through
@@ -172,11 +198,14 @@ impl NbApi {
         self.counters.insert(table.to_owned(), value);
     }
 
-    /// Increments a table's counter and returns the new value (Redis `INCR` semantics).
-    pub fn allocate_unique_key(&mut self, table: &str) -> i64 {
+    /// Increments a table's counter and returns the new value (Redis `INCR` semantics);
+    /// refuses a counter that would pass `i64::MAX`, as `INCR` does.
+    pub fn allocate_unique_key(&mut self, table: &str) -> Result<i64, MigrationError> {
         let counter = self.counters.entry(table.to_owned()).or_insert(0);
-        *counter += 1;
-        *counter
+        *counter = counter
+            .checked_add(1)
+            .ok_or_else(|| MigrationError::table(table, format!("the unique-key counter is at {counter} and cannot give another key")))?;
+        Ok(*counter)
     }
 }
 
@@ -200,12 +229,12 @@ mod tests {
     fn put_keeps_the_topic_of_an_existing_object() {
         let mut nb = NbApi::new();
         nb.put("lport", obj(json!({"id": "p1", "topic": "tenant1"}))).unwrap();
-        assert_eq!(nb.get_stored("lport", "p1").unwrap().topic, "tenant1");
+        assert_eq!(nb.get_stored("lport", "p1").unwrap().topic(), "tenant1");
         // A migration rewriting the object without its topic member keeps the partition.
         nb.put("lport", obj(json!({"id": "p1", "name": "x"}))).unwrap();
-        assert_eq!(nb.get_stored("lport", "p1").unwrap().topic, "tenant1");
+        assert_eq!(nb.get_stored("lport", "p1").unwrap().topic(), "tenant1");
         nb.put("chassis", obj(json!({"id": "c1"}))).unwrap();
-        assert_eq!(nb.get_stored("chassis", "c1").unwrap().topic, "");
+        assert_eq!(nb.get_stored("chassis", "c1").unwrap().topic(), "");
         assert!(nb.put("chassis", obj(json!({"name": "no id"}))).is_err());
     }
 
@@ -230,7 +259,7 @@ mod tests {
         nb.set_counter("ovs_port", 7);
         nb.move_table("ovs_port", "switch_port").unwrap();
         assert_eq!(nb.len("ovs_port"), 0);
-        assert_eq!(nb.get_stored("switch_port", "o2").unwrap().topic, "t9");
+        assert_eq!(nb.get_stored("switch_port", "o2").unwrap().topic(), "t9");
         assert_eq!(nb.counter("switch_port"), 7);
         assert!(!nb.counters().contains_key("ovs_port"));
 
@@ -248,9 +277,12 @@ mod tests {
     fn unique_keys_count_up_from_the_stored_counter() {
         let mut nb = NbApi::new();
         assert_eq!(nb.counter("lswitch"), 0);
-        assert_eq!(nb.allocate_unique_key("lswitch"), 1);
+        assert_eq!(nb.allocate_unique_key("lswitch"), Ok(1));
         nb.set_counter("secgroup", 41);
-        assert_eq!(nb.allocate_unique_key("secgroup"), 42);
+        assert_eq!(nb.allocate_unique_key("secgroup"), Ok(42));
+        nb.set_counter("lport", i64::MAX);
+        assert!(nb.allocate_unique_key("lport").is_err(), "no wrapping around");
+        assert_eq!(nb.counter("lport"), i64::MAX);
         assert_eq!(nb.counter("secgroup"), 42);
     }
 

@@ -14,7 +14,7 @@ impl NbApi {
 
     /// Decodes every object of `M`'s table, in id order.
     pub fn models<M: Model>(&self) -> Result<Vec<M>, MigrationError> {
-        self.iter(M::TABLE).map(|(id, stored)| decode::<M>(id, &stored.object)).collect()
+        self.iter(M::TABLE).map(|(id, stored)| decode::<M>(id, stored.object())).collect()
     }
 
     /// Stores a model object in its table, under its id and topic.
@@ -30,8 +30,8 @@ impl NbApi {
 }
 
 fn decode<M: Model>(id: &str, object: &super::Object) -> Result<M, MigrationError> {
-    let value = Value::Object(object.clone());
-    M::deserialize(&value).map_err(|e| MigrationError::Decode {
+    // Through `Deserializer for &Map`, without copying the object into a `Value`.
+    M::deserialize(object).map_err(|e| MigrationError::Decode {
         model: M::NAME,
         version: M::VERSION,
         table: M::TABLE.to_owned(),

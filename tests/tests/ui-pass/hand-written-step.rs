@@ -39,5 +39,5 @@ fn main() {
     (entry.run)(&mut nb).unwrap();
     let port: LogicalPort = nb.get_model("p1").unwrap().unwrap();
     assert_eq!(port.unique_key, 7);
-    assert_eq!(nb.get_stored("lport", "p1").unwrap().topic, "tenant1");
+    assert_eq!(nb.get_stored("lport", "p1").unwrap().topic(), "tenant1");
 }

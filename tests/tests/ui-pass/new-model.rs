@@ -37,11 +37,11 @@ fn main() {
         "gateway_ip": "10.0.0.1", "dns_nameservers": [], "lswitch": "ls1",
         "host_routes": [{"destination": "0.0.0.0/0", "nexthop": "10.0.0.254"}]
     });
-    assert_eq!((entry.decode)(&json), Ok(()));
+    assert_eq!((entry.decode)(json.to_string().as_bytes()), Ok(()));
     let subnet: Subnet = serde_json::from_value(json.clone()).unwrap();
     assert_eq!(serde_json::to_value(&subnet).unwrap(), json);
     assert_eq!(subnet.id(), "s1");
     assert_eq!(subnet.topic(), "t");
     let bad = serde_json::json!({"id": "s1", "topic": "t", "cidr": 5});
-    assert!((entry.decode)(&bad).unwrap_err().contains("invalid type"));
+    assert!((entry.decode)(bad.to_string().as_bytes()).unwrap_err().contains("invalid type"));
 }

@@ -1,0 +1,29 @@
+//! Scenario 1: a crash at every write index of a small upgrade (Dragonflow's fixture),
+//! on each store, through the crash driver the engine's own tests use
+//! (`df_testkit::crash`): after recovery exactly the old or the new state, after the
+//! next upgrade the new one.
+
+use super::db::start_redis;
+use super::report::Row;
+use df_testkit::crash::{on_memory, on_redb, on_redis, on_redis_cluster, CrashReport};
+use df_testkit::redis_server::{RedisCluster, RedisServer};
+
+pub fn run() -> Vec<Row> {
+    vec![
+        row("memory, atomic batches", || Ok(on_memory(true))),
+        row("memory, staged (non-atomic)", || Ok(on_memory(false))),
+        row("redb", || Ok(on_redb())),
+        row("Redis, single node", || Ok(on_redis(&start_redis(RedisServer::start)?))),
+        row("Redis Cluster, 3 masters", || Ok(on_redis_cluster(&start_redis(|| RedisCluster::start(3))?))),
+    ]
+}
+
+fn row(store: &str, crash: impl FnOnce() -> anyhow::Result<CrashReport>) -> Row {
+    Row::new(format!("crash at every write: {store}")).within(|row| {
+        let report = crash()?;
+        row.runs = report.tried;
+        row.outcomes = format!("{} old / {} new ({} rolled forward)", report.old, report.new, report.rolled_forward);
+        row.failures.extend(report.failures.iter().map(ToString::to_string));
+        Ok(())
+    })
+}

@@ -1,0 +1,65 @@
+//! `df-bench`: the numbers and counts behind `BENCHMARKS.md`.
+//!
+//! Every command prints a Markdown section (the machine, the date, the exact command, then
+//! the table) ready to paste into `BENCHMARKS.md`, and with `--json FILE` also writes the
+//! raw measurements. Build with `--release`; the numbers of a debug build mean nothing.
+
+mod compile;
+mod faults;
+mod machine;
+mod speed;
+
+// Links Dragonflow's models and migrations into this program (see `df_schema::registry`).
+use dragonflow_models as _;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Benchmarks and fault campaign of df-schema on Dragonflow's NB models.
+///
+/// Run with `cargo run --release -p df-bench -- <COMMAND>`. Redis runs use private
+/// `redis-server` processes on free loopback ports, never a shared instance.
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Upgrade speed and memory against the store's own floor (a bare read and
+    /// write-back of the same keys with the same client).
+    Speed(speed::Args),
+    /// Build time of a crate of generated `#[df_model]` models against the same structs
+    /// with plain serde derives.
+    Compile(compile::Args),
+    /// The fault campaign: crashes, kills, races, expired leases and bad input.
+    Faults(faults::Args),
+    /// Runs `df-runner` (with Dragonflow's models) in this process: how the campaign
+    /// and the speed runs start runners as separate processes.
+    #[command(hide = true, disable_help_flag = true)]
+    Runner {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Runner { args } => return df_runner::main_from(std::iter::once("df-runner".into()).chain(args)),
+        Command::Speed(args) => speed::run(&args),
+        Command::Compile(args) => compile::run(&args),
+        Command::Faults(args) => faults::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The measurements that run in a child process of their own, so that each one's peak
+//! resident memory is its own and not the generator's or an earlier run's. A child prints
+//! one JSON line, which the parent reads.
+
+use super::floor::{self, Floor};
+use anyhow::Context;
+use df_migrations::{Build, Engine, Phase, UpgradeOptions};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// What a child measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Task {
+    Floor,
+    Upgrade,
+}
+
+/// A floor run, with the child's peak memory.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FloorRun {
+    pub floor: Floor,
+    pub peak_rss: u64,
+}
+
+/// An upgrade run: seconds per phase and in all, and the child's peak memory.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UpgradeRun {
+    pub read: f64,
+    pub migrate: f64,
+    pub validate: f64,
+    pub commit: f64,
+    pub total: f64,
+    pub objects: usize,
+    pub steps: usize,
+    pub peak_rss: u64,
+}
+
+/// Runs `task` on the store at `url` and prints its JSON line.
+pub fn run(task: Task, url: &str, batch: usize) -> anyhow::Result<()> {
+    let line = match task {
+        Task::Floor => {
+            let floor = match url.strip_prefix("redb:") {
+                Some(path) => floor::redb(path.as_ref())?,
+                None => floor::redis(url, batch)?,
+            };
+            serde_json::to_string(&FloorRun { floor, peak_rss: crate::machine::peak_rss() })?
+        }
+        Task::Upgrade => serde_json::to_string(&upgrade(url, batch)?)?,
+    };
+    println!("{line}");
+    Ok(())
+}
+
+fn upgrade(url: &str, batch: usize) -> anyhow::Result<UpgradeRun> {
+    let options = df_migrations::store::RedisOptions { batch_size: batch, ..Default::default() };
+    let mut store = df_migrations::store::open(url, &options)?;
+    let mut engine = Engine::new(store.as_mut(), Build::linked());
+    let started = Instant::now();
+    let report = engine
+        .upgrade(&UpgradeOptions::default(), &mut |_| {})
+        .with_context(|| format!("upgrading {url}"))?;
+    let total = started.elapsed().as_secs_f64();
+    anyhow::ensure!(report.committed, "the upgrade of {url} did not commit: {report:?}");
+    let phase = |p| report.timings.get(&p).map_or(0.0, |d| d.as_secs_f64());
+    Ok(UpgradeRun {
+        read: phase(Phase::Read),
+        migrate: phase(Phase::Migrate),
+        validate: phase(Phase::Validate),
+        commit: phase(Phase::Commit),
+        total,
+        objects: report.objects_read,
+        steps: report.steps.len(),
+        peak_rss: crate::machine::peak_rss(),
+    })
+}

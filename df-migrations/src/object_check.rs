@@ -1,0 +1,120 @@
+//! Checking, as a database is read, that a stored value is one JSON object whose `id` is
+//! the one its key names, without building the object: the snapshot keeps objects as
+//! their bytes (see `df_schema::Stored`), so the check must not cost a full parse.
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use std::fmt;
+
+/// What a value is, as far as the layout cares.
+#[derive(Debug, PartialEq)]
+pub enum Shape {
+    /// An object, with its `id` member if it has one.
+    Object { id: Option<Value> },
+    /// Any other JSON value: `null`, `a boolean`, `a number`, `a string`, `an array`.
+    Other(&'static str),
+}
+
+/// Reads `bytes` as one JSON value (trailing text refused) and says what it is.
+pub fn shape(bytes: &[u8]) -> Result<Shape, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+impl<'de> de::Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Shape, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Shape, E> {
+        Ok(Shape::Other("null"))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+        Ok(Shape::Other("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+        Ok(Shape::Other("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+        Ok(Shape::Other("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+        Ok(Shape::Other("a number"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+        Ok(Shape::Other("a string"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Shape::Other("an array"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        let mut id = None;
+        while let Some(is_id) = map.next_key::<IsId>()? {
+            if is_id.0 {
+                id = Some(map.next_value::<Value>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Shape::Object { id })
+    }
+}
+
+/// Whether a member name is `id` (escaped or not), without keeping the name.
+struct IsId(bool);
+
+impl<'de> de::Deserialize<'de> for IsId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IsId, D::Error> {
+        struct NameVisitor;
+        impl Visitor<'_> for NameVisitor {
+            type Value = IsId;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E>(self, name: &str) -> Result<IsId, E> {
+                Ok(IsId(name == "id"))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn objects_give_their_id_and_other_values_their_kind() {
+        assert_eq!(shape(br#"{"name":"x","id":"p1","n":[1,{"id":2}]}"#).unwrap(), Shape::Object { id: Some(json!("p1")) });
+        assert_eq!(shape(br#"{"\u0069d": 5}"#).unwrap(), Shape::Object { id: Some(json!(5)) });
+        assert_eq!(shape(b"{}").unwrap(), Shape::Object { id: None });
+        for (bytes, kind) in [(&b"null"[..], "null"), (b"true", "a boolean"), (b"-1.5", "a number"), (b"\"s\"", "a string"), (b"[1,[2]]", "an array")] {
+            assert_eq!(shape(bytes).unwrap(), Shape::Other(kind));
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_one_json_value_is_refused() {
+        for bytes in [&b"{"[..], b"{\"id\":}", b"{} {}", b"", b"{'id': 1}"] {
+            assert!(shape(bytes).is_err(), "{:?}", String::from_utf8_lossy(bytes));
+        }
+    }
+}

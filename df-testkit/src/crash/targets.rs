@@ -1,0 +1,62 @@
+//! The crash driver on each store the engine supports, each set up once (a fresh store
+//! per crash, the dead runner's lease forgotten as its expiry would), for the engine's
+//! tests and the campaign alike.
+
+use super::{crash_at_every_write, CrashReport};
+use crate::redis_server::{RedisCluster, RedisServer};
+use df_migrations::store::{MemoryStore, RedbStore, RedisClusterStore, RedisOptions, RedisStore};
+use df_migrations::records::lease_key;
+use redis::Commands;
+
+/// Small pipelines, so that a Redis commit spans many of them and a crash can stop it
+/// between any two.
+fn small_pipelines() -> RedisOptions {
+    RedisOptions { batch_size: 16, ..RedisOptions::default() }
+}
+
+/// The in-memory store; `atomic` false makes it stop part-way like a pipeline, so that
+/// the engine stages its commit.
+pub fn on_memory(atomic: bool) -> CrashReport {
+    crash_at_every_write(MemoryStore::new, atomic, |store| store.release_all_leases())
+}
+
+/// The embedded redb store, one file per crash.
+pub fn on_redb() -> CrashReport {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut files = 0;
+    let fresh = || {
+        files += 1;
+        RedbStore::open(&dir.path().join(format!("nb-{files}.redb"))).expect("a new redb file opens")
+    };
+    // The file lock dies with its owner; here the crashed runner's store is dropped.
+    crash_at_every_write(fresh, true, |_| {})
+}
+
+/// A single Redis server, flushed before each crash (it must be the caller's own).
+pub fn on_redis(server: &RedisServer) -> CrashReport {
+    let fresh = || {
+        server.command::<()>(&redis::cmd("FLUSHDB"));
+        RedisStore::connect(&server.url(), &small_pipelines()).expect("the server answers")
+    };
+    // A crashed runner's lease expires; deleting it is waiting that long.
+    let expire = |_: &mut RedisStore| server.command::<()>(redis::cmd("DEL").arg(lease_key()));
+    crash_at_every_write(fresh, false, expire)
+}
+
+/// A Redis Cluster, flushed before each crash (it must be the caller's own).
+pub fn on_redis_cluster(cluster: &RedisCluster) -> CrashReport {
+    let fresh = || {
+        for server in cluster.servers() {
+            server.command::<()>(&redis::cmd("FLUSHALL"));
+        }
+        RedisClusterStore::connect(&cluster.nodes(), &small_pipelines()).expect("the cluster answers")
+    };
+    let expire = |_: &mut RedisClusterStore| {
+        for server in cluster.servers() {
+            // Only the master owning the lease's slot has it; DEL elsewhere is refused
+            // with MOVED, which does not matter here.
+            let _ = server.connection().del::<_, ()>(lease_key());
+        }
+    };
+    crash_at_every_write(fresh, false, expire)
+}
