@@ -7,6 +7,7 @@
 mod compile;
 mod faults;
 mod machine;
+mod runner;
 mod speed;
 
 // Links Dragonflow's models and migrations into this program (see `df_schema::registry`).

@@ -33,6 +33,6 @@ pub(crate) fn allocate_missing(nb: &mut NbApi, table: &str) -> Result<(), Migrat
 /// and wrapping would hand out keys that are already taken).
 fn next_key(table: &str, id: &str, counter: i64) -> Result<i64, MigrationError> {
     counter.checked_add(1).ok_or_else(|| {
-        MigrationError::object(table, id, format!("the unique-key counter `{{unique_key.}}{table}` is at {counter} and cannot give another key"))
+        MigrationError::object(table, id, format!("the unique-key counter `{{unique_key.}}{table}` is at {counter} and cannot give another key; set it to the highest `unique_key` the table uses"))
     })
 }

@@ -2,7 +2,7 @@
 //! campaign sees it from outside the runners: its URL, every key with its exact bytes,
 //! and a way to put an exact state back before the next run.
 
-use super::runner::Runner;
+use crate::runner::Runner;
 use anyhow::Context;
 use df_migrations::records::lease_key;
 use df_migrations::store::{Op, RedbStore, Store};

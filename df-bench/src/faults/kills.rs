@@ -11,7 +11,7 @@ use super::db::Db;
 use super::expected::{Expected, Verdict};
 use super::report::{Row, Tally};
 use super::rng::SplitMix64;
-use super::runner::{phase_time, Runner};
+use crate::runner::{phase_time, Runner};
 use super::Plan;
 use std::time::{Duration, Instant};
 

@@ -17,7 +17,6 @@ mod lease;
 mod races;
 mod report;
 mod rng;
-mod runner;
 mod server_crash;
 
 use crate::machine;

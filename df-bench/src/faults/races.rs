@@ -6,7 +6,7 @@
 use super::db::Db;
 use super::expected::{Expected, Verdict};
 use super::report::{Row, Tally};
-use super::runner::Finished;
+use crate::runner::Finished;
 use super::Plan;
 
 pub fn run(plan: &Plan) -> Vec<Row> {

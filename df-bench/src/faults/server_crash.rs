@@ -15,7 +15,7 @@ use super::expected::{Expected, Verdict};
 use super::kills::{lease_ttl, moment, recover_then_upgrade};
 use super::report::{Row, Tally};
 use super::rng::SplitMix64;
-use super::runner::Finished;
+use crate::runner::Finished;
 use super::Plan;
 use df_testkit::redis_server::RedisServer;
 use std::time::Instant;

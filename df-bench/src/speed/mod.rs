@@ -142,8 +142,6 @@ fn child<T: serde::de::DeserializeOwned>(args: &Args, task: Task, url: &str) -> 
 /// Runs `df-runner` as a process and returns its wall time in seconds.
 fn runner(url: &str, args: &[&str]) -> anyhow::Result<f64> {
     let started = Instant::now();
-    let output = Command::new(std::env::current_exe()?).args(["runner", "--db", url, "--quiet"]).args(args).output()?;
-    let elapsed = started.elapsed().as_secs_f64();
-    anyhow::ensure!(output.status.success(), "df-runner {} on {url} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
-    Ok(elapsed)
+    crate::runner::Runner::new(url).ok(args)?;
+    Ok(started.elapsed().as_secs_f64())
 }

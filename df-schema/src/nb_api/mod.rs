@@ -204,7 +204,7 @@ impl NbApi {
         let counter = self.counters.entry(table.to_owned()).or_insert(0);
         *counter = counter
             .checked_add(1)
-            .ok_or_else(|| MigrationError::table(table, format!("the unique-key counter is at {counter} and cannot give another key")))?;
+            .ok_or_else(|| MigrationError::table(table, format!("the unique-key counter is at {counter} and cannot give another key; set it to the highest key the table uses")))?;
         Ok(*counter)
     }
 }

@@ -5,10 +5,10 @@
 //! objects: 232 MB of `serde_json::Map`s for 54.5 MB of JSON), so a snapshot of a whole
 //! database cannot keep every object parsed within the engine's memory budget (3× the
 //! data). An object read from a store stays as the bytes it was read as; `object()`
-//! parses it on first use and keeps the parse until [`Stored::flush`], which the
-//! field helpers call after each object and the engine after each step. Bytes that are
-//! flushed again only if the object changed, so an object no migration changed keeps
-//! exactly the bytes it was stored with, whatever their member order.
+//! parses it on first use and keeps the parse until [`Stored::flush`], which
+//! `update_each` calls after each object and the engine after each step. Flushing writes
+//! new bytes only if the object changed, so an object no migration changed keeps exactly
+//! the bytes it was stored with, whatever their member order.
 
 use super::Object;
 use std::sync::OnceLock;
@@ -62,11 +62,6 @@ impl Stored {
         self.dirty = true;
     }
 
-    pub fn into_object(mut self) -> Object {
-        self.object();
-        self.parsed.take().expect("parsed just above")
-    }
-
     /// Writes a change back to bytes and drops the parsed object, freeing its memory.
     /// Bytes that stay equal, as JSON, to the bytes read are kept as they were.
     pub fn flush(&mut self) {
@@ -91,12 +86,6 @@ impl Stored {
     /// [`Stored::flush`]; an object made in memory always does).
     pub fn changed(&self) -> bool {
         self.changed || self.dirty
-    }
-
-    /// The object's JSON bytes, flushing first.
-    pub fn bytes(&mut self) -> &[u8] {
-        self.flush();
-        self.bytes.as_deref().expect("a flushed object has bytes")
     }
 
     /// The object's JSON bytes, if it has no unflushed change.
@@ -159,7 +148,8 @@ mod tests {
         assert!(!stored.changed());
         // Handed out mutably but left equal (members in another order): still unchanged.
         stored.object_mut().insert("name".into(), json!("x"));
-        assert_eq!(stored.bytes(), bytes.as_slice());
+        stored.flush();
+        assert_eq!(stored.flushed_bytes(), Some(bytes.as_slice()));
         assert!(!stored.changed());
     }
 
@@ -169,7 +159,8 @@ mod tests {
         stored.object_mut().insert("mtu".into(), json!(1450));
         assert!(stored.changed());
         assert_eq!(stored.flushed_bytes(), None, "not flushed yet");
-        assert_eq!(stored.bytes(), br#"{"id":"p1","mtu":1450}"#);
+        stored.flush();
+        assert_eq!(stored.flushed_bytes(), Some(&br#"{"id":"p1","mtu":1450}"#[..]));
         assert!(stored.changed());
         assert_eq!(stored.clone().into_bytes(), br#"{"id":"p1","mtu":1450}"#);
         assert_eq!(stored.topic(), "t");
@@ -179,7 +170,8 @@ mod tests {
     fn an_object_made_in_memory_is_a_change() {
         let mut stored = Stored::new("t", obj(json!({"id": "n1"})));
         assert!(stored.changed());
-        assert_eq!(stored.bytes(), br#"{"id":"n1"}"#);
+        stored.flush();
+        assert_eq!(stored.flushed_bytes(), Some(&br#"{"id":"n1"}"#[..]));
         assert_eq!(stored, Stored::from_store("t", br#"{ "id" : "n1" }"#.to_vec()));
     }
 }

@@ -16,7 +16,7 @@ mod urls;
 
 use super::db::Db;
 use super::report::Row;
-use super::runner::Finished;
+use crate::runner::Finished;
 use df_testkit::states::{differing, Dump, Keys};
 
 pub fn run() -> Vec<Row> {

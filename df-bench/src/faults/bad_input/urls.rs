@@ -3,7 +3,7 @@
 
 use super::{judge, Case};
 use crate::faults::report::Row;
-use crate::faults::runner::Runner;
+use crate::runner::Runner;
 use df_testkit::redis_server::free_port;
 use std::path::Path;
 

@@ -15,7 +15,7 @@ use super::db::Db;
 use super::expected::{Expected, Verdict};
 use super::report::{Row, Tally};
 use super::rng::SplitMix64;
-use super::runner::{phase_time, signal, Finished};
+use crate::runner::{phase_time, signal, Finished};
 use super::Plan;
 use std::process::Child;
 use std::time::Duration;

@@ -4,7 +4,7 @@ use super::{second_wins, Pause, Paused, Run};
 use crate::faults::db::Kind;
 use crate::faults::expected::Expected;
 use crate::faults::kills::EXPIRY_SLACK;
-use crate::faults::runner::{Finished, Runner};
+use crate::runner::{Finished, Runner};
 use df_migrations::records::{commit_key, lease_key};
 use std::process::Child;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Runners as separate processes, as an operator starts them: this program's hidden
 //! `runner` command, which is `df-runner` with Dragonflow's models. A kill, a pause or a
-//! race is only real between processes; the campaign itself never upgrades in-process
-//! except to compute the expected result.
+//! race is only real between processes, and `status` is timed as an operator sees it,
+//! process start included.
 
 use anyhow::Context;
 use serde_json::Value;
