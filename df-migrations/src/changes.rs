@@ -36,10 +36,7 @@ pub struct Changes {
 /// records excluded (they change with every commit and are not data).
 pub fn digest<'a>(entries: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
     let mut hasher = Sha256::new();
-    for (key, value) in entries {
-        if matches!(layout::parse(key.as_bytes()), Ok(layout::Slot::Live(k)) if records::is_bookkeeping(&k)) {
-            continue;
-        }
+    for (key, value) in entries.filter(|(key, _)| !records::is_bookkeeping_raw(key)) {
         hasher.update(key.as_bytes());
         hasher.update([0]);
         hasher.update(value);
@@ -48,68 +45,102 @@ pub fn digest<'a>(entries: impl Iterator<Item = (&'a str, &'a [u8])>) -> String 
     crate::transfer::hex(&hasher.finalize())
 }
 
+/// What a live key after the commit is, for the summary.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// An object of the table with this index in the table list.
+    Object(usize),
+    Counter,
+    /// The log and the engine's state.
+    Record,
+}
+
+/// A live key after the commit.
+struct Entry {
+    key: String,
+    value: Vec<u8>,
+    kind: Kind,
+    /// Whether its value differs from what was read, if it was read at all.
+    changed: bool,
+}
+
 /// The writes that turn `snapshot` into the migrated `nb`, logging `rows` with `state`.
 /// Consumes `nb`: each changed object's bytes move into its write, uncopied.
 pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineState) -> Changes {
-    // Every live key after the commit with its bytes, and whether it must be written.
-    let mut post: Vec<(String, Vec<u8>, bool)> = Vec::with_capacity(snapshot.keys.len() + rows.len() + 1);
-    let mut summary: BTreeMap<String, TableSummary> = BTreeMap::new();
-    let mut record = |key: String, value: Vec<u8>| {
-        let write = snapshot.records.get(&key) != Some(&value);
-        post.push((key, value, write));
+    let mut post: Vec<Entry> = Vec::with_capacity(snapshot.keys.len() + rows.len() + 1);
+    let mut record = |key: String, value: Vec<u8>, kind: Kind| {
+        let changed = snapshot.records.get(&key) != Some(&value);
+        post.push(Entry { key, value, kind, changed });
     };
     for (table, value) in nb.counters() {
-        record(Key::counter(table).encode(), value.to_string().into_bytes());
+        record(Key::counter(table).encode(), value.to_string().into_bytes(), Kind::Counter);
     }
     for row in rows {
-        record(records::log_key(&row.id).encode(), serde_json::to_vec(row).expect("rows serialize"));
+        record(records::log_key(&row.id).encode(), serde_json::to_vec(row).expect("rows serialize"), Kind::Record);
     }
-    record(records::state_key().encode(), serde_json::to_vec(state).expect("state serializes"));
+    record(records::state_key().encode(), serde_json::to_vec(state).expect("state serializes"), Kind::Record);
     for (key, value) in &snapshot.records {
         if matches!(layout::parse(key.as_bytes()), Ok(layout::Slot::Live(Key::Object { table, .. })) if table == layout::LOG_TABLE) {
-            post.push((key.clone(), value.clone(), false));
+            post.push(Entry { key: key.clone(), value: value.clone(), kind: Kind::Record, changed: false });
         }
     }
-    for (table, objects) in nb.into_tables() {
-        let entry = summary.entry(table.clone()).or_default();
-        for (id, mut stored) in objects {
-            stored.flush();
+    let mut tables = Vec::new();
+    for (index, (table, objects)) in nb.into_tables().into_iter().enumerate() {
+        for (id, stored) in objects {
             let key = Key::object(&table, stored.topic(), &id).encode();
-            let existed = snapshot.keys.contains(&key);
-            let write = !existed || stored.changed();
-            match (existed, write) {
-                (true, false) => entry.unchanged += 1,
-                (true, true) => entry.changed += 1,
-                (false, _) => entry.created += 1,
-            }
-            post.push((key, stored.into_bytes(), write));
+            let changed = stored.changed();
+            post.push(Entry { key, value: stored.into_bytes(), kind: Kind::Object(index), changed });
         }
+        tables.push(table);
+    }
+    // Stable, so that of two writes of one key the first pushed (the new) is kept.
+    post.sort_by(|a, b| a.key.cmp(&b.key));
+    post.dedup_by(|later, earlier| later.key == earlier.key);
+    let digest = digest(post.iter().map(|e| (e.key.as_str(), e.value.as_slice())));
+
+    // Both lists are in key order: one merge finds what is new, changed and gone.
+    let mut summary: BTreeMap<String, TableSummary> = BTreeMap::new();
+    let mut deleted = |key: &String, ops: &mut Vec<Op>| {
+        match layout::parse(key.as_bytes()) {
+            Ok(layout::Slot::Live(Key::Object { table, .. })) => summary.entry(table).or_default().deleted += 1,
+            Ok(layout::Slot::Live(Key::Counter { .. })) => summary.entry(layout::COUNTERS.to_owned()).or_default().changed += 1,
+            _ => {}
+        }
+        ops.push(Op::Delete(key.clone()));
+    };
+    let mut changes = Changes { digest, ..Changes::default() };
+    let mut sets = Vec::with_capacity(post.len());
+    let mut counts = vec![TableSummary::default(); tables.len()];
+    let mut counters_written = 0;
+    let mut read = snapshot.keys.iter().peekable();
+    for entry in post {
+        while let Some(gone) = read.next_if(|k| k.as_str() < entry.key.as_str()) {
+            deleted(gone, &mut changes.ops);
+        }
+        let existed = read.next_if(|k| **k == entry.key).is_some();
+        let write = !existed || entry.changed;
+        match entry.kind {
+            Kind::Object(table) if !existed => counts[table].created += 1,
+            Kind::Object(table) if write => counts[table].changed += 1,
+            Kind::Object(table) => counts[table].unchanged += 1,
+            Kind::Counter if write => counters_written += 1,
+            Kind::Counter | Kind::Record => {}
+        }
+        if write {
+            if !existed {
+                changes.created.push(entry.key.clone());
+            }
+            sets.push(Op::Set(entry.key, entry.value));
+        }
+    }
+    read.for_each(|gone| deleted(gone, &mut changes.ops));
+    changes.ops.extend(sets);
+    summary.entry(layout::COUNTERS.to_owned()).or_default().changed += counters_written;
+    for (table, count) in tables.into_iter().zip(counts) {
+        let entry = summary.entry(table).or_default();
+        (entry.created, entry.changed, entry.unchanged) = (count.created, count.changed, count.unchanged);
     }
     summary.retain(|_, s| *s != TableSummary::default());
-    // Stable, so that of two writes of one key the first pushed (the new) is kept.
-    post.sort_by(|a, b| a.0.cmp(&b.0));
-    post.dedup_by(|later, earlier| later.0 == earlier.0);
-
-    let mut changes = Changes { digest: digest(post.iter().map(|(k, v, _)| (k.as_str(), v.as_slice()))), ..Changes::default() };
-    for key in snapshot.keys.iter().filter(|k| post.binary_search_by(|(p, _, _)| p.as_str().cmp(k)).is_err()) {
-        if let Ok(layout::Slot::Live(Key::Object { table, .. })) = layout::parse(key.as_bytes()) {
-            summary.entry(table).or_default().deleted += 1;
-        }
-        changes.ops.push(Op::Delete(key.clone()));
-    }
-    for (key, value, write) in post {
-        if write {
-            if !snapshot.keys.contains(&key) {
-                changes.created.push(key.clone());
-            }
-            changes.ops.push(Op::Set(key, value));
-        }
-    }
-    for op in &changes.ops {
-        if let Ok(layout::Slot::Live(Key::Counter { .. })) = layout::parse(op.key().as_bytes()) {
-            summary.entry(layout::COUNTERS.to_owned()).or_default().changed += 1;
-        }
-    }
     changes.summary = summary;
     changes
 }
@@ -118,9 +149,11 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
 /// replace, and record its manifest. (The commit itself copies each live key it
 /// overwrites or deletes to its backup, see `crate::commit`.)
 pub fn backup_ops(snapshot: &Snapshot, ops: &[Op], manifest: &Manifest) -> Vec<Op> {
-    let replaced: std::collections::HashSet<String> =
-        ops.iter().filter(|op| snapshot.keys.contains(op.key())).map(|op| layout::backup_raw(op.key())).collect();
-    let mut out: Vec<Op> = snapshot.backup.iter().filter(|k| !replaced.contains(*k)).cloned().map(Op::Delete).collect();
+    // The commit's own copies replace the backups of the live keys it writes.
+    let written: std::collections::HashSet<&str> =
+        if snapshot.backup.is_empty() { Default::default() } else { ops.iter().map(Op::key).filter(|k| snapshot.keys.contains(*k)).collect() };
+    let replaced = |backup: &String| layout::unmark_raw(backup).is_some_and(|live| written.contains(live.as_str()));
+    let mut out: Vec<Op> = snapshot.backup.iter().filter(|k| !replaced(k)).cloned().map(Op::Delete).collect();
     out.push(Op::Set(records::manifest_key().encode(), serde_json::to_vec(manifest).expect("manifest serializes")));
     out
 }

@@ -84,13 +84,10 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
     roll_forward(store, &marks, record.keeps_backup)
 }
 
-/// The `Copy` that keeps `key`'s pre-commit value, if it is live data (not a backup, not
-/// a bookkeeping record).
+/// The `Copy` that keeps the live `key`'s pre-commit value, unless it is a bookkeeping
+/// record.
 fn backup(key: &str) -> Option<Op> {
-    match layout::parse(key.as_bytes()) {
-        Ok(Slot::Live(live)) if !records::is_bookkeeping(&live) => Some(Op::Copy { from: key.to_owned(), to: layout::backup_raw(key) }),
-        _ => None,
-    }
+    (!records::is_bookkeeping_raw(key)).then(|| Op::Copy { from: key.to_owned(), to: layout::backup_raw(key) })
 }
 
 /// Applies staging keys and drop marks (step 3 of the module documentation).

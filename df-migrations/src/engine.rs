@@ -7,7 +7,7 @@ use crate::commit::{self, Lease, Recovery};
 use crate::error::EngineError;
 use crate::plan::{plan, DbModel, DbState, Plan, PlannedStep};
 use crate::records::{self, EngineState, LogRow, Manifest};
-use crate::run::run_step;
+use crate::run;
 use crate::snapshot::Snapshot;
 use crate::store::{Holder, Op, Store};
 use crate::validate::validate;
@@ -291,11 +291,11 @@ impl<'s> Engine<'s> {
         }
         let applied_at = options.applied_at.clone().unwrap_or_else(now);
         let mut rows = Vec::new();
-        for step in &plan.steps {
-            // One step at a time, renewing the lease in between: a long upgrade keeps it.
-            progress(Event::Step(step));
-            rows.push(run_step(&mut nb, step, &self.build, &mut state, &applied_at)?);
-            // Objects the step parsed go back to bytes (see `df_schema::Stored`).
+        for pass in run::passes(&plan.steps, &self.build) {
+            // One pass at a time, renewing the lease in between: a long upgrade keeps it.
+            pass.iter().for_each(|step| progress(Event::Step(step)));
+            rows.extend(run::run_pass(&mut nb, pass, &self.build, &mut state, &applied_at)?);
+            // Objects the pass parsed go back to bytes (see `df_schema::Stored`).
             nb.flush();
             self.renew(lease)?;
         }

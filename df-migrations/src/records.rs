@@ -46,6 +46,13 @@ pub fn is_bookkeeping(key: &Key) -> bool {
     matches!(key, Key::Object { table, id, .. } if table == ENGINE_TABLE && id != "state")
 }
 
+/// [`is_bookkeeping`] for an encoded live key, without parsing it (it runs on every key
+/// of a commit).
+pub fn is_bookkeeping_raw(raw: &str) -> bool {
+    let engine = raw.strip_prefix('{').and_then(|rest| rest.strip_prefix(ENGINE_TABLE)).and_then(|rest| rest.strip_prefix('.'));
+    engine.and_then(|rest| rest.split_once('}')).is_some_and(|(_, id)| id != "state")
+}
+
 /// `{df_schema.}state`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EngineState {

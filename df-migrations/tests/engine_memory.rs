@@ -156,12 +156,11 @@ fn a_runner_whose_lease_expired_cannot_commit() {
     }
 }
 
-/// Panics on a remote VTEP port, as a buggy migration might.
-fn panicking_binding(nb: &mut df_schema::NbApi) -> Result<(), df_schema::MigrationError> {
-    nb.update_each("lport", |_, port| {
-        assert!(port.get("remote_vtep") != Some(&Value::Bool(true)), "remote VTEPs were forgotten");
-        Ok(())
-    })
+/// Panics on a remote VTEP port, as a buggy per-object migration might. (The campaign's
+/// bad-input case has a whole-database one.)
+fn panicking_binding(_id: &str, port: &mut df_schema::Object) -> Result<(), df_schema::MigrationError> {
+    assert!(port.get("remote_vtep") != Some(&Value::Bool(true)), "remote VTEPs were forgotten");
+    Ok(())
 }
 
 #[test]
@@ -171,7 +170,7 @@ fn a_panicking_migration_is_reported_with_the_object_and_nothing_is_written() {
     let mut build = df_migrations::Build::linked();
     let original = build.migration("lport-v3-binding").unwrap();
     let buggy: &'static df_schema::registry::MigrationEntry =
-        Box::leak(Box::new(df_schema::registry::MigrationEntry { run: panicking_binding, ..*original }));
+        Box::leak(Box::new(df_schema::registry::MigrationEntry { run: df_schema::registry::MigrationFn::Each(panicking_binding), ..*original }));
     build.migrations = build.migrations.iter().map(|m| if m.id == original.id { buggy } else { *m }).collect();
     let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
     assert_eq!(

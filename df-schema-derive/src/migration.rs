@@ -31,15 +31,19 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     let item: ItemFn = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(_) => {
-            let message = "#[migration] goes on a function `fn name(nb: &mut df_schema::NbApi) -> Result<(), df_schema::MigrationError>`";
+            let message = "#[migration] goes on a function `fn name(nb: &mut df_schema::NbApi) -> Result<(), df_schema::MigrationError>` \
+                           or `fn name(id: &str, object: &mut df_schema::Object) -> Result<(), df_schema::MigrationError>`";
             let error = syn::Error::new_spanned(&input, message).to_compile_error();
             return quote!(#error #input);
         }
     };
     let mut ctxt = Ctxt::default();
     let args = attr::parse_args(&mut ctxt, args, "migration", KEYS);
-    check_signature(&mut ctxt, &item);
+    let each = check_signature(&mut ctxt, &item);
     let target = read_target(&mut ctxt, &args);
+    if let (true, Some(Target::Removes(_))) = (each, &target) {
+        ctxt.error_spanned_by(&item.sig.inputs, "a removal migration takes the whole database, `nb: &mut df_schema::NbApi`: the model's objects are gone after it");
+    }
     let missing: Vec<&str> = REQUIRED.iter().filter(|(key, _)| attr::find(&args, key).is_none()).map(|(_, example)| *example).collect();
     if !missing.is_empty() {
         ctxt.error_spanned_by(&item.sig.ident, format!("#[migration] also needs {}: they are recorded in the migration log", missing.join(", ")));
@@ -82,6 +86,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     };
     let checksum = digest_hex(canonical_text(item.sig.to_token_stream().into_iter().chain(item.block.to_token_stream()).collect()).as_bytes());
     let lock = lock.to_string_lossy().into_owned();
+    let run = if each { quote!(Each) } else { quote!(Whole) };
     let target_expr = match &target {
         Target::Step { model, to, .. } => {
             quote!(::df_schema::__private::MigrationTarget::Step { model: <#model as ::df_schema::Model>::NAME, to: #to })
@@ -100,7 +105,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
                     proposed_at: #proposed_at,
                     description: #description,
                     checksum: #checksum,
-                    run: #fn_ident,
+                    run: ::df_schema::__private::MigrationFn::#run(#fn_ident),
                     lock: #lock,
                 }
             }
@@ -164,7 +169,9 @@ fn read_target(ctxt: &mut Ctxt, args: &[Arg]) -> Option<Target> {
     }
 }
 
-fn check_signature(ctxt: &mut Ctxt, item: &ItemFn) {
+/// Checks the function's form; returns whether it works on one object at a time (two
+/// arguments) rather than on the whole database (one).
+fn check_signature(ctxt: &mut Ctxt, item: &ItemFn) -> bool {
     let sig = &item.sig;
     if !sig.generics.params.is_empty() {
         ctxt.error_spanned_by(&sig.generics, "a migration function cannot be generic: remove the type parameters, it runs on the one `NbApi`");
@@ -173,10 +180,20 @@ fn check_signature(ctxt: &mut Ctxt, item: &ItemFn) {
         ctxt.error_spanned_by(asyncness, "a migration function is not async: it runs on an in-memory snapshot");
     }
     let typed: Vec<&FnArg> = sig.inputs.iter().collect();
-    if !matches!(typed.as_slice(), [FnArg::Typed(_)]) {
-        ctxt.error_spanned_by(&sig.inputs, "a migration takes exactly one argument, `nb: &mut df_schema::NbApi`");
-    }
+    let each = match typed.as_slice() {
+        [FnArg::Typed(_)] => false,
+        [FnArg::Typed(_), FnArg::Typed(_)] => true,
+        _ => {
+            ctxt.error_spanned_by(
+                &sig.inputs,
+                "a migration takes the whole database, `nb: &mut df_schema::NbApi`, or one object of the model's table at a time, \
+                 `id: &str, object: &mut df_schema::Object` (steps of that form run in one pass over the table)",
+            );
+            false
+        }
+    };
     if matches!(sig.output, ReturnType::Default) {
         ctxt.error_at(sig.paren_token.span.close(), "a migration returns `-> Result<(), df_schema::MigrationError>`, so that it can refuse bad data");
     }
+    each
 }

@@ -64,7 +64,7 @@ pub use df_schema_core as core;
 pub use df_schema_derive::{df_embedded, df_model, migration};
 pub use error::MigrationError;
 pub use model::Model;
-pub use nb_api::{NbApi, Object, Stored};
+pub use nb_api::{fields, NbApi, Object, Stored};
 
 /// Expands to a `#[test]` that fails when the schema lock and the crate's models and
 /// migrations disagree (a recorded model deleted without a removal migration, or a

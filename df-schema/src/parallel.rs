@@ -25,14 +25,22 @@ pub fn in_parts<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> 
 
 /// Runs `f` on every item, the items split as in [`in_parts`].
 pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
+    let _ = try_for_each_mut(items, |item| Ok::<(), std::convert::Infallible>(f(item)));
+}
+
+/// [`for_each_mut`] for a fallible `f`: each part stops at its first error, and the error
+/// returned is that of the first part that failed, so the earliest failing item of its
+/// part. A panic in `f` is re-raised here.
+pub fn try_for_each_mut<T: Send, E: Send>(items: &mut [T], f: impl Fn(&mut T) -> Result<(), E> + Sync) -> Result<(), E> {
     if items.len() < 2 || threads() == 1 {
-        return items.iter_mut().for_each(f);
+        return items.iter_mut().try_for_each(f);
     }
     let f = &f;
     let size = items.len().div_ceil(threads());
     std::thread::scope(|scope| {
-        let workers: Vec<_> = items.chunks_mut(size).map(|part| scope.spawn(move || part.iter_mut().for_each(f))).collect();
-        workers.into_iter().for_each(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        let workers: Vec<_> = items.chunks_mut(size).map(|part| scope.spawn(move || part.iter_mut().try_for_each(f))).collect();
+        let results: Vec<Result<(), E>> = workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect();
+        results.into_iter().collect()
     })
 }
 
@@ -50,5 +58,13 @@ mod tests {
         for_each_mut(&mut items, |n| *n *= 2);
         assert!(items.iter().enumerate().all(|(i, n)| *n == 2 * i as u32));
         assert_eq!(in_parts(&[] as &[u8], <[u8]>::len), [0]);
+    }
+
+    #[test]
+    fn the_error_is_the_earliest_parts_first() {
+        let mut items: Vec<u32> = (0..1000).collect();
+        let failing = |n: &mut u32| if *n % 300 == 299 { Err(*n) } else { Ok(()) };
+        assert_eq!(try_for_each_mut(&mut items, failing), Err(299));
+        assert_eq!(try_for_each_mut(&mut items[..10], failing), Ok(()));
     }
 }

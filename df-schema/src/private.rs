@@ -2,7 +2,7 @@
 //! `::df_schema::__private`, so a user's crate never needs `serde` or `inventory` as
 //! direct dependencies, and a user's item named like one of ours cannot capture them.
 
-pub use crate::registry::{EmbeddedEntry, MigrationEntry, MigrationTarget, ModelEntry};
+pub use crate::registry::{EmbeddedEntry, MigrationEntry, MigrationFn, MigrationTarget, ModelEntry};
 pub use df_schema_core::ModelHistory;
 pub use inventory;
 pub use serde;

@@ -5,7 +5,7 @@
 //! or the crate (and its entries) is not part of the program at all. Once a crate is
 //! linked, rustc (1.62 and later) keeps all of its entries.
 
-use crate::{MigrationError, Model, NbApi};
+use crate::{MigrationError, Model, NbApi, Object};
 use df_schema_core::ModelHistory;
 
 /// A registered model.
@@ -65,8 +65,37 @@ pub struct MigrationEntry {
     pub description: &'static str,
     /// Digest of the function's tokens, to notice a migration changed after it was applied.
     pub checksum: &'static str,
-    pub run: fn(&mut NbApi) -> Result<(), MigrationError>,
+    pub run: MigrationFn,
     pub lock: &'static str,
+}
+
+/// What a hand-written migration's function works on, as its signature says.
+#[derive(Debug, Clone, Copy)]
+pub enum MigrationFn {
+    /// The whole database: `fn(nb: &mut NbApi)`, for steps that read other objects,
+    /// create or delete objects, move tables or keep counters.
+    Whole(fn(&mut NbApi) -> Result<(), MigrationError>),
+    /// One object of the model's table at a time: `fn(id: &str, object: &mut Object)`.
+    /// The engine runs consecutive steps of this kind, and recorded defaults, as one pass
+    /// over each table, on every core.
+    Each(fn(&str, &mut Object) -> Result<(), MigrationError>),
+}
+
+impl MigrationEntry {
+    /// Runs the migration alone on a whole database; a per-object one on every object of
+    /// its model's table (the engine itself runs them in shared passes).
+    pub fn run(&self, nb: &mut NbApi) -> Result<(), MigrationError> {
+        let each = match self.run {
+            MigrationFn::Whole(f) => return f(nb),
+            MigrationFn::Each(f) => f,
+        };
+        let MigrationTarget::Step { model, to } = self.target else {
+            return Err(MigrationError::table("", format!("migration `{}` removes a model, which takes the whole database", self.id)));
+        };
+        let table = models().into_iter().find(|m| m.name == model).and_then(|m| (m.history)().versions.get(&to)).map(|v| v.schema.table.as_str());
+        let table = table.ok_or_else(|| MigrationError::table("", format!("migration `{}`: {model} v{to} is not in this program", self.id)))?;
+        nb.update_each_par(table, each)
+    }
 }
 
 /// A registered `#[df_embedded]` struct, so that the lock's `embedded` records of

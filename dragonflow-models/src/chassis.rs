@@ -5,7 +5,7 @@
 //! | 1 | 2.0 | baseline: one `tunnel_type` |
 //! | 2 | 3.0 | `tunnel_type` becomes the list `tunnel_types`: migration `chassis_v2_tunnel_types` |
 
-use df_schema::{df_model, migration, MigrationError, NbApi};
+use df_schema::{df_model, migration, MigrationError, Object};
 use serde_json::Value;
 
 /// A compute or network node, stored without a topic: `{chassis.}<id>`.
@@ -31,18 +31,16 @@ pub struct Chassis {
     description = "chassis: tunnel_type becomes the list tunnel_types",
     id = "chassis-v2-tunnel-types"
 )]
-fn chassis_v2_tunnel_types(nb: &mut NbApi) -> Result<(), MigrationError> {
-    nb.update_each("chassis", |id, chassis| {
-        let tunnel_types = match chassis.remove("tunnel_type") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::String(tunnel_type)) => vec![Value::String(tunnel_type)],
-            Some(other) => {
-                return Err(MigrationError::object("chassis", id, format!("`tunnel_type` is {other}, not a string or null")));
-            }
-        };
-        chassis.insert("tunnel_types".to_owned(), Value::Array(tunnel_types));
-        Ok(())
-    })
+fn chassis_v2_tunnel_types(id: &str, chassis: &mut Object) -> Result<(), MigrationError> {
+    let tunnel_types = match chassis.remove("tunnel_type") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(tunnel_type)) => vec![Value::String(tunnel_type)],
+        Some(other) => {
+            return Err(MigrationError::object("chassis", id, format!("`tunnel_type` is {other}, not a string or null")));
+        }
+    };
+    chassis.insert("tunnel_types".to_owned(), Value::Array(tunnel_types));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -59,7 +57,7 @@ mod tests {
             "{chassis.}network-1": {"id": "network-1", "ip": "192.0.2.21", "external_host_ip": null, "tunnel_type": null},
             "{chassis.}network-2": {"id": "network-2", "ip": "192.0.2.22"},
         }));
-        chassis_v2_tunnel_types(&mut nb).unwrap();
+        nb.update_each_par("chassis", chassis_v2_tunnel_types).unwrap();
         assert_eq!(
             dump(&nb, "chassis"),
             json!({
@@ -77,7 +75,7 @@ mod tests {
     #[test]
     fn a_tunnel_type_that_is_not_a_string_is_refused() {
         let mut nb = load(json!({"{chassis.}node-1": {"id": "node-1", "ip": "192.0.2.1", "tunnel_type": ["vxlan"]}}));
-        let error = chassis_v2_tunnel_types(&mut nb).unwrap_err();
+        let error = nb.update_each_par("chassis", chassis_v2_tunnel_types).unwrap_err();
         assert_eq!(error, MigrationError::object("chassis", "node-1", "`tunnel_type` is [\"vxlan\"], not a string or null"));
     }
 }

@@ -6,7 +6,7 @@
 //! | 2 | 4.0 | `unique_key` removed: migration `floatingip_v2_no_unique_key` |
 //! | 3 | 5.0 | `name` removed: migration `floatingip_v3_no_name` |
 
-use df_schema::{df_model, migration, MigrationError, NbApi};
+use df_schema::{df_model, migration, MigrationError, Object};
 
 /// A floating IP, stored in its tenant's topic: `{floatingip.<topic>}<id>`.
 #[df_model(version = 3, table = "floatingip", release = "5.0")]
@@ -36,8 +36,8 @@ pub struct FloatingIp {
     description = "floatingip: unique_key removed",
     id = "floatingip-v2-no-unique-key"
 )]
-fn floatingip_v2_no_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
-    nb.remove_field("floatingip", "unique_key");
+fn floatingip_v2_no_unique_key(_id: &str, floatingip: &mut Object) -> Result<(), MigrationError> {
+    floatingip.remove("unique_key");
     Ok(())
 }
 
@@ -50,8 +50,8 @@ fn floatingip_v2_no_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
     description = "floatingip: name removed",
     id = "floatingip-v3-no-name"
 )]
-fn floatingip_v3_no_name(nb: &mut NbApi) -> Result<(), MigrationError> {
-    nb.remove_field("floatingip", "name");
+fn floatingip_v3_no_name(_id: &str, floatingip: &mut Object) -> Result<(), MigrationError> {
+    floatingip.remove("name");
     Ok(())
 }
 
@@ -79,7 +79,7 @@ mod tests {
                                                                           "lport": null, "lrouter": null})),
         }));
         nb.set_counter("floatingip", 8);
-        floatingip_v2_no_unique_key(&mut nb).unwrap();
+        nb.update_each_par("floatingip", floatingip_v2_no_unique_key).unwrap();
         assert_eq!(
             dump(&nb, "floatingip"),
             json!({
@@ -88,7 +88,7 @@ mod tests {
                                                                               "lport": null, "lrouter": null})),
             })
         );
-        floatingip_v3_no_name(&mut nb).unwrap();
+        nb.update_each_par("floatingip", floatingip_v3_no_name).unwrap();
         assert_eq!(
             dump(&nb, "floatingip"),
             json!({

@@ -9,7 +9,8 @@
 //! | 4 | 4.0 | `extra_dhcp_options` becomes `dhcp_params`: migration `lport_v4_dhcp_params` |
 //! | 5 | 5.0 | new `binding_vnic_type`, default `"normal"`: automatic |
 
-use df_schema::{df_embedded, df_model, migration, MigrationError, NbApi};
+use df_schema::fields::rename_member;
+use df_schema::{df_embedded, df_model, migration, MigrationError, Object};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -82,8 +83,8 @@ pub struct DhcpParams {
     description = "lport: tunnel_key becomes unique_key",
     id = "lport-v2-unique-key"
 )]
-fn lport_v2_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
-    nb.rename_field("lport", "tunnel_key", "unique_key")
+fn lport_v2_unique_key(id: &str, port: &mut Object) -> Result<(), MigrationError> {
+    rename_member(port, "tunnel_key", "unique_key").map_err(|message| MigrationError::object("lport", id, message))
 }
 
 /// 4.0: where a port is bound becomes one `binding` object. A remote VTEP port's
@@ -97,20 +98,18 @@ fn lport_v2_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
     description = "lport: chassis and remote_vtep become binding",
     id = "lport-v3-binding"
 )]
-fn lport_v3_binding(nb: &mut NbApi) -> Result<(), MigrationError> {
-    nb.update_each("lport", |_, port| {
-        let chassis = port.remove("chassis").unwrap_or(Value::Null);
-        let remote_vtep = port.remove("remote_vtep");
-        let binding = if remote_vtep == Some(Value::Bool(true)) {
-            json!({"type": "vtep", "chassis": null, "vtep_address": chassis})
-        } else if chassis.is_string() {
-            json!({"type": "chassis", "chassis": chassis, "vtep_address": null})
-        } else {
-            Value::Null
-        };
-        port.insert("binding".to_owned(), binding);
-        Ok(())
-    })
+fn lport_v3_binding(_id: &str, port: &mut Object) -> Result<(), MigrationError> {
+    let chassis = port.remove("chassis").unwrap_or(Value::Null);
+    let remote_vtep = port.remove("remote_vtep");
+    let binding = if remote_vtep == Some(Value::Bool(true)) {
+        json!({"type": "vtep", "chassis": null, "vtep_address": chassis})
+    } else if chassis.is_string() {
+        json!({"type": "chassis", "chassis": chassis, "vtep_address": null})
+    } else {
+        Value::Null
+    };
+    port.insert("binding".to_owned(), binding);
+    Ok(())
 }
 
 /// 4.0: the list of extra DHCP options becomes the `dhcp_params` object, keyed by the
@@ -124,25 +123,23 @@ fn lport_v3_binding(nb: &mut NbApi) -> Result<(), MigrationError> {
     description = "lport: extra_dhcp_options becomes dhcp_params",
     id = "lport-v4-dhcp-params"
 )]
-fn lport_v4_dhcp_params(nb: &mut NbApi) -> Result<(), MigrationError> {
-    nb.update_each("lport", |id, port| {
-        let mut opts = Map::new();
-        match port.remove("extra_dhcp_options") {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(options)) => {
-                for option in &options {
-                    let (tag, value) = dhcp_option(option)
-                        .map_err(|reason| MigrationError::object("lport", id, format!("extra DHCP option {option}: {reason}")))?;
-                    opts.insert(tag, value);
-                }
-            }
-            Some(other) => {
-                return Err(MigrationError::object("lport", id, format!("`extra_dhcp_options` is {other}, not a list")));
+fn lport_v4_dhcp_params(id: &str, port: &mut Object) -> Result<(), MigrationError> {
+    let mut opts = Map::new();
+    match port.remove("extra_dhcp_options") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(options)) => {
+            for option in &options {
+                let (tag, value) =
+                    dhcp_option(option).map_err(|reason| MigrationError::object("lport", id, format!("extra DHCP option {option}: {reason}")))?;
+                opts.insert(tag, value);
             }
         }
-        port.insert("dhcp_params".to_owned(), json!({"opts": opts, "siaddr": null}));
-        Ok(())
-    })
+        Some(other) => {
+            return Err(MigrationError::object("lport", id, format!("`extra_dhcp_options` is {other}, not a list")));
+        }
+    }
+    port.insert("dhcp_params".to_owned(), json!({"opts": opts, "siaddr": null}));
+    Ok(())
 }
 
 /// One 3.0 `{"tag": T, "value": V}` option as its `dhcp_params.opts` entry.
@@ -181,7 +178,7 @@ mod tests {
             "{lport.tenant-b}p2": port(json!({"id": "p2", "topic": "tenant-b", "tunnel_key": 9, "chassis": null,
                                              "remote_vtep": false, "extra_dhcp_options": []})),
         }));
-        lport_v2_unique_key(&mut nb).unwrap();
+        nb.update_each_par("lport", lport_v2_unique_key).unwrap();
         assert_eq!(
             dump(&nb, "lport"),
             json!({
@@ -208,7 +205,7 @@ mod tests {
             "{lport.tenant-c}vtep-no-address": v2("vtep-no-address", "tenant-c", json!({"chassis": null, "remote_vtep": true})),
             "{lport.tenant-c}bound-no-flag": v2("bound-no-flag", "tenant-c", json!({"chassis": "compute-2"})),
         }));
-        lport_v3_binding(&mut nb).unwrap();
+        nb.update_each_par("lport", lport_v3_binding).unwrap();
         let chassis = |chassis: &str| json!({"binding": {"type": "chassis", "chassis": chassis, "vtep_address": null}});
         let vtep = |address: Value| json!({"binding": {"type": "vtep", "chassis": null, "vtep_address": address}});
         assert_eq!(
@@ -242,7 +239,7 @@ mod tests {
             "{lport.tenant-b}null": v3("null", "tenant-b", json!({"extra_dhcp_options": null})),
             "{lport.tenant-b}absent": v3("absent", "tenant-b", json!({})),
         }));
-        lport_v4_dhcp_params(&mut nb).unwrap();
+        nb.update_each_par("lport", lport_v4_dhcp_params).unwrap();
         let none = json!({"dhcp_params": {"opts": {}, "siaddr": null}});
         assert_eq!(
             dump(&nb, "lport"),
@@ -264,7 +261,7 @@ mod tests {
             "{lport.t}p1": port(json!({"id": "p1", "topic": "t", "unique_key": 1, "binding": null,
                                       "extra_dhcp_options": [{"tag": "26", "value": "1450"}]})),
         }));
-        let error = lport_v4_dhcp_params(&mut nb).unwrap_err();
+        let error = nb.update_each_par("lport", lport_v4_dhcp_params).unwrap_err();
         assert_eq!(
             error.to_string(),
             "table `lport`, object `p1`: extra DHCP option {\"tag\":\"26\",\"value\":\"1450\"}: `tag` is not an integer"

@@ -6,7 +6,7 @@
 //! | 2 | 3.0 | new `unique_key` from the table's counter: migration `secgroup_v2_unique_key` |
 //! | 3 | 4.0 | a rule's `protocol` is its IP protocol number: migration `secgroup_v3_protocol_numbers` |
 
-use df_schema::{df_embedded, df_model, migration, MigrationError, NbApi};
+use df_schema::{df_embedded, df_model, migration, MigrationError, NbApi, Object};
 use serde_json::Value;
 
 /// A Neutron security group, stored in its tenant's topic: `{secgroup.<topic>}<id>`.
@@ -67,19 +67,17 @@ fn secgroup_v2_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
     description = "secgroup: rule protocol names become IP protocol numbers",
     id = "secgroup-v3-protocol-numbers"
 )]
-fn secgroup_v3_protocol_numbers(nb: &mut NbApi) -> Result<(), MigrationError> {
-    nb.update_each("secgroup", |id, group| {
-        let Some(Value::Array(rules)) = group.get_mut("rules") else { return Ok(()) };
-        for rule in rules.iter_mut().filter_map(Value::as_object_mut) {
-            let Some(protocol) = rule.get("protocol") else { continue };
-            let number = protocol_number(protocol).map_err(|reason| {
-                let rule_id = rule.get("id").and_then(Value::as_str).unwrap_or("without an id");
-                MigrationError::object("secgroup", id, format!("rule {rule_id}: {reason}"))
-            })?;
-            rule.insert("protocol".to_owned(), number);
-        }
-        Ok(())
-    })
+fn secgroup_v3_protocol_numbers(id: &str, group: &mut Object) -> Result<(), MigrationError> {
+    let Some(Value::Array(rules)) = group.get_mut("rules") else { return Ok(()) };
+    for rule in rules.iter_mut().filter_map(Value::as_object_mut) {
+        let Some(protocol) = rule.get("protocol") else { continue };
+        let number = protocol_number(protocol).map_err(|reason| {
+            let rule_id = rule.get("id").and_then(Value::as_str).unwrap_or("without an id");
+            MigrationError::object("secgroup", id, format!("rule {rule_id}: {reason}"))
+        })?;
+        rule.insert("protocol".to_owned(), number);
+    }
+    Ok(())
 }
 
 /// The IP protocol number of a 3.0 rule's protocol: a name Dragonflow knew, a canonical
@@ -171,7 +169,7 @@ mod tests {
             // An absent protocol is as good as `null`, and stays absent.
             "{secgroup.tenant-b}sg-absent": group("sg-absent", "tenant-b", vec![rule("sg-absent", "r-absent", json!({}))]),
         }));
-        secgroup_v3_protocol_numbers(&mut nb).unwrap();
+        nb.update_each_par("secgroup", secgroup_v3_protocol_numbers).unwrap();
         assert_eq!(
             dump(&nb, "secgroup"),
             json!({
@@ -201,7 +199,7 @@ mod tests {
                     rule("sg-2", "rule-bad", json!({"protocol": protocol})),
                 ]),
             }));
-            let error = secgroup_v3_protocol_numbers(&mut nb).unwrap_err();
+            let error = nb.update_each_par("secgroup", secgroup_v3_protocol_numbers).unwrap_err();
             let message = format!(
                 "rule rule-bad: protocol {shown} is neither icmp, tcp, udp, icmpv6 nor a protocol number \"0\"…\"255\""
             );

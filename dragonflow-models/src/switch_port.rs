@@ -11,7 +11,8 @@
 //! in the lock and in the database, and `renamed_from` on the version that moved the table
 //! says where its objects were.
 
-use df_schema::{df_model, migration, MigrationError, NbApi};
+use df_schema::fields::rename_member;
+use df_schema::{df_model, migration, MigrationError, NbApi, Object};
 use serde_json::Value;
 
 /// A port of a chassis' switch, stored without a topic: `{switch_port.}<id>`.
@@ -50,9 +51,10 @@ pub struct SwitchPort {
 )]
 fn switch_port_v2_from_ovs_port(nb: &mut NbApi) -> Result<(), MigrationError> {
     nb.move_table("ovs_port", "switch_port")?;
-    nb.rename_field("switch_port", "ofport", "port_num")?;
-    nb.rename_field("switch_port", "iface_id", "lport")?;
-    nb.update_each("switch_port", |_, port| {
+    // One pass for the three changes: each pass parses and rewrites every port.
+    nb.update_each_par("switch_port", |id, port| {
+        let renamed = rename_member(port, "ofport", "port_num").and_then(|()| rename_member(port, "iface_id", "lport"));
+        renamed.map_err(|message| MigrationError::object("switch_port", id, message))?;
         if port.get("type").and_then(Value::as_str) == Some("vm") {
             port.insert("type".to_owned(), Value::from("compute"));
         }
@@ -69,8 +71,8 @@ fn switch_port_v2_from_ovs_port(nb: &mut NbApi) -> Result<(), MigrationError> {
     description = "switch_port: peer_bridge removed",
     id = "switch-port-v3-no-peer-bridge"
 )]
-fn switch_port_v3_no_peer_bridge(nb: &mut NbApi) -> Result<(), MigrationError> {
-    nb.remove_field("switch_port", "peer_bridge");
+fn switch_port_v3_no_peer_bridge(_id: &str, port: &mut Object) -> Result<(), MigrationError> {
+    port.remove("peer_bridge");
     Ok(())
 }
 
@@ -113,7 +115,7 @@ mod tests {
             })
         );
 
-        switch_port_v3_no_peer_bridge(&mut nb).unwrap();
+        nb.update_each_par("switch_port", switch_port_v3_no_peer_bridge).unwrap();
         assert_eq!(
             nb.get("switch_port", "patch-ex").unwrap(),
             json!({"id": "patch-ex", "name": "patch-ex", "port_num": 3, "lport": null, "type": "patch", "peer": "patch-int"})

@@ -120,7 +120,7 @@ fn upgrading_2_0_to_5_0_gives_head_shaped_objects_in_their_topics() {
         ]
     );
     for migration in migrations() {
-        (migration.run)(&mut nb).unwrap_or_else(|e| panic!("{}: {e}", migration.id));
+        migration.run(&mut nb).unwrap_or_else(|e| panic!("{}: {e}", migration.id));
     }
     let defaults = automatic_defaults();
     assert_eq!(
@@ -169,7 +169,7 @@ fn bad_data_stops_the_upgrade_naming_the_object() {
     let mut group = nb.get("secgroup", "sg-web").unwrap().clone();
     group["rules"][1]["protocol"] = json!("dns");
     nb.put("secgroup", group).unwrap();
-    let failure = migrations().into_iter().find_map(|m| (m.run)(&mut nb).err().map(|e| (m.id, e.to_string())));
+    let failure = migrations().into_iter().find_map(|m| m.run(&mut nb).err().map(|e| (m.id, e.to_string())));
     assert_eq!(
         failure,
         Some((

@@ -1,37 +1,51 @@
-//! Field helpers over a whole table: the operations most migrations are made of.
+//! Field helpers, the operations most migrations are made of: over a whole table (methods
+//! of [`NbApi`]), and on one object, for per-object migrations (functions).
 
 use super::{NbApi, Object};
 use crate::MigrationError;
 use serde_json::Value;
+use std::convert::Infallible;
+
+/// Renames the member `from` of one object to `to`, keeping the value; nothing when it is
+/// absent. Refuses, saying why, when the object already has both.
+pub fn rename_member(object: &mut Object, from: &str, to: &str) -> Result<(), String> {
+    if object.contains_key(to) && object.contains_key(from) {
+        return Err(format!("cannot rename `{from}` to `{to}`: both are present"));
+    }
+    if let Some(value) = object.remove(from) {
+        object.insert(to.to_owned(), value);
+    }
+    Ok(())
+}
+
+/// Sets each member of `defaults` that `object` lacks: what an automatic step does to
+/// every object, here and in the engine's fused passes.
+pub fn fill_missing(object: &mut Object, defaults: &[(&str, &Value)]) {
+    for (name, value) in defaults {
+        object.entry(*name).or_insert_with(|| (*value).clone());
+    }
+}
 
 impl NbApi {
     /// Renames a member in every object that has it (the value is kept). Refuses, naming
     /// the object, if an object already has a member called `to`.
     pub fn rename_field(&mut self, table: &str, from: &str, to: &str) -> Result<(), MigrationError> {
-        self.update_each(table, |id, object| {
-            if object.contains_key(to) && object.contains_key(from) {
-                return Err(MigrationError::object(table, id, format!("cannot rename `{from}` to `{to}`: both are present")));
-            }
-            if let Some(value) = object.remove(from) {
-                object.insert(to.to_owned(), value);
-            }
-            Ok(())
-        })
+        self.update_each_par(table, |id, object| rename_member(object, from, to).map_err(|message| MigrationError::object(table, id, message)))
     }
 
     /// Removes a member from every object.
     pub fn remove_field(&mut self, table: &str, name: &str) {
-        let _ = self.update_each(table, |_, object| {
+        let Ok(()) = self.update_each_par(table, |_, object| {
             object.remove(name);
-            Ok(())
+            Ok::<(), Infallible>(())
         });
     }
 
     /// Sets a member to `value` in every object, replacing what was there.
     pub fn set_field(&mut self, table: &str, name: &str, value: &Value) {
-        let _ = self.update_each(table, |_, object| {
+        let Ok(()) = self.update_each_par(table, |_, object| {
             object.insert(name.to_owned(), value.clone());
-            Ok(())
+            Ok::<(), Infallible>(())
         });
     }
 
@@ -44,11 +58,9 @@ impl NbApi {
     /// [`NbApi::fill_default`] for several members in one pass over the table (each pass
     /// parses and rewrites every object).
     pub fn fill_defaults(&mut self, table: &str, defaults: &[(&str, &Value)]) {
-        let _ = self.update_each(table, |_, object| {
-            for (name, value) in defaults {
-                object.entry(*name).or_insert_with(|| (*value).clone());
-            }
-            Ok(())
+        let Ok(()) = self.update_each_par(table, |_, object| {
+            fill_missing(object, defaults);
+            Ok::<(), Infallible>(())
         });
     }
 

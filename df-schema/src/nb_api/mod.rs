@@ -9,7 +9,7 @@
 //! Every operation keeps an object's topic unless told otherwise (Dragonflow's own
 //! unmerged migration code lost topics on copy-back).
 
-mod fields;
+pub mod fields;
 mod stored;
 mod typed;
 
@@ -136,6 +136,24 @@ impl NbApi {
             crate::parallel::for_each_mut(chunk, |(_, stored)| stored.flush());
         }
         self.position = None;
+        Ok(())
+    }
+
+    /// [`NbApi::update_each`] for an `f` that needs nothing but the object: the parsing,
+    /// `f` and the writing back of each object all run on every core. The error returned
+    /// is that of the first failing object in id order within its share of the table.
+    ///
+    /// Per-object migrations and recorded defaults run this way, several steps in one
+    /// pass (see `df_migrations`), which is why the error type is the caller's.
+    pub fn update_each_par<E: Send>(&mut self, table: &str, f: impl Fn(&str, &mut Object) -> Result<(), E> + Sync) -> Result<(), E> {
+        let mut objects: Vec<(&String, &mut Stored)> = self.tables.get_mut(table).into_iter().flatten().collect();
+        for chunk in objects.chunks_mut(UPDATE_CHUNK) {
+            crate::parallel::try_for_each_mut(chunk, |(id, stored)| {
+                let result = f(id, stored.object_mut());
+                stored.flush();
+                result
+            })?;
+        }
         Ok(())
     }
 

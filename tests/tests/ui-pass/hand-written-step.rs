@@ -36,7 +36,7 @@ fn main() {
     let mut nb = NbApi::new();
     let old = serde_json::json!({"id": "p1", "topic": "tenant1", "tunnel_key": 7});
     nb.put("lport", old.as_object().unwrap().clone()).unwrap();
-    (entry.run)(&mut nb).unwrap();
+    entry.run(&mut nb).unwrap();
     let port: LogicalPort = nb.get_model("p1").unwrap().unwrap();
     assert_eq!(port.unique_key, 7);
     assert_eq!(nb.get_stored("lport", "p1").unwrap().topic(), "tenant1");

@@ -25,7 +25,7 @@ fn main() {
     assert_eq!(migrations[0].id, "chassis-hostname");
     let mut nb = NbApi::new();
     nb.put("chassis", json!({"id": "node-1", "ip": "10.0.0.1"}).as_object().unwrap().clone()).unwrap();
-    (migrations[0].run)(&mut nb).unwrap();
+    migrations[0].run(&mut nb).unwrap();
     let chassis: Chassis = nb.get_model("node-1").unwrap().unwrap();
     assert_eq!(chassis.hostname, "node-1");
 }

@@ -22,7 +22,7 @@ fn main() {
     assert_eq!(history.versions[&2].schema.table, "switch_port");
     let mut nb = NbApi::new();
     nb.put("ovs_port", serde_json::json!({"id": "o1", "ofport": 3}).as_object().unwrap().clone()).unwrap();
-    (df_schema::registry::migrations()[0].run)(&mut nb).unwrap();
+    df_schema::registry::migrations()[0].run(&mut nb).unwrap();
     assert_eq!(nb.len("ovs_port"), 0);
     assert_eq!(nb.get_model::<SwitchPort>("o1").unwrap().unwrap().port_num, Some(3));
 }

@@ -14,7 +14,7 @@ use super::{unchanged, Case, Prepared};
 use crate::faults::report::Row;
 use df_migrations::store::{open, RedisOptions};
 use df_migrations::{Build, Engine, UpgradeOptions};
-use df_schema::registry::MigrationEntry;
+use df_schema::registry::{MigrationEntry, MigrationFn};
 use df_schema::{MigrationError, NbApi};
 use serde_json::{json, Value};
 
@@ -38,7 +38,7 @@ pub fn rows(dbs: &[anyhow::Result<Prepared>]) -> Vec<Row> {
         let mut build = Build::linked();
         let original = build.migration(ID).ok_or_else(|| anyhow::anyhow!("this build has no {ID}"))?;
         // Leaked once per run: the registry's entries are `'static`.
-        let buggy: &'static MigrationEntry = Box::leak(Box::new(MigrationEntry { run: buggy_binding, ..*original }));
+        let buggy: &'static MigrationEntry = Box::leak(Box::new(MigrationEntry { run: MigrationFn::Whole(buggy_binding), ..*original }));
         build.migrations = build.migrations.iter().map(|m| if m.id == ID { buggy } else { *m }).collect();
         let mut store = open(&prepared.db.url(), &RedisOptions::default())?;
         // The engine catches the panic; the default hook would still print it, which in
