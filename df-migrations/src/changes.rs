@@ -36,7 +36,7 @@ pub struct Changes {
 /// records excluded (they change with every commit and are not data).
 pub fn digest<'a>(entries: impl Iterator<Item = (&'a str, &'a [u8])>) -> String {
     let mut hasher = Sha256::new();
-    for (key, value) in entries.filter(|(key, _)| !records::is_bookkeeping_raw(key)) {
+    for (key, value) in entries.filter(|(key, _)| !records::is_bookkeeping(key)) {
         hasher.update(key.as_bytes());
         hasher.update([0]);
         hasher.update(value);

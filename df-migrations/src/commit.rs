@@ -87,7 +87,7 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
 /// The `Copy` that keeps the live `key`'s pre-commit value, unless it is a bookkeeping
 /// record.
 fn backup(key: &str) -> Option<Op> {
-    (!records::is_bookkeeping_raw(key)).then(|| Op::Copy { from: key.to_owned(), to: layout::backup_raw(key) })
+    (!records::is_bookkeeping(key)).then(|| Op::Copy { from: key.to_owned(), to: layout::backup_raw(key) })
 }
 
 /// Applies staging keys and drop marks (step 3 of the module documentation).

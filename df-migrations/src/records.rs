@@ -40,15 +40,10 @@ pub fn log_key(id: &str) -> Key {
     Key::object(LOG_TABLE, "", id)
 }
 
-/// Whether a live key is one of the engine's bookkeeping records, which are neither data
-/// nor part of an upgrade's backup.
-pub fn is_bookkeeping(key: &Key) -> bool {
-    matches!(key, Key::Object { table, id, .. } if table == ENGINE_TABLE && id != "state")
-}
-
-/// [`is_bookkeeping`] for an encoded live key, without parsing it (it runs on every key
-/// of a commit).
-pub fn is_bookkeeping_raw(raw: &str) -> bool {
+/// Whether a live key (as stored) is one of the engine's bookkeeping records, which are
+/// neither data nor part of an upgrade's backup. A prefix test, not a parse: it runs on
+/// every key of a commit.
+pub fn is_bookkeeping(raw: &str) -> bool {
     let engine = raw.strip_prefix('{').and_then(|rest| rest.strip_prefix(ENGINE_TABLE)).and_then(|rest| rest.strip_prefix('.'));
     engine.and_then(|rest| rest.split_once('}')).is_some_and(|(_, id)| id != "state")
 }
@@ -101,4 +96,20 @@ pub struct Manifest {
     pub created: Vec<String>,
     /// Digest of the data after the commit (see `crate::digest`).
     pub digest: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bookkeeping_is_the_engine_tables_records_but_its_state() {
+        for key in [commit_key(), manifest_key()] {
+            assert!(is_bookkeeping(&key.encode()), "{key}");
+        }
+        assert!(is_bookkeeping(&lease_key()));
+        for key in [state_key(), log_key("lport-v2"), Key::object("lport", "t1", "commit"), Key::object("df_schemas", "", "x"), Key::counter("df_schema")] {
+            assert!(!is_bookkeeping(&key.encode()), "{key}");
+        }
+    }
 }

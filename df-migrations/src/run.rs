@@ -148,22 +148,13 @@ fn added_defaults(build: &Build, step: &PlannedStep) -> Option<(String, Vec<(&'s
     Some((new.schema.table.clone(), defaults))
 }
 
-/// The table a per-object migration runs on: its model's, which the step must not change
-/// (moving objects takes the whole database).
+/// The table a per-object migration runs on (see `ModelEntry::per_object_table`).
 fn step_table(build: &Build, step: &PlannedStep) -> Result<String, EngineError> {
-    let history = build.model(&step.model).map(|m| (m.history)());
-    let tables = history.as_ref().and_then(|h| Some((&h.versions.get(&(step.to - 1))?.schema.table, &h.versions.get(&step.to)?.schema.table)));
-    match tables {
-        Some((old, new)) if old == new => Ok(new.clone()),
-        Some((old, new)) => Err(EngineError::Migration {
-            id: step.id.clone(),
-            error: MigrationError::table(
-                old,
-                format!("{} moves from table `{old}` to `{new}`, which a per-object migration cannot do: take `nb: &mut NbApi` and call `nb.move_table(\"{old}\", \"{new}\")`", step.model),
-            ),
-        }),
-        None => Err(EngineError::MigrationPanicked { id: step.id.clone(), message: format!("{} v{} is not in this build", step.model, step.to), at: None }),
-    }
+    let Some(model) = build.model(&step.model) else {
+        // The plan only names models of this build.
+        return Err(EngineError::MigrationPanicked { id: step.id.clone(), message: format!("{} is not in this build", step.model), at: None });
+    };
+    model.per_object_table(step.to).map(str::to_owned).map_err(|error| EngineError::Migration { id: step.id.clone(), error })
 }
 
 fn run_whole(nb: &mut NbApi, build: &Build, step: &PlannedStep) -> Result<(), EngineError> {

@@ -104,7 +104,7 @@ impl Snapshot {
                     "backup" => self.manifest = Some(parse_manifest(&value)?),
                     _ => {}
                 }
-                if records::is_bookkeeping(&key) {
+                if records::is_bookkeeping(&text) {
                     return Ok(());
                 }
             }

@@ -39,6 +39,22 @@ impl ModelEntry {
             lock,
         }
     }
+
+    /// The table a per-object step to version `to` runs on: the one both `to - 1` and
+    /// `to` are stored in. A step that moves the model to another table moves objects,
+    /// which takes the whole database: the error says so, ready for a `MigrationError`.
+    pub fn per_object_table(&self, to: u32) -> Result<&'static str, MigrationError> {
+        let history = (self.history)();
+        let table = |version| history.versions.get(&version).map(|v| v.schema.table.as_str());
+        match (table(to.wrapping_sub(1)), table(to)) {
+            (Some(old), Some(new)) if old == new => Ok(new),
+            (Some(old), Some(new)) => Err(MigrationError::table(
+                old,
+                format!("{} moves from table `{old}` to `{new}`, which a per-object migration cannot do: take `nb: &mut NbApi` and call `nb.move_table(\"{old}\", \"{new}\")`", self.name),
+            )),
+            _ => Err(MigrationError::table(self.table, format!("{} has no recorded versions {} and {to}", self.name, to.wrapping_sub(1)))),
+        }
+    }
 }
 
 fn decode<M: Model>(json: &[u8]) -> Result<(), String> {
@@ -92,9 +108,9 @@ impl MigrationEntry {
         let MigrationTarget::Step { model, to } = self.target else {
             return Err(MigrationError::table("", format!("migration `{}` removes a model, which takes the whole database", self.id)));
         };
-        let table = models().into_iter().find(|m| m.name == model).and_then(|m| (m.history)().versions.get(&to)).map(|v| v.schema.table.as_str());
-        let table = table.ok_or_else(|| MigrationError::table("", format!("migration `{}`: {model} v{to} is not in this program", self.id)))?;
-        nb.update_each_par(table, each)
+        let entry = models().into_iter().find(|m| m.name == model);
+        let entry = entry.ok_or_else(|| MigrationError::table("", format!("migration `{}`: {model} is not in this program", self.id)))?;
+        nb.update_each_par(entry.per_object_table(to)?, each)
     }
 }
 

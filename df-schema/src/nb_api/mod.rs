@@ -169,7 +169,8 @@ impl NbApi {
     }
 
     /// The table and id of the object a migration was working on through
-    /// [`NbApi::update_each`] (or a field helper) when it stopped, if it stopped there.
+    /// [`NbApi::update_each`] when it stopped, if it stopped there. ([`NbApi::update_each_par`]
+    /// runs on several objects at once; its callers name the object in their error.)
     pub fn position(&self) -> Option<(&str, &str)> {
         self.position.as_ref().map(|(t, id)| (t.as_str(), id.as_str()))
     }

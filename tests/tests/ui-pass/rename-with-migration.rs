@@ -25,4 +25,12 @@ fn main() {
     df_schema::registry::migrations()[0].run(&mut nb).unwrap();
     assert_eq!(nb.len("ovs_port"), 0);
     assert_eq!(nb.get_model::<SwitchPort>("o1").unwrap().unwrap().port_num, Some(3));
+
+    // A step that moves the table cannot be per-object: it moves objects.
+    let entry = df_schema::registry::models().into_iter().find(|m| m.name == SwitchPort::NAME).unwrap();
+    assert_eq!(
+        entry.per_object_table(2).unwrap_err().to_string(),
+        "table `ovs_port`: SwitchPort moves from table `ovs_port` to `switch_port`, which a per-object migration cannot do: \
+         take `nb: &mut NbApi` and call `nb.move_table(\"ovs_port\", \"switch_port\")`"
+    );
 }
