@@ -13,15 +13,41 @@ use std::time::Duration;
 pub struct Runner {
     pub url: String,
     pub lease_ttl: Duration,
+    /// How a single Redis server commits (`--redis-commit`).
+    pub commit: Commit,
+}
+
+/// The runner's `--redis-commit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    Transaction,
+    Staged,
+}
+
+impl Commit {
+    pub const BOTH: [Commit; 2] = [Commit::Transaction, Commit::Staged];
+
+    /// The option's value, which also names it in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Commit::Transaction => "transaction",
+            Commit::Staged => "staged",
+        }
+    }
 }
 
 impl Runner {
     pub fn new(url: impl Into<String>) -> Runner {
-        Runner { url: url.into(), lease_ttl: Duration::from_secs(60) }
+        Runner { url: url.into(), lease_ttl: Duration::from_secs(60), commit: Commit::Transaction }
     }
 
     pub fn with_lease_ttl(mut self, ttl: Duration) -> Runner {
         self.lease_ttl = ttl;
+        self
+    }
+
+    pub fn with_commit(mut self, commit: Commit) -> Runner {
+        self.commit = commit;
         self
     }
 
@@ -33,6 +59,7 @@ impl Runner {
         command
             .arg("runner")
             .args(["--db", &self.url, "--format", "json", "--lease-ttl", &whole_seconds(self.lease_ttl).to_string()])
+            .args(["--redis-commit", self.commit.name()])
             .args(args)
             // The database is the one given, never one from the environment.
             .env_remove("DF_DB_URL")

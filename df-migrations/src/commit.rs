@@ -1,8 +1,12 @@
 //! Committing all-or-nothing, and recovering an interrupted commit.
 //!
-//! A store that applies any batch atomically (embedded, memory) gets one batch: when the
-//! commit keeps backups, first a `Copy` of every live key it overwrites or deletes to
-//! that key's `~df-backup~`, then the writes. Elsewhere (Redis) the commit is staged:
+//! First the commit offers the store one batch, fenced by the lease
+//! ([`Store::write_if_leased`]): when the commit keeps backups, a `Copy` of every live key
+//! it overwrites or deletes to that key's `~df-backup~`, then the writes. The embedded
+//! store and the memory store apply it in one transaction, a Redis server as one
+//! `MULTI`/`EXEC`. A store that declines it (a Redis Cluster, whose transactions stay
+//! within one hash slot; a server too old, or a batch too long to queue under the lease)
+//! gets the commit staged:
 //!
 //! 1. every new value is written under its key's `~df-stage~` twin, and every key to
 //!    delete gets a `~df-drop~` mark (same hash tag), both tagged with this commit (from
@@ -28,7 +32,7 @@ use crate::error::EngineError;
 use crate::layout::{self, Slot};
 use crate::records::{self, Manifest};
 use crate::snapshot::Snapshot;
-use crate::store::{Op, Store, StoreError};
+use crate::store::{Fenced, Op, Store, StoreError};
 use std::time::Duration;
 
 /// This runner's lease.
@@ -38,19 +42,46 @@ pub struct Lease {
     pub ttl: Duration,
 }
 
+/// How a commit was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// In one batch, fenced by the lease.
+    Fenced,
+    /// Staged, because the store declined the one batch for the reason given.
+    Staged { declined: String },
+}
+
+impl Committed {
+    /// Why the store declined the one batch, if it did.
+    pub fn declined(self) -> Option<String> {
+        match self {
+            Committed::Fenced => None,
+            Committed::Staged { declined } => Some(declined),
+        }
+    }
+}
+
 /// Applies `writes` (sets and deletes) all-or-nothing. `record` describes the commit for
 /// recovery and says whether it keeps backups.
-pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Manifest) -> Result<(), EngineError> {
+pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Manifest) -> Result<Committed, EngineError> {
     let lost = |store: &dyn Store| EngineError::LeaseLost { store: store.describe() };
-    // A full lease for the writes (on an atomic store, the batch is all there is).
+    // A full lease for the writes: a transaction queued under it must end before it does.
     if !store.renew_lease(&lease.token, lease.ttl)? {
         return Err(lost(store));
     }
-    if store.atomic_batches() {
-        let mut batch: Vec<Op> = if record.keeps_backup { writes.iter().filter_map(|op| backup(op.key())).collect() } else { Vec::new() };
-        batch.extend(writes);
-        store.write(&batch)?;
-        return Ok(());
+    let mut batch: Vec<Op> = if record.keeps_backup { writes.iter().filter_map(|op| backup(op.key())).collect() } else { Vec::new() };
+    let copies = batch.len();
+    batch.extend(writes);
+    let declined = match store.write_if_leased(&lease.token, &batch)? {
+        Fenced::Written => return Ok(Committed::Fenced),
+        Fenced::LeaseLost => return Err(lost(store)),
+        Fenced::Declined(reason) => reason,
+    };
+    // Staging copies nothing up front: the roll-forward keeps the backups.
+    let writes = batch.split_off(copies);
+    drop(batch);
+    if !store.renew_lease(&lease.token, lease.ttl)? {
+        return Err(lost(store));
     }
     // The lease token is random and unique per runner: its first half tags the keys.
     let tag = lease.token.chars().take(16).collect::<String>();
@@ -77,11 +108,15 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
     store.write(&staged)?;
     drop(staged);
     let content = serde_json::to_vec(&Manifest { stage: tag, ..record.clone() }).expect("a manifest serializes");
-    if !store.set_if_leased(&lease.token, &records::commit_key().encode(), &content)? {
+    let commit_key = records::commit_key().encode();
+    match store.write_if_leased(&lease.token, &[Op::Set(commit_key.clone(), content)])? {
+        Fenced::Written => {}
         // Not decided: the staging keys are garbage that the next run removes.
-        return Err(lost(store));
+        Fenced::LeaseLost => return Err(lost(store)),
+        Fenced::Declined(message) => return Err(StoreError::Key { store: store.describe(), key: commit_key, message }.into()),
     }
-    roll_forward(store, &marks, record.keeps_backup)
+    roll_forward(store, &marks, record.keeps_backup)?;
+    Ok(Committed::Staged { declined })
 }
 
 /// The `Copy` that keeps the live `key`'s pre-commit value, unless it is a bookkeeping

@@ -56,6 +56,8 @@ pub struct Report {
     pub objects_read: usize,
     pub tables: BTreeMap<String, TableSummary>,
     pub committed: bool,
+    /// Why the commit was staged rather than written in one fenced batch, if it was.
+    pub staged: Option<String>,
     pub recovered: Option<String>,
     pub timings: BTreeMap<Phase, Duration>,
 }
@@ -326,7 +328,7 @@ impl<'s> Engine<'s> {
         let mut ops = changes.ops;
         ops.extend(backup_ops(&snapshot, &ops, &manifest));
         drop(snapshot);
-        commit::commit(self.store, lease, ops, &manifest)?;
+        report.staged = commit::commit(self.store, lease, ops, &manifest)?.declined();
         report.timings.insert(Phase::Commit, started.elapsed());
         report.committed = true;
         Ok(report)
@@ -438,7 +440,7 @@ impl<'s> Engine<'s> {
             progress(Event::Phase(Phase::Commit));
             ops.push(Op::Delete(records::manifest_key().encode()));
             let record = Manifest { action: "rollback".into(), id: format!("{}/{}", now(), lease.token), ..Manifest::default() };
-            commit::commit(engine.store, lease, ops, &record)?;
+            report.staged = commit::commit(engine.store, lease, ops, &record)?.declined();
             report.committed = true;
             Ok(report)
         })

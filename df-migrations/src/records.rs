@@ -6,7 +6,7 @@
 //! - `{df_schema.}state`: each model's version and fingerprint, and each applied
 //!   hand-written migration's checksum (and whether a changed checksum was accepted):
 //!   what planning reads, without reading every object.
-//! - `{df_schema.}commit`: present only while a non-atomic store commits; once written,
+//! - `{df_schema.}commit`: present only while a commit is staged (see `crate::commit`); once written,
 //!   the upgrade is decided and the next run rolls it forward.
 //! - `{df_schema.}backup`: the last upgrade's manifest: its id, the keys it created, and
 //!   the digest of the data it left, so that rollback can restore exactly and can tell

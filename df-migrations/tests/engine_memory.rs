@@ -5,7 +5,7 @@
 mod common;
 
 use common::{engine, options, seed, APPLIED_AT};
-use df_testkit::crash::CrashingStore;
+use df_testkit::crash::{CrashingStore, Writes};
 use df_migrations::store::{Holder, MemoryStore, Store};
 use df_migrations::{EngineError, Event, UpgradeOptions};
 use serde_json::Value;
@@ -109,9 +109,12 @@ fn a_database_that_predates_df_schema_must_be_baselined_and_shaped_like_its_rele
 
 #[test]
 fn a_crash_at_any_write_leaves_the_old_or_the_new_state_after_recovery() {
-    for atomic in [true, false] {
-        common::assert_crash_safe(&df_testkit::crash::on_memory(atomic));
-    }
+    let report = df_testkit::crash::on_memory(Writes::Atomic);
+    common::assert_crash_safe(&report);
+    assert_eq!((report.staged, report.rolled_forward), (None, 0), "one batch under the lease");
+    let report = df_testkit::crash::on_memory(Writes::Staged);
+    common::assert_crash_safe(&report);
+    assert!(report.staged.is_some() && report.rolled_forward > 0, "{report:?}");
 }
 
 #[test]
@@ -133,10 +136,10 @@ fn only_one_runner_upgrades_and_the_other_names_the_holder() {
 
 #[test]
 fn a_runner_whose_lease_expired_cannot_commit() {
-    for atomic in [true, false] {
+    for writes in [Writes::Atomic, Writes::Staged] {
         let mut store = baselined();
         let before = store.dump();
-        let mut pausing = CrashingStore::new(store.clone(), usize::MAX, atomic);
+        let mut pausing = CrashingStore::new(store.clone(), usize::MAX, writes);
         // The runner pauses past its lease; another runner takes the lease meanwhile.
         let mut thief = store.clone();
         let thief_holder = Holder { who: "thief".into(), since: APPLIED_AT.into() };
@@ -152,7 +155,7 @@ fn a_runner_whose_lease_expired_cannot_commit() {
         assert!(matches!(error, EngineError::LeaseLost { .. }), "{error}");
         thief.release_lease("thief").unwrap();
         engine(&mut store).recover().unwrap();
-        assert_eq!(store.dump(), before, "atomic={atomic}: nothing was committed");
+        assert_eq!(store.dump(), before, "{writes:?}: nothing was committed");
     }
 }
 

@@ -1,11 +1,12 @@
 //! The whole flow on a private Redis server and on a three-master Redis Cluster, both in
 //! Dragonflow's own key layout: exact upgrade and rollback; a crash at every write of a
-//! staged commit, recovered to exactly the old or the new state.
+//! commit (one transaction, or staged), recovered to exactly the old or the new state.
 
 mod common;
 mod support;
 
 use df_migrations::store::{RedisClusterStore, RedisOptions, RedisStore};
+use df_testkit::crash::Writes;
 use support::redis_server::{RedisCluster, RedisServer};
 
 /// Small pipelines, so that a commit spans many of them.
@@ -31,11 +32,18 @@ fn the_whole_flow_on_a_cluster() {
 #[test]
 fn a_crash_at_any_write_leaves_the_old_or_the_new_state_after_recovery() {
     let Some(server) = RedisServer::start() else { return };
-    common::assert_crash_safe(&df_testkit::crash::on_redis(&server));
+    let report = df_testkit::crash::on_redis(&server, Writes::PartWay);
+    common::assert_crash_safe(&report);
+    assert_eq!(report.staged, None, "a Redis 7 server commits in one transaction");
+    let report = df_testkit::crash::on_redis(&server, Writes::Staged);
+    common::assert_crash_safe(&report);
+    assert!(report.rolled_forward > 0, "{report:?}");
 }
 
 #[test]
 fn a_crash_at_any_write_on_a_cluster_leaves_the_old_or_the_new_state() {
     let Some(cluster) = RedisCluster::start(3) else { return };
-    common::assert_crash_safe(&df_testkit::crash::on_redis_cluster(&cluster));
+    let report = df_testkit::crash::on_redis_cluster(&cluster);
+    common::assert_crash_safe(&report);
+    assert!(report.staged.as_deref().is_some_and(|why| why.contains("one hash slot")), "{report:?}");
 }

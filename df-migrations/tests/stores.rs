@@ -4,7 +4,7 @@
 
 mod support;
 
-use df_migrations::store::{Holder, MemoryStore, Op, RedisClusterStore, RedisOptions, RedisStore, Store, StoreError};
+use df_migrations::store::{Fenced, Holder, MemoryStore, Op, RedisClusterStore, RedisOptions, RedisStore, Store, StoreError};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use support::contract::{check_store, scan_all, OBJECTS};
@@ -16,7 +16,7 @@ fn options(batch_size: usize) -> RedisOptions {
 
 #[test]
 fn memory_store_meets_the_contract() {
-    check_store(&mut MemoryStore::new());
+    assert_eq!(check_store(&mut MemoryStore::new()), Fenced::Written);
 }
 
 #[test]
@@ -26,8 +26,7 @@ fn redis_store_meets_the_contract() {
     // The default batch size: the contract's batches are larger than it.
     let mut store = RedisStore::connect(&server.url(), &RedisOptions::default()).unwrap();
     assert_eq!(store.describe(), server.url());
-    assert!(!store.atomic_batches());
-    check_store(&mut store);
+    assert_eq!(check_store(&mut store), Fenced::Written, "a Redis 7 server runs a batch under the lease as one transaction");
     eprintln!("redis_store_meets_the_contract: {:?}", started.elapsed());
 }
 
@@ -37,7 +36,7 @@ fn redis_store_works_with_tiny_batches_and_another_database() {
     let url = format!("redis://127.0.0.1:{}/3", server.port());
     let mut store = RedisStore::connect(&url, &options(7)).unwrap();
     assert_eq!(store.describe(), url);
-    check_store(&mut store);
+    assert_eq!(check_store(&mut store), Fenced::Written);
     assert_eq!(server.key_count(), 0, "database 0 is untouched");
 }
 
@@ -48,8 +47,10 @@ fn redis_cluster_store_meets_the_contract_with_data_on_every_node() {
     let nodes = cluster.nodes();
     let mut store = RedisClusterStore::connect(&nodes, &options(100)).unwrap();
     assert_eq!(store.describe(), format!("redis+cluster://{}", nodes.join(",")));
-    assert!(!store.atomic_batches());
-    check_store(&mut store);
+    match check_store(&mut store) {
+        Fenced::Declined(reason) => assert!(reason.contains("one hash slot"), "{reason}"),
+        other => panic!("a cluster declines a batch under the lease across slots, not {other:?}"),
+    }
 
     let counts: Vec<usize> = cluster.servers().iter().map(|s| s.key_count()).collect();
     assert!(counts.iter().all(|&n| n > 0), "every master holds part of the data: {counts:?}");
@@ -65,24 +66,41 @@ fn redis_cluster_store_meets_the_contract_with_data_on_every_node() {
 }
 
 #[test]
-fn redis_cluster_store_refuses_set_if_leased_outside_the_lease_slot() {
+fn redis_cluster_store_declines_a_record_outside_the_lease_slot() {
     let Some(cluster) = RedisCluster::start(3) else { return };
     let mut store = RedisClusterStore::connect(&cluster.nodes(), &RedisOptions::default()).unwrap();
     let holder = Holder { who: "me".into(), since: "2026-01-01T00:00:00Z".into() };
     assert_eq!(store.acquire_lease("t", &holder, Duration::from_secs(30)).unwrap(), None);
     for key in ["{lport.t1}p1", "df_schema.commit", "{unique_key.}df_schema"] {
-        match store.set_if_leased("t", key, b"v") {
-            Err(StoreError::Key { key: named, message, .. }) => {
-                assert_eq!(named, key);
-                assert!(message.contains("{df_schema.}"), "{message}");
-            }
-            other => panic!("set_if_leased({key}) gave {other:?}"),
+        match store.write_if_leased("t", &[Op::Set(key.to_owned(), b"v".to_vec())]) {
+            Ok(Fenced::Declined(reason)) => assert!(reason.contains("{df_schema.}"), "{reason}"),
+            other => panic!("write_if_leased({key}) gave {other:?}"),
         }
         assert_eq!(store.get_many(&[key.to_owned()]).unwrap(), [None], "{key} was not written");
     }
     // The lease's slot is fine, however the tag is placed.
-    assert!(store.set_if_leased("t", "x{df_schema.}y", b"v").unwrap());
+    assert_eq!(store.write_if_leased("t", &[Op::Set("x{df_schema.}y".to_owned(), b"v".to_vec())]).unwrap(), Fenced::Written);
     store.release_lease("t").unwrap();
+}
+
+#[test]
+fn redis_store_declines_a_transaction_it_cannot_queue_while_the_lease_surely_lasts() {
+    let Some(server) = RedisServer::start() else { return };
+    // One key per command: 250,000 commands to queue, some seconds' work, under a lease of
+    // one second (which leaves room for getting the commands ready).
+    let mut store = RedisStore::connect(&server.url(), &options(1)).unwrap();
+    let holder = Holder { who: "me".into(), since: "2026-01-01T00:00:00Z".into() };
+    let batch: Vec<Op> = (0..250_000).map(|i| Op::Set(format!("{{t.}}k{i}"), b"v".to_vec())).collect();
+    assert_eq!(store.acquire_lease("t", &holder, Duration::from_secs(1)).unwrap(), None);
+    match store.write_if_leased("t", &batch).unwrap() {
+        Fenced::Declined(reason) => assert!(reason.contains("outlasted half the lease's remaining"), "{reason}"),
+        other => panic!("queueing 250,000 commands under a 1 s lease gave {other:?}"),
+    }
+    assert_eq!(server.key_count(), 1, "only the lease: nothing of the batch was written");
+    // The connection is usable afterwards (the transaction was discarded).
+    assert_eq!(store.acquire_lease("t", &holder, Duration::from_secs(30)).unwrap(), None);
+    assert_eq!(store.write_if_leased("t", &batch[..3]).unwrap(), Fenced::Written);
+    assert_eq!(server.key_count(), 4);
 }
 
 /// A key that GET cannot read (a list): the error names the store and that key, wherever

@@ -37,8 +37,23 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub lease_ttl: u64,
 
+    /// How a single Redis server commits. `transaction`: one MULTI/EXEC, fenced by the
+    /// lease; readers never see a half-upgraded database, and the server runs nothing else
+    /// meanwhile (seconds per million changed objects). `staged`: new values are
+    /// staged beside the live ones and renamed into place after a commit record; the
+    /// server never pauses, but readers may see a mix while it rolls forward. A Redis
+    /// Cluster, or a server older than 7.0, always stages.
+    #[arg(long, global = true, value_enum, default_value_t = RedisCommit::Transaction)]
+    pub redis_commit: RedisCommit,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RedisCommit {
+    Transaction,
+    Staged,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

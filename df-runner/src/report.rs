@@ -49,5 +49,8 @@ pub fn summary(out: &mut dyn Write, format: Format, report: &Report, verb: &str)
     writeln!(out, "{:<18} {:>8} {:>8} {:>8} {:>10}", "total", total.created, total.changed, total.deleted, total.unchanged)?;
     let timings: Vec<String> = report.timings.iter().map(|(phase, d)| format!("{phase:?} {:.2?}", d).to_lowercase()).collect();
     writeln!(out, "{} objects read; {}; {verb}", report.objects_read, timings.join(", "))?;
+    if let Some(declined) = &report.staged {
+        writeln!(out, "the commit was staged and rolled forward, not written as one transaction: {declined}")?;
+    }
     Ok(())
 }

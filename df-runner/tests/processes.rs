@@ -5,7 +5,7 @@
 
 use df_migrations::store::Op;
 use df_migrations::transfer::{read_export, write_export};
-use df_testkit::redis_server::RedisServer;
+use df_testkit::redis_server::{queueing, RedisServer};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -73,22 +73,26 @@ fn a_runner_killed_during_its_commit_leaves_the_old_or_the_new_state() {
     ok(runner(&server.url(), &["upgrade"]).output().unwrap());
     let new = data(export(&server.url(), dir.path()));
 
-    // Kill at three moments: while staging, just after the commit record, while rolling
+    // Kill at four moments: while queueing the commit's transaction (the default); and,
+    // committing staged, while staging, just after the commit record, while rolling
     // forward (the backups being copied add keys).
     let mut outcomes = Vec::new();
-    for moment in ["staging", "decided", "late"] {
+    for moment in ["queueing", "staging", "decided", "late"] {
         server.command::<()>(&redis::cmd("FLUSHDB"));
         seeded(&server, dir.path());
         // Byte for byte, the baseline stamp's time included.
         let old = export(&server.url(), dir.path());
         let before: usize = server.command(&redis::cmd("DBSIZE"));
-        let mut child = runner(&server.url(), &["upgrade"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let commit = if moment == "queueing" { "transaction" } else { "staged" };
+        let mut upgrade = runner(&server.url(), &["--redis-commit", commit, "upgrade"]);
+        let mut child = upgrade.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let started = Instant::now();
         loop {
             assert!(started.elapsed() < Duration::from_secs(120), "the upgrade never reached its commit");
             let size: usize = server.command(&redis::cmd("DBSIZE"));
             let decided: bool = server.command(redis::cmd("EXISTS").arg("{df_schema.}commit"));
             let fire = match moment {
+                "queueing" => queueing(&mut server.connection()).unwrap(),
                 "staging" => size > before + 1000,
                 "decided" => decided,
                 _ => decided && size > before + OBJECTS * 3 / 2,
@@ -113,6 +117,6 @@ fn a_runner_killed_during_its_commit_leaves_the_old_or_the_new_state() {
         assert!(data(export(&server.url(), dir.path())) == new, "killed while {moment}: the next upgrade did not complete");
     }
     eprintln!("outcomes: {outcomes:?}");
-    assert_eq!(outcomes[0], ("staging", "old"), "{outcomes:?}");
-    assert_eq!(outcomes[1].1, "new", "{outcomes:?}");
+    assert_eq!(&outcomes[..2], [("queueing", "old"), ("staging", "old")], "{outcomes:?}");
+    assert_eq!(outcomes[2].1, "new", "{outcomes:?}");
 }

@@ -261,6 +261,14 @@ impl RedisServer {
     }
 }
 
+/// Whether a client of the server is queueing a transaction: `CLIENT LIST` shows how many
+/// commands each has queued as `multi=N` (-1 outside a transaction). Tests pause or kill
+/// a runner at that moment.
+pub fn queueing(connection: &mut redis::Connection) -> redis::RedisResult<bool> {
+    let clients: String = redis::cmd("CLIENT").arg("LIST").query(connection)?;
+    Ok(clients.split_whitespace().filter_map(|field| field.strip_prefix("multi=")).any(|n| n.parse::<i64>().is_ok_and(|n| n > 0)))
+}
+
 /// Starts `redis-server` on `port` in `dir` (its working directory, log and persistence).
 fn launch(port: u16, dir: &Path, extra: &[String]) -> Child {
     Command::new(SERVER)

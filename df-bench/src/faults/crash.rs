@@ -5,15 +5,16 @@
 
 use super::db::start_redis;
 use super::report::Row;
-use df_testkit::crash::{on_memory, on_redb, on_redis, on_redis_cluster, CrashReport};
+use df_testkit::crash::{on_memory, on_redb, on_redis, on_redis_cluster, CrashReport, Writes};
 use df_testkit::redis_server::{RedisCluster, RedisServer};
 
 pub fn run() -> Vec<Row> {
     vec![
-        row("memory, atomic batches", || Ok(on_memory(true))),
-        row("memory, staged (non-atomic)", || Ok(on_memory(false))),
+        row("memory, atomic batches", || Ok(on_memory(Writes::Atomic))),
+        row("memory, staged (non-atomic)", || Ok(on_memory(Writes::Staged))),
         row("redb", || Ok(on_redb())),
-        row("Redis, single node", || Ok(on_redis(&start_redis(RedisServer::start)?))),
+        row("Redis, single node (transaction)", || Ok(on_redis(&start_redis(RedisServer::start)?, Writes::PartWay))),
+        row("Redis, single node, staged", || Ok(on_redis(&start_redis(RedisServer::start)?, Writes::Staged))),
         row("Redis Cluster, 3 masters", || Ok(on_redis_cluster(&start_redis(|| RedisCluster::start(3))?))),
     ]
 }
@@ -22,7 +23,8 @@ fn row(store: &str, crash: impl FnOnce() -> anyhow::Result<CrashReport>) -> Row 
     Row::new(format!("crash at every write: {store}")).within(|row| {
         let report = crash()?;
         row.runs = report.tried;
-        row.outcomes = format!("{} old / {} new ({} rolled forward)", report.old, report.new, report.rolled_forward);
+        let commit = if report.staged.is_some() { "staged commit" } else { "one-batch commit" };
+        row.outcomes = format!("{commit}: {} old / {} new ({} rolled forward)", report.old, report.new, report.rolled_forward);
         row.failures.extend(report.failures.iter().map(ToString::to_string));
         Ok(())
     })

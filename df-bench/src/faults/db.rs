@@ -7,7 +7,7 @@ use anyhow::Context;
 use df_migrations::records::lease_key;
 use df_migrations::store::{Op, RedbStore, Store};
 use df_migrations::transfer::write_export;
-use df_testkit::redis_server::RedisServer;
+use df_testkit::redis_server::{queueing, RedisServer};
 use df_testkit::states::{dump, Dump};
 use std::path::PathBuf;
 use std::process::Child;
@@ -112,13 +112,17 @@ impl Db {
         Ok(true)
     }
 
-    /// Waits until a runner started on the `old` state begins staging its commit on
-    /// Redis (the database grows by more than the lease's one key), or ends.
-    pub fn wait_for_staging(&self, old: &Dump, child: &mut Child) -> anyhow::Result<()> {
-        let Kind::Redis(server) = &self.kind else { anyhow::bail!("staging is watched on Redis only, not on {}", self.name()) };
+    /// Waits until a runner started on the `old` state begins its commit on Redis (it
+    /// queues a transaction, or it stages: the database grows by more than the lease's
+    /// one key), or ends.
+    pub fn wait_for_commit(&self, old: &Dump, child: &mut Child) -> anyhow::Result<()> {
+        let Kind::Redis(server) = &self.kind else { anyhow::bail!("commits are watched on Redis only, not on {}", self.name()) };
         let mut connection = server.connection_or_error()?;
         let deadline = Instant::now() + Duration::from_secs(300);
-        while redis::cmd("DBSIZE").query::<usize>(&mut connection)? <= old.len() + 1 && child.try_wait()?.is_none() {
+        while child.try_wait()?.is_none() {
+            if queueing(&mut connection)? || redis::cmd("DBSIZE").query::<usize>(&mut connection)? > old.len() + 1 {
+                return Ok(());
+            }
             anyhow::ensure!(Instant::now() < deadline, "the upgrade never reached its commit");
             std::thread::sleep(Duration::from_millis(1));
         }

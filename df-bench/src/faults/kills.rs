@@ -4,6 +4,7 @@
 //! state back, starts `runner upgrade`, kills it after a delay drawn uniformly from zero
 //! to the duration of an upgrade nobody kills, waits for its lease to expire, and runs
 //! `runner recover`: the database must then be exactly the old or exactly the new state.
+//! Runs alternate between the two ways a Redis server commits (one transaction; staged).
 //! A further `runner upgrade` must leave exactly the new state. No check involves timing:
 //! the delay only chooses where the kill lands.
 
@@ -11,7 +12,7 @@ use super::db::Db;
 use super::expected::{Expected, Verdict};
 use super::report::{Row, Tally};
 use super::rng::SplitMix64;
-use crate::runner::{phase_time, Runner};
+use crate::runner::{phase_time, Commit, Runner};
 use super::Plan;
 use std::time::{Duration, Instant};
 
@@ -26,20 +27,27 @@ pub fn run(plan: &Plan) -> Vec<Row> {
 fn kills(plan: &Plan, row: &mut Row) -> anyhow::Result<()> {
     let db = Db::redis()?;
     let mut expected = Expected::new(db.seed_baselined(plan.objects, plan.seed)?);
-    // An upgrade nobody kills: its duration bounds the kill moments, its phases the lease.
-    let started = Instant::now();
-    let report = db.runner().ok(&["upgrade"])?;
-    let unkilled = started.elapsed();
-    if let verdict @ (Verdict::Old | Verdict::Mix(_)) = expected.judge(&db.dump()?)? {
-        row.fail(0, format!("the upgrade nobody killed left {verdict}"));
+    // An upgrade nobody kills, each way: its duration bounds the kill moments, its phases
+    // the lease.
+    let mut unkilled = Vec::new();
+    for commit in Commit::BOTH {
+        db.load(&expected.old)?;
+        let started = Instant::now();
+        let report = db.runner().with_commit(commit).ok(&["upgrade"])?;
+        let took = started.elapsed();
+        if let verdict @ (Verdict::Old | Verdict::Mix(_)) = expected.judge(&db.dump()?)? {
+            row.fail(0, format!("the {} upgrade nobody killed left {verdict}", commit.name()));
+        }
+        let runner = db.runner().with_commit(commit).with_lease_ttl(lease_ttl(&report));
+        unkilled.push((runner, took, phase_time(&report, "commit")));
     }
-    let runner = db.runner().with_lease_ttl(lease_ttl(&report));
     let mut rng = SplitMix64::new(plan.seed);
     let (mut after_recovery, mut moments) = (Tally::default(), Tally::default());
     for run in 1..=plan.kills {
         row.runs = run;
         db.load(&expected.old)?;
-        let delay = super::rng::duration_up_to(&mut rng, unkilled);
+        let (runner, unkilled, _) = &unkilled[run % 2];
+        let delay = super::rng::duration_up_to(&mut rng, *unkilled);
         let mut child = runner.spawn(&["upgrade"])?;
         std::thread::sleep(delay);
         let finished = child.try_wait()?.is_some();
@@ -47,18 +55,20 @@ fn kills(plan: &Plan, row: &mut Row) -> anyhow::Result<()> {
             child.kill()?; // SIGKILL
         }
         child.wait()?;
-        match recover_then_upgrade(&db, &runner, &mut expected)? {
+        let commit = runner.commit.name();
+        match recover_then_upgrade(&db, runner, &mut expected)? {
             Ok((recovery, state)) => {
                 after_recovery.add(state);
-                moments.add(moment(finished, recovery, state));
+                moments.add(format!("{} ({commit})", moment(finished, recovery, state)));
             }
-            Err(failure) => row.fail(run, format!("killed after {delay:.2?}: {failure}")),
+            Err(failure) => row.fail(run, format!("{commit} commit, killed after {delay:.2?}: {failure}")),
         }
     }
-    row.outcomes = format!(
-        "{after_recovery} after recover; {moments}; killed 0–{unkilled:.1?} after the start (an unkilled upgrade; its commit took {:.1?})",
-        phase_time(&report, "commit")
-    );
+    let spans: Vec<String> = unkilled
+        .iter()
+        .map(|(runner, took, commit)| format!("{}: 0–{took:.1?} (its commit {commit:.1?})", runner.commit.name()))
+        .collect();
+    row.outcomes = format!("{after_recovery} after recover; {moments}; killed after, of an unkilled upgrade, {}", spans.join(", "));
     Ok(())
 }
 

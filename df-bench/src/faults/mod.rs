@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Runners killed (SIGKILL) at random moments of a Redis upgrade; a fifth as many
-    /// (at least two) Redis servers are killed mid-commit.
+    /// (at least four) Redis servers are killed mid-commit.
     #[arg(long, default_value_t = 50)]
     kills: usize,
     /// Objects of the generated deployment that the killed runners upgrade. The other
@@ -87,7 +87,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         objects: args.objects,
         small: (args.objects / 10).max(1000),
         races: args.races,
-        server_kills: (args.kills / 5).max(2),
+        server_kills: (args.kills / 5).max(4),
         pauses: (args.races / 4).max(1),
         seed,
     };

@@ -1,7 +1,7 @@
 //! An in-memory store for tests. Clones share the same data, like two connections to one
 //! server, so that tests can run two runners against it.
 
-use super::{Holder, Op, Store, StoreError};
+use super::{Fenced, Holder, Op, Store, StoreError};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -46,6 +46,26 @@ impl MemoryStore {
 }
 
 impl Inner {
+    /// Applies the ops in order; a failure names its key.
+    fn apply(&mut self, batch: &[Op]) -> Result<(), (String, String)> {
+        for op in batch {
+            match op {
+                Op::Set(key, value) => drop(self.data.insert(key.clone(), value.clone())),
+                Op::Delete(key) => drop(self.data.remove(key)),
+                Op::Copy { from, to } => {
+                    if let Some(value) = self.data.get(from).cloned() {
+                        self.data.insert(to.clone(), value);
+                    }
+                }
+                Op::Rename { from, to } => {
+                    let value = self.data.remove(from).ok_or_else(|| (from.clone(), "no such key to rename".to_owned()))?;
+                    self.data.insert(to.clone(), value);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn lease_is(&self, token: &str) -> bool {
         matches!(&self.lease, Some((t, _, expires)) if t == token && *expires > Instant::now())
     }
@@ -70,26 +90,8 @@ impl Store for MemoryStore {
     }
 
     fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
-        let mut inner = self.inner();
-        for op in batch {
-            match op {
-                Op::Set(key, value) => inner.data.insert(key.clone(), value.clone()),
-                Op::Delete(key) => inner.data.remove(key),
-                Op::Copy { from, to } => match inner.data.get(from).cloned() {
-                    Some(value) => inner.data.insert(to.clone(), value),
-                    None => None,
-                },
-                Op::Rename { from, to } => match inner.data.remove(from) {
-                    Some(value) => inner.data.insert(to.clone(), value),
-                    None => return Err(StoreError::Key { store: self.describe(), key: from.clone(), message: "no such key to rename".into() }),
-                },
-            };
-        }
-        Ok(())
-    }
-
-    fn atomic_batches(&self) -> bool {
-        true
+        let store = self.describe();
+        self.inner().apply(batch).map_err(|(key, message)| StoreError::Key { store, key, message })
     }
 
     fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {
@@ -122,12 +124,19 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, StoreError> {
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
         let mut inner = self.inner();
         if !inner.lease_is(token) {
-            return Ok(false);
+            return Ok(Fenced::LeaseLost);
         }
-        inner.data.insert(key.to_owned(), value.to_vec());
-        Ok(true)
+        // All-or-nothing: only a rename of a missing key can fail part-way.
+        let before = batch.iter().any(|op| matches!(op, Op::Rename { .. })).then(|| inner.data.clone());
+        if let Err((key, message)) = inner.apply(batch) {
+            if let Some(before) = before {
+                inner.data = before;
+            }
+            return Err(StoreError::Key { store: self.describe(), key, message });
+        }
+        Ok(Fenced::Written)
     }
 }

@@ -1,7 +1,8 @@
 //! Stores: a small backend trait. A store is a map from keys (Dragonflow's layout, see
 //! `crate::layout`) to bytes, plus the lease that lets one runner at a time upgrade. All
 //! policy (what to write, in what order, how to recover) lives in the engine; a store
-//! only says whether a batch of writes is applied all-or-nothing.
+//! writes batches in order, and applies a batch under the lease all-or-nothing or declines
+//! it.
 
 mod memory;
 mod redb;
@@ -76,13 +77,10 @@ pub trait Store {
     /// The values of some keys, `None` where absent.
     fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError>;
 
-    /// Applies a batch of writes. All-or-nothing when [`Store::atomic_batches`] says so;
-    /// otherwise it may stop part-way (a crash, a lost connection), and the engine's
-    /// protocol makes that safe.
+    /// Applies a batch of writes, in order. It may stop part-way (a crash, a lost
+    /// connection); the engine's protocol makes that safe. Only
+    /// [`Store::write_if_leased`] promises all-or-nothing.
     fn write(&mut self, batch: &[Op]) -> Result<(), StoreError>;
-
-    /// Whether [`Store::write`] applies a batch of any size all-or-nothing.
-    fn atomic_batches(&self) -> bool;
 
     /// Takes the upgrade lease for `ttl` with a random `token`, recording `holder`.
     /// Returns the current holder if someone else has it.
@@ -94,7 +92,22 @@ pub trait Store {
     /// Releases the lease if it is still ours.
     fn release_lease(&mut self, token: &str) -> Result<(), StoreError>;
 
-    /// Sets `key` to `value` only if the lease is still ours, atomically with that check
-    /// (fencing: a runner whose lease expired cannot commit). Returns whether it wrote.
-    fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, StoreError>;
+    /// Applies `batch` all-or-nothing, and only if the lease is still ours, atomically
+    /// with that check (fencing: a runner whose lease expired cannot commit). Stores that
+    /// cannot do this for a given batch decline it and write nothing; every store accepts
+    /// a batch that sets one engine record (a key with the hash tag `{df_schema.}`).
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError>;
+}
+
+/// What [`Store::write_if_leased`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fenced {
+    /// The lease was ours; the whole batch is written.
+    Written,
+    /// The lease is no longer ours; nothing was written.
+    LeaseLost,
+    /// The store cannot apply this batch all-or-nothing under the lease (a Redis Cluster
+    /// outside the lease's slot; a Redis server older than 7.0, or a batch it could not
+    /// queue while the lease was sure to last); nothing was written. Says why.
+    Declined(String),
 }

@@ -6,7 +6,7 @@
 //! that a second runner's error names the holder. redb itself also refuses a second
 //! process that opens the same file, and that error names the holder the same way.
 
-use super::{Holder, Op, Store, StoreError};
+use super::{Fenced, Holder, Op, Store, StoreError};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableError};
 use std::fs::File;
 use std::io::{Seek, Write};
@@ -125,10 +125,6 @@ impl Store for RedbStore {
         txn.commit().map_err(|e| self.error(e))
     }
 
-    fn atomic_batches(&self) -> bool {
-        true
-    }
-
     fn acquire_lease(&mut self, token: &str, holder: &Holder, _ttl: Duration) -> Result<Option<Holder>, StoreError> {
         let path = lock_path(&self.path);
         let mut file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(|e| self.error(format!("{}: {e}", path.display())))?;
@@ -157,11 +153,13 @@ impl Store for RedbStore {
         Ok(())
     }
 
-    fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, StoreError> {
+    /// The file lock cannot expire while we live: holding it is the fence, and one
+    /// write transaction makes the batch all-or-nothing.
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
         if !self.holds(token) {
-            return Ok(false);
+            return Ok(Fenced::LeaseLost);
         }
-        self.write(&[Op::Set(key.to_owned(), value.to_vec())])?;
-        Ok(true)
+        self.write(batch)?;
+        Ok(Fenced::Written)
     }
 }

@@ -4,8 +4,9 @@
 //! - `scan` sends `SCAN … COUNT` to every master (not the replicas, which hold the same
 //!   keys) and reads the values with pipelines of `GET` that the client splits by node;
 //! - `get_many` and `write` are such pipelines of `GET`, or of `SET`/`DEL`;
-//! - the lease scripts touch the lease and, for [`Store::set_if_leased`], one key that must
-//!   share the lease's slot: keys whose hash tag is not `{df_schema.}` are refused.
+//! - the lease scripts touch the lease and, for [`Store::write_if_leased`], one key that
+//!   must share the lease's slot: a record whose hash tag is not `{df_schema.}`, and any
+//!   batch of more than one write, is declined (the engine then stages its commit).
 //!
 //! Routing, redirections (`MOVED`/`ASK`) and reconnecting are the `redis` crate's cluster
 //! client's, which has one weakness: a node that stops answering without closing its
@@ -14,7 +15,7 @@
 //! masters` of them), since the client waits for each reply in turn. A node that is down
 //! (connections refused or reset) fails at once.
 //!
-//! [`Store::set_if_leased`]: super::Store::set_if_leased
+//! [`Store::write_if_leased`]: super::Store::write_if_leased
 
 use super::redis_shared::{backend, delegate_store, hash_tag, node_client, open_node, Backend, RedisOps, RedisOptions, LEASE_HASH_TAG};
 use super::StoreError;
@@ -142,8 +143,8 @@ impl Backend for Cluster {
             Ok(())
         } else {
             Err(format!(
-                "set_if_leased on a cluster only writes keys in the lease's slot (hash tag `{{{LEASE_HASH_TAG}}}`), \
-                 so that one script can check the lease and write"
+                "on a cluster, a write under the lease goes only to a key in the lease's slot (hash tag `{{{LEASE_HASH_TAG}}}`), \
+                 where one script can check the lease and write"
             ))
         }
     }

@@ -5,10 +5,10 @@
 //!
 //! Nothing here sends a command whose size grows with the dataset: keys are listed with
 //! `SCAN … COUNT`, values are read and written with pipelines of one-key `GET`/`SET`/`DEL`
-//! of at most [`RedisOptions::batch_size`] commands, and the scripts touch the lease and at
-//! most one other key.
+//! of at most [`RedisOptions::batch_size`] commands, and a transaction's commands (see
+//! [`grouped`]) each take at most that many keys.
 
-use super::{Holder, Op, Store, StoreError};
+use super::{Fenced, Holder, Op, Store, StoreError};
 use redis::{Client, Cmd, Connection, IntoConnectionInfo, RedisError, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -23,8 +23,14 @@ pub struct RedisOptions {
     /// store gives up with an error. Default 5 s.
     pub connection_timeout: Duration,
     /// How long the store waits for any reply (a whole pipeline's included) before it
-    /// gives up with an error. Default 30 s.
+    /// gives up with an error; the reply to a long transaction's `EXEC` gets ten times
+    /// as long as queueing it took, if that is more. Default 30 s.
     pub response_timeout: Duration,
+    /// Whether a single server (7.0 or later) runs a commit as one `MULTI`/`EXEC`
+    /// transaction (see [`RedisStore`](super::RedisStore)). Off, it declines, and commits
+    /// are staged: the server never pauses for a commit, but readers may see a mix of old
+    /// and new objects while it rolls forward. Default on. A cluster always stages.
+    pub transactions: bool,
 }
 
 impl RedisOptions {
@@ -53,6 +59,7 @@ impl Default for RedisOptions {
             batch_size: RedisOptions::DEFAULT_BATCH_SIZE,
             connection_timeout: RedisOptions::DEFAULT_CONNECTION_TIMEOUT,
             response_timeout: RedisOptions::DEFAULT_RESPONSE_TIMEOUT,
+            transactions: true,
         }
     }
 }
@@ -62,7 +69,8 @@ impl Default for RedisOptions {
 /// check the lease and write them.
 pub(super) const LEASE_KEY: &str = "{df_schema.}lease";
 
-/// The hash tag a key must have for [`Store::set_if_leased`] on a cluster (the lease's).
+/// The hash tag a record must have for [`Store::write_if_leased`] on a cluster (the
+/// lease's).
 pub(super) const LEASE_HASH_TAG: &str = "df_schema.";
 
 // The scripts, kept tiny: each touches the lease and at most one other key, in one slot.
@@ -88,6 +96,61 @@ pub(super) const RELEASE: &str = concat!(lease_is_ours!(), "if ours then return 
 /// On a cluster KEYS[2] must be in the lease's slot.
 pub(super) const SET_IF_LEASED: &str =
     concat!(lease_is_ours!(), "if ours then redis.call('SET', KEYS[2], ARGV[2]) return 1 end\nreturn 0\n");
+
+/// Copies KEYS[1] to KEYS[2], KEYS[3] to KEYS[4], … (`COPY … REPLACE`, nothing where the
+/// source is missing): a run of backups as one command of a transaction, where one `COPY`
+/// per key would be a million commands to queue and answer. Not a lease script.
+pub(super) const COPY_PAIRS: &str = "for i = 1, #KEYS, 2 do redis.call('COPY', KEYS[i], KEYS[i + 1], 'REPLACE') end\nreturn 0\n";
+
+/// `ops` as few commands as keep their order, for a transaction on one server: each run
+/// of sets, deletes or copies becomes one `MSET`, `DEL` or [`COPY_PAIRS`] call of at most
+/// `batch` keys; a rename stays a command of its own. Each command comes with the first
+/// key it writes, for errors. Made as they are sent, so that a commit's values are never
+/// all copied into commands at once.
+pub(super) fn grouped(ops: &[Op], batch: usize) -> impl Iterator<Item = (Cmd, &str)> {
+    let kind = |op: &Op| std::mem::discriminant(op);
+    let mut rest = ops;
+    std::iter::from_fn(move || {
+        let first = rest.first()?;
+        let limit = if matches!(first, Op::Rename { .. }) { 1 } else { batch.max(1) };
+        let length = rest.iter().take(limit).take_while(|op| kind(op) == kind(first)).count();
+        let (run, tail) = rest.split_at(length);
+        rest = tail;
+        let mut cmd = match first {
+            Op::Set(..) => redis::cmd("MSET"),
+            Op::Delete(_) => redis::cmd("DEL"),
+            Op::Copy { .. } => {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(COPY_PAIRS).arg(2 * run.len());
+                cmd
+            }
+            Op::Rename { .. } => redis::cmd("RENAME"),
+        };
+        for op in run {
+            match op {
+                Op::Set(key, value) => cmd.arg(key).arg(value),
+                Op::Delete(key) => cmd.arg(key),
+                Op::Copy { from, to } | Op::Rename { from, to } => cmd.arg(from).arg(to),
+            };
+        }
+        Some((cmd, first.key()))
+    })
+}
+
+/// How a transaction ended (see [`Backend::transaction`]).
+#[derive(Debug)]
+pub(super) enum Transaction {
+    /// Every command ran.
+    Applied,
+    /// The lease was not ours when watched, or changed (expired, taken) before `EXEC`;
+    /// nothing ran.
+    LeaseLost,
+    /// Not attempted, or given up before `EXEC`; nothing ran. Says why.
+    Declined(String),
+    /// Command `index` was refused while queued (nothing ran) or failed inside `EXEC`
+    /// (the ones before it ran: Redis does not roll back), as `applied` says.
+    Failed { index: usize, message: String, applied: bool },
+}
 
 /// The lease's value: `{"token","who","since"}`.
 pub(super) fn encode_lease(token: &str, holder: &Holder) -> String {
@@ -192,6 +255,13 @@ pub(super) trait Backend {
     /// Refuses keys that [`SET_IF_LEASED`] cannot write together with the lease.
     fn check_leased_key(&self, _key: &str) -> Result<(), String> {
         Ok(())
+    }
+
+    /// Runs `cmds` as one `MULTI`/`EXEC` transaction that applies only while the lease
+    /// (value `token`) is ours: it `WATCH`es the lease, so that Redis aborts the `EXEC`
+    /// if the lease expired or changed in between.
+    fn transaction(&mut self, _token: &str, _cmds: &mut dyn Iterator<Item = Cmd>) -> Result<Transaction, RedisError> {
+        Ok(Transaction::Declined("a Redis Cluster runs a transaction within one hash slot only".to_owned()))
     }
 }
 
@@ -350,10 +420,6 @@ impl<B: Backend> Store for RedisOps<B> {
         Ok(())
     }
 
-    fn atomic_batches(&self) -> bool {
-        false
-    }
-
     /// `SET lease value NX PX ttl`; if the lease exists, its holder, unless it is ours
     /// (same token), which is renewed.
     fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {
@@ -395,9 +461,35 @@ impl<B: Backend> Store for RedisOps<B> {
         Ok(())
     }
 
-    fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, StoreError> {
-        self.backend.check_leased_key(key).map_err(|message| key_error(&self.name, key.as_bytes(), message))?;
-        Ok(self.script(SET_IF_LEASED, Some(key), &[token.as_bytes(), value])? == 1)
+    /// One record: the lease script, on a cluster too. Anything else: a transaction, on
+    /// one server.
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
+        if let [Op::Set(key, value)] = batch {
+            if let Err(reason) = self.backend.check_leased_key(key) {
+                return Ok(Fenced::Declined(reason));
+            }
+            let written = self.script(SET_IF_LEASED, Some(key), &[token.as_bytes(), value])? == 1;
+            return Ok(if written { Fenced::Written } else { Fenced::LeaseLost });
+        }
+        let batch_size = self.options.batch_size;
+        let outcome = self.backend.transaction(token, &mut grouped(batch, batch_size).map(|(cmd, _)| cmd)).map_err(|err| {
+            // No reply to `EXEC` itself leaves open whether it ran.
+            backend(&self.name, format!(
+                "a transaction of {} writes failed ({}); if the reply to its EXEC was what failed, it may have been applied: `df-runner status` tells",
+                batch.len(),
+                self.error(&err)
+            ))
+        })?;
+        match outcome {
+            Transaction::Applied => Ok(Fenced::Written),
+            Transaction::LeaseLost => Ok(Fenced::LeaseLost),
+            Transaction::Declined(reason) => Ok(Fenced::Declined(reason)),
+            Transaction::Failed { index, message, applied } => {
+                let what = if applied { "failed inside the transaction, after the commands before it were applied" } else { "was refused; nothing was applied" };
+                let key = grouped(batch, batch_size).nth(index).map_or(LEASE_KEY, |(_, key)| key);
+                Err(key_error(&self.name, key.as_bytes(), format!("command {index} of the transaction {what}: {message}")))
+            }
+        }
     }
 }
 
@@ -418,9 +510,6 @@ macro_rules! delegate_store {
             fn write(&mut self, batch: &[$crate::store::Op]) -> Result<(), $crate::store::StoreError> {
                 self.ops.write(batch)
             }
-            fn atomic_batches(&self) -> bool {
-                self.ops.atomic_batches()
-            }
             fn acquire_lease(
                 &mut self,
                 token: &str,
@@ -435,8 +524,12 @@ macro_rules! delegate_store {
             fn release_lease(&mut self, token: &str) -> Result<(), $crate::store::StoreError> {
                 self.ops.release_lease(token)
             }
-            fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, $crate::store::StoreError> {
-                self.ops.set_if_leased(token, key, value)
+            fn write_if_leased(
+                &mut self,
+                token: &str,
+                batch: &[$crate::store::Op],
+            ) -> Result<$crate::store::Fenced, $crate::store::StoreError> {
+                self.ops.write_if_leased(token, batch)
             }
         }
     };

@@ -1,6 +1,6 @@
 //! The contract every store meets, as one function run against each store.
 
-use df_migrations::store::{Holder, Op, Store};
+use df_migrations::store::{Fenced, Holder, Op, Store};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -68,10 +68,29 @@ fn assert_same(store: &mut dyn Store, expected: &Data, when: &str) {
     }
 }
 
+/// What `batch` does to `data`, as the contract says a store applies it.
+fn apply(data: &mut Data, batch: &[Op]) {
+    for op in batch {
+        match op {
+            Op::Set(key, value) => data.insert(key.as_bytes().to_vec(), value.clone()),
+            Op::Delete(key) => data.remove(key.as_bytes()),
+            Op::Copy { from, to } => match data.get(from.as_bytes()).cloned() {
+                Some(value) => data.insert(to.as_bytes().to_vec(), value),
+                None => None,
+            },
+            Op::Rename { from, to } => {
+                let value = data.remove(from.as_bytes()).expect("the contract renames present keys");
+                data.insert(to.as_bytes().to_vec(), value)
+            }
+        };
+    }
+}
+
 /// Runs every [`Store`] method against `store`, which must start empty, and leaves the
 /// final dataset in it (every key of [`dataset`] but a few, changed as the test says, and
-/// `{df_schema.}commit`). The lease is released at the end.
-pub fn check_store(store: &mut dyn Store) {
+/// `{df_schema.}commit`). The lease is released at the end. Returns what the store did
+/// with a mixed batch under the lease (written, or declined and nothing written).
+pub fn check_store(store: &mut dyn Store) -> Fenced {
     let name = store.describe();
     assert!(scan_all(store).is_empty(), "{name}: the store must start empty");
 
@@ -121,20 +140,7 @@ pub fn check_store(store: &mut dyn Store) {
         Op::Rename { from: "{table8.topic2}id-8".to_owned(), to: "{table8.topic2}~df-stage~id-8".to_owned() },
         Op::Rename { from: "{table10.topic1}id-10".to_owned(), to: "{table10.topic1}id-130".to_owned() },
     ]);
-    for op in &batch {
-        match op {
-            Op::Set(key, value) => expected.insert(key.as_bytes().to_vec(), value.clone()),
-            Op::Delete(key) => expected.remove(key.as_bytes()),
-            Op::Copy { from, to } => match expected.get(from.as_bytes()).cloned() {
-                Some(value) => expected.insert(to.as_bytes().to_vec(), value),
-                None => None,
-            },
-            Op::Rename { from, to } => {
-                let value = expected.remove(from.as_bytes()).expect("the contract renames present keys");
-                expected.insert(to.as_bytes().to_vec(), value)
-            }
-        };
-    }
+    apply(&mut expected, &batch);
     store.write(&batch).unwrap_or_else(|e| panic!("write: {e}"));
     assert_same(store, &expected, "after a mixed write");
     let probe = ["{new.}k", "{new.}gone", "{table0.topic0}id-0", "{table1.topic1}id-1"].map(String::from);
@@ -144,11 +150,12 @@ pub fn check_store(store: &mut dyn Store) {
         "{name}: get_many after the mixed write"
     );
 
-    check_lease(store, &mut expected);
+    let fenced = check_lease(store, &mut expected);
     assert_same(store, &expected, "at the end");
+    fenced
 }
 
-fn check_lease(store: &mut dyn Store, expected: &mut Data) {
+fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
     let name = store.describe();
     let a = Holder { who: "host-a:101".to_owned(), since: "2026-01-02T03:04:05Z".to_owned() };
     let b = Holder { who: "host-b:202".to_owned(), since: "2026-01-02T03:04:06Z".to_owned() };
@@ -163,12 +170,37 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) {
     assert!(!store.renew_lease("token-b", long).unwrap(), "{name}: another token does not renew");
     assert_same(store, expected, "while the lease is held (scan does not show the lease)");
 
-    // Fencing.
-    assert!(store.set_if_leased("token-a", record, b"c1").unwrap(), "{name}: the holder writes under the lease");
+    // Fencing: one engine record, which every store writes under the lease.
+    let set = |value: &[u8]| [Op::Set(record.to_owned(), value.to_vec())];
+    assert_eq!(store.write_if_leased("token-a", &set(b"c1")).unwrap(), Fenced::Written, "{name}: the holder writes under the lease");
     assert_eq!(read(store), Some(b"c1".to_vec()));
-    assert!(!store.set_if_leased("token-b", record, b"c2").unwrap(), "{name}: another token does not write");
-    assert_eq!(read(store), Some(b"c1".to_vec()), "{name}: a refused set_if_leased leaves the value");
+    assert_eq!(store.write_if_leased("token-b", &set(b"c2")).unwrap(), Fenced::LeaseLost, "{name}: another token does not write");
+    assert_eq!(read(store), Some(b"c1".to_vec()), "{name}: a refused write leaves the value");
     expected.insert(record.as_bytes().to_vec(), b"c1".to_vec());
+
+    // A mixed batch under the lease, longer than a batch size: all of it, or (declined)
+    // none of it; never for another token.
+    let mut batch = vec![
+        Op::Copy { from: "{table3.topic0}id-3".to_owned(), to: "{table3.topic0}~df-backup~id-3".to_owned() },
+        Op::Copy { from: "{table4.topic1}absent".to_owned(), to: "{table4.topic1}~df-backup~absent".to_owned() },
+    ];
+    for i in (3..OBJECTS).step_by(11) {
+        batch.push(Op::Set(format!("{{table{}.topic{}}}id-{i}", i % 40, i % 3), format!("v3-{i}").into_bytes()));
+    }
+    batch.push(Op::Delete("{table16.topic1}id-16".to_owned()));
+    batch.push(Op::Set("{new.}k".to_owned(), b"third".to_vec()));
+    batch.push(Op::Rename { from: "{table17.topic2}id-17".to_owned(), to: "{table17.topic2}~df-stage~id-17".to_owned() });
+    batch.push(Op::Set("{new.}k".to_owned(), b"fourth".to_vec()));
+    let refused = store.write_if_leased("token-b", &batch).unwrap();
+    assert!(matches!(refused, Fenced::LeaseLost | Fenced::Declined(_)), "{name}: another token's batch gave {refused:?}");
+    assert_same(store, expected, "after another token's batch");
+    let fenced = store.write_if_leased("token-a", &batch).unwrap();
+    match &fenced {
+        Fenced::Written => apply(expected, &batch),
+        Fenced::Declined(reason) => assert!(!reason.is_empty(), "{name}: a store says why it declines"),
+        Fenced::LeaseLost => panic!("{name}: the holder's batch found the lease lost"),
+    }
+    assert_same(store, expected, "after the holder's batch");
 
     // Release: only by the holder, and only once.
     store.release_lease("token-b").unwrap();
@@ -176,7 +208,7 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) {
     store.release_lease("token-a").unwrap();
     store.release_lease("token-a").unwrap();
     assert!(!store.renew_lease("token-a", long).unwrap(), "{name}: a released lease is not renewed");
-    assert!(!store.set_if_leased("token-a", record, b"c3").unwrap(), "{name}: no write after release");
+    assert_eq!(store.write_if_leased("token-a", &set(b"c3")).unwrap(), Fenced::LeaseLost, "{name}: no write after release");
     assert_eq!(read(store), Some(b"c1".to_vec()));
 
     // Expiry.
@@ -184,11 +216,14 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) {
     assert_eq!(store.acquire_lease("token-c", &a, long).unwrap(), Some(b.clone()));
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!store.renew_lease("token-b", long).unwrap(), "{name}: an expired lease is not renewed");
-    assert!(!store.set_if_leased("token-b", record, b"late").unwrap(), "{name}: no write after expiry");
+    assert_eq!(store.write_if_leased("token-b", &set(b"late")).unwrap(), Fenced::LeaseLost, "{name}: no write after expiry");
+    let late = store.write_if_leased("token-b", &batch).unwrap();
+    assert!(matches!(late, Fenced::LeaseLost | Fenced::Declined(_)), "{name}: a batch after expiry gave {late:?}");
     assert_eq!(store.acquire_lease("token-c", &a, long).unwrap(), None, "{name}: an expired lease is taken");
     assert!(!store.renew_lease("token-b", long).unwrap(), "{name}: the old holder stays out");
-    assert!(store.set_if_leased("token-c", record, b"c4").unwrap());
+    assert_eq!(store.write_if_leased("token-c", &set(b"c4")).unwrap(), Fenced::Written);
     expected.insert(record.as_bytes().to_vec(), b"c4".to_vec());
     store.release_lease("token-c").unwrap();
     assert_eq!(read(store), Some(b"c4".to_vec()));
+    fenced
 }

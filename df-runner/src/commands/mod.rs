@@ -4,7 +4,7 @@ mod demo;
 mod schema;
 mod transfer;
 
-use crate::cli::{Cli, Command, Format, PlanArgs, RollbackArgs, SchemaDiff, UpgradeArgs};
+use crate::cli::{Cli, Command, Format, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff, UpgradeArgs};
 use crate::progress::Progress;
 use crate::report;
 use crate::Outcome;
@@ -20,7 +20,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Schema { diff: Some(SchemaDiff::Diff(diff)) } => schema::diff(diff, cli.format, out).map(|()| Outcome::Success),
         Command::Demo(args) => demo::run(cli, args, out),
         command => {
-            let mut store = open(&cli.db)?;
+            let mut store = open(cli)?;
             let mut engine = Engine::new(store.as_mut(), Build::linked()).with_lease_ttl(Duration::from_secs(cli.lease_ttl));
             match command {
                 Command::Status => status(cli, &mut engine, out),
@@ -61,8 +61,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     }
 }
 
-pub fn open(url: &str) -> anyhow::Result<Box<dyn Store>> {
-    store::open(url, &RedisOptions::default()).with_context(|| format!("cannot open the database `{url}`"))
+pub fn open(cli: &Cli) -> anyhow::Result<Box<dyn Store>> {
+    let redis = RedisOptions { transactions: cli.redis_commit == RedisCommit::Transaction, ..RedisOptions::default() };
+    store::open(&cli.db, &redis).with_context(|| format!("cannot open the database `{}`", cli.db))
 }
 
 pub fn status(cli: &Cli, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {

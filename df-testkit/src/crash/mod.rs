@@ -9,7 +9,7 @@
 mod store;
 mod targets;
 
-pub use store::CrashingStore;
+pub use store::{CrashingStore, Writes};
 pub use targets::{on_memory, on_redb, on_redis, on_redis_cluster};
 
 use crate::dragonflow::{engine, options, seed, APPLIED_AT};
@@ -30,6 +30,8 @@ pub struct CrashReport {
     pub new: usize,
     /// Of `new`, those where recovery completed a decided commit.
     pub rolled_forward: usize,
+    /// Why the commit was staged, if it was (else it was one batch under the lease).
+    pub staged: Option<String>,
     /// Every check that failed.
     pub failures: Vec<CrashFailure>,
 }
@@ -57,13 +59,12 @@ const MAX_WRITES: usize = 100_000;
 /// For every write index of an upgrade of the Dragonflow 2.0 database: crash there,
 /// recover, and find exactly the old or exactly the new state (every key, every byte);
 /// then upgrade, and find exactly the new state. `fresh` makes an empty store; `expire`
-/// forgets the crashed runner's lease, as waiting out its expiry would. `atomic` says
-/// whether the crashing store applies batches all-or-nothing (then the engine commits in
-/// one batch) or stops part-way (then it stages).
+/// forgets the crashed runner's lease, as waiting out its expiry would. `writes` says
+/// what a crash leaves of the batch it interrupts.
 ///
-/// Also a failure: no crash leaving the old state, or (staged) none rolled forward: the
-/// crash points would then not have covered both sides of the commit.
-pub fn crash_at_every_write<S: Store>(mut fresh: impl FnMut() -> S, atomic: bool, mut expire: impl FnMut(&mut S)) -> CrashReport {
+/// Also a failure: no crash leaving the old state, or (when the commit was staged) none
+/// rolled forward: the crash points would then not have covered both sides of the commit.
+pub fn crash_at_every_write<S: Store>(mut fresh: impl FnMut() -> S, writes: Writes, mut expire: impl FnMut(&mut S)) -> CrashReport {
     let mut report = CrashReport::default();
     let mut baselined = || -> Result<S, String> {
         let mut store = fresh();
@@ -73,10 +74,12 @@ pub fn crash_at_every_write<S: Store>(mut fresh: impl FnMut() -> S, atomic: bool
     };
     let reference = baselined().and_then(|mut store| {
         let old = dump(&mut store).map_err(|e| e.to_string())?;
-        engine(&mut store).upgrade(&options(), &mut |_| {}).map_err(|e| format!("upgrade: {e}"))?;
-        Ok((old, dump(&mut store).map_err(|e| e.to_string())?))
+        // Through the wrapper, never crashing: it decides how the commit is made.
+        let mut whole = CrashingStore::new(store, usize::MAX, writes);
+        let report = engine(&mut whole).upgrade(&options(), &mut |_| {}).map_err(|e| format!("upgrade: {e}"))?;
+        Ok((old, dump(&mut whole.inner).map_err(|e| e.to_string())?, report.staged))
     });
-    let (old, new) = match reference {
+    let (old, new, staged) = match reference {
         Ok(states) => states,
         Err(what) => {
             report.failures.push(CrashFailure { fail_at: None, what: format!("the reference run without a crash failed: {what}") });
@@ -86,7 +89,7 @@ pub fn crash_at_every_write<S: Store>(mut fresh: impl FnMut() -> S, atomic: bool
     let mut finished = false;
     for fail_at in 0..MAX_WRITES {
         let mut crashing = match baselined() {
-            Ok(store) => CrashingStore::new(store, fail_at, atomic),
+            Ok(store) => CrashingStore::new(store, fail_at, writes),
             Err(what) => {
                 report.failures.push(CrashFailure { fail_at: Some(fail_at), what });
                 return report;
@@ -114,7 +117,8 @@ pub fn crash_at_every_write<S: Store>(mut fresh: impl FnMut() -> S, atomic: bool
     if report.old == 0 {
         coverage("no crash left the old state".into());
     }
-    if !atomic && report.rolled_forward == 0 {
+    report.staged = staged;
+    if report.staged.is_some() && report.rolled_forward == 0 {
         coverage("no crash after the commit record was rolled forward".into());
     }
     report

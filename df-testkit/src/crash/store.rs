@@ -1,23 +1,38 @@
 //! A store wrapper that fails at a chosen write, the way a runner that dies part-way
 //! through a commit leaves its store.
 
-use df_migrations::store::{Holder, Op, Store, StoreError};
+use df_migrations::store::{Fenced, Holder, Op, Store, StoreError};
 use std::time::Duration;
+
+/// How the wrapped store's writes behave when the crash comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// Every batch is all-or-nothing (redb; the memory store).
+    Atomic,
+    /// A batch stops part-way, as a Redis pipeline does; a batch under the lease is the
+    /// store's own affair (a Redis server runs it as one transaction).
+    PartWay,
+    /// Part-way, and a batch under the lease of more than one key is declined, as a Redis
+    /// Cluster declines it: the engine stages its commits.
+    Staged,
+}
 
 /// A store that fails at its `fail_at`-th write operation: the ops of a batch before it
 /// are applied (as a pipeline that stops part-way would), unless the store applies
-/// batches atomically, in which case the whole batch is lost. A fenced write counts as
-/// one operation. It then refuses every further write, like a dead process.
+/// batches atomically, in which case the whole batch is lost. A write under the lease
+/// counts as one operation, applied whole when the crash comes at it (the runner dies
+/// before it hears so; the state without it is that of a crash at the write before). The
+/// store then refuses every further write, like a dead process.
 pub struct CrashingStore<S> {
     pub inner: S,
     pub fail_at: usize,
     pub writes: usize,
-    pub atomic: bool,
+    pub mode: Writes,
 }
 
 impl<S: Store> CrashingStore<S> {
-    pub fn new(inner: S, fail_at: usize, atomic: bool) -> Self {
-        CrashingStore { inner, fail_at, writes: 0, atomic }
+    pub fn new(inner: S, fail_at: usize, mode: Writes) -> Self {
+        CrashingStore { inner, fail_at, writes: 0, mode }
     }
 
     fn crash(&self) -> StoreError {
@@ -41,14 +56,11 @@ impl<S: Store> Store for CrashingStore<S> {
             self.writes += batch.len();
             return self.inner.write(batch);
         }
-        if !self.atomic {
+        if self.mode != Writes::Atomic {
             self.inner.write(&batch[..room])?;
         }
         self.writes = self.fail_at;
         Err(self.crash())
-    }
-    fn atomic_batches(&self) -> bool {
-        self.atomic
     }
     fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {
         self.inner.acquire_lease(token, holder, ttl)
@@ -59,11 +71,19 @@ impl<S: Store> Store for CrashingStore<S> {
     fn release_lease(&mut self, token: &str) -> Result<(), StoreError> {
         self.inner.release_lease(token)
     }
-    fn set_if_leased(&mut self, token: &str, key: &str, value: &[u8]) -> Result<bool, StoreError> {
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
+        if self.mode == Writes::Staged && batch.len() > 1 {
+            return Ok(Fenced::Declined("this test store stages its commits".to_owned()));
+        }
         if self.writes >= self.fail_at {
             return Err(self.crash());
         }
         self.writes += 1;
-        self.inner.set_if_leased(token, key, value)
+        let fenced = self.inner.write_if_leased(token, batch)?;
+        if self.writes == self.fail_at {
+            // Applied, but the runner died before it heard so.
+            return Err(self.crash());
+        }
+        Ok(fenced)
     }
 }

@@ -2,7 +2,7 @@
 //! per crash, the dead runner's lease forgotten as its expiry would), for the engine's
 //! tests and the campaign alike.
 
-use super::{crash_at_every_write, CrashReport};
+use super::{crash_at_every_write, CrashReport, Writes};
 use crate::redis_server::{RedisCluster, RedisServer};
 use df_migrations::store::{MemoryStore, RedbStore, RedisClusterStore, RedisOptions, RedisStore};
 use df_migrations::records::lease_key;
@@ -14,10 +14,10 @@ fn small_pipelines() -> RedisOptions {
     RedisOptions { batch_size: 16, ..RedisOptions::default() }
 }
 
-/// The in-memory store; `atomic` false makes it stop part-way like a pipeline, so that
-/// the engine stages its commit.
-pub fn on_memory(atomic: bool) -> CrashReport {
-    crash_at_every_write(MemoryStore::new, atomic, |store| store.release_all_leases())
+/// The in-memory store, its writes as `writes` says (`Staged` makes it stop part-way like
+/// a pipeline and decline batches under the lease, so that the engine stages its commit).
+pub fn on_memory(writes: Writes) -> CrashReport {
+    crash_at_every_write(MemoryStore::new, writes, |store| store.release_all_leases())
 }
 
 /// The embedded redb store, one file per crash.
@@ -29,18 +29,20 @@ pub fn on_redb() -> CrashReport {
         RedbStore::open(&dir.path().join(format!("nb-{files}.redb"))).expect("a new redb file opens")
     };
     // The file lock dies with its owner; here the crashed runner's store is dropped.
-    crash_at_every_write(fresh, true, |_| {})
+    crash_at_every_write(fresh, Writes::Atomic, |_| {})
 }
 
-/// A single Redis server, flushed before each crash (it must be the caller's own).
-pub fn on_redis(server: &RedisServer) -> CrashReport {
+/// A single Redis server, flushed before each crash (it must be the caller's own). Its
+/// commits are one transaction (`Writes::PartWay`), or staged (`Writes::Staged`), as when
+/// it declines a transaction.
+pub fn on_redis(server: &RedisServer, writes: Writes) -> CrashReport {
     let fresh = || {
         server.command::<()>(&redis::cmd("FLUSHDB"));
         RedisStore::connect(&server.url(), &small_pipelines()).expect("the server answers")
     };
     // A crashed runner's lease expires; deleting it is waiting that long.
     let expire = |_: &mut RedisStore| server.command::<()>(redis::cmd("DEL").arg(lease_key()));
-    crash_at_every_write(fresh, false, expire)
+    crash_at_every_write(fresh, writes, expire)
 }
 
 /// A Redis Cluster, flushed before each crash (it must be the caller's own).
@@ -58,5 +60,5 @@ pub fn on_redis_cluster(cluster: &RedisCluster) -> CrashReport {
             let _ = server.connection().del::<_, ()>(lease_key());
         }
     };
-    crash_at_every_write(fresh, false, expire)
+    crash_at_every_write(fresh, Writes::PartWay, expire)
 }

@@ -3,8 +3,9 @@
 //! On Redis the lease is a key with an expiry: a second runner takes it once it expires
 //! and upgrades; the paused runner, resumed (SIGCONT), must fail without committing and
 //! the database must be exactly the second runner's result. The first runner is paused
-//! either while it migrates or validates, or while it writes its commit's staging keys
-//! (then resumed while the second runner commits). On redb the lease is a file lock held
+//! while it migrates or validates; while it queues its commit's transaction; or, committing
+//! staged, while it writes its staging keys (then resumed while the second runner
+//! commits). On redb the lease is a file lock held
 //! by the process, which a paused process keeps: there the second runner must be refused
 //! naming the paused one, which then completes its upgrade.
 
@@ -24,6 +25,7 @@ pub fn run(plan: &Plan) -> Vec<Row> {
     let n = plan.small;
     vec![
         row(plan, format!("runner paused past its lease while migrating, another upgrades (Redis, {n} objects)"), Db::redis, redis::paused_migrating),
+        row(plan, format!("runner paused past its lease while queueing its transaction, another upgrades (Redis, {n} objects)"), Db::redis, redis::paused_queueing),
         row(plan, format!("runner paused past its lease while staging, resumed as another commits (Redis, {n} objects)"), Db::redis, redis::paused_staging),
         row(plan, format!("runner paused mid-upgrade, another starts (redb, {n} objects)"), Db::redb, redb::paused_holds_the_lock),
     ]

@@ -2,9 +2,10 @@
 
 use super::{second_wins, Pause, Paused, Run};
 use crate::faults::db::Kind;
+use df_testkit::redis_server::queueing;
 use crate::faults::expected::Expected;
 use crate::faults::kills::EXPIRY_SLACK;
-use crate::runner::{Finished, Runner};
+use crate::runner::{Commit, Finished, Runner};
 use df_migrations::records::{commit_key, lease_key};
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -34,27 +35,56 @@ pub fn paused_migrating(pause: &mut Pause, expected: &mut Expected) -> anyhow::R
     let mut paused = Paused::stop(child)?;
     // Stopped too late: it already exited, or released its lease after its commit.
     let holds: bool = redis::cmd("EXISTS").arg(lease_key()).query(&mut connection)?;
-    if !holds || paused.exited()? {
+    let too_late = !holds || paused.exited()?;
+    second_upgrades(pause, expected, paused, too_late, first.lease_ttl, &format!("{delay:.2?} after its first renewal"))
+}
+
+/// Pauses the first runner while it queues its commit's transaction, lets its lease
+/// expire, upgrades with a second runner, then resumes the first: its transaction, watched
+/// on the lease, must not run.
+pub fn paused_queueing(pause: &mut Pause, expected: &mut Expected) -> anyhow::Result<Run> {
+    let first = short_lease(pause);
+    let mut connection = connection(pause)?;
+    let mut child = first.spawn(&["upgrade"])?;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !queueing(&mut connection)? {
+        if child.try_wait()?.is_some() {
+            return Ok(Run::Missed);
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the first runner never queued its commit");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let mut paused = Paused::stop(child)?;
+    // Stopped too late: its transaction already ran (or it exited).
+    let too_late = paused.exited()? || !queueing(&mut connection)?;
+    second_upgrades(pause, expected, paused, too_late, first.lease_ttl, "while queueing its transaction")
+}
+
+/// With the first runner stopped (unless `too_late`, past the moment meant): waits out
+/// its lease, upgrades with a second runner, resumes the first, and judges.
+fn second_upgrades(pause: &mut Pause, expected: &mut Expected, paused: Paused, too_late: bool, lease: Duration, moment: &str) -> anyhow::Result<Run> {
+    if too_late {
         paused.resume()?;
         return Ok(Run::Missed);
     }
-    if !pause.db.wait_for_lease_expiry(first.lease_ttl + EXPIRY_SLACK)? {
+    if !pause.db.wait_for_lease_expiry(lease + EXPIRY_SLACK)? {
         paused.resume()?;
         return Ok(Run::Failed("the paused runner's lease did not expire".into()));
     }
     let second = pause.db.runner().run(&["upgrade"])?;
     let first = paused.resume()?;
-    second_wins(&first, &second, pause.db, expected, &format!("{delay:.2?} after its first renewal"))
+    second_wins(&first, &second, pause.db, expected, moment)
 }
 
-/// Pauses the first runner as soon as its commit writes staging keys, lets its lease
-/// expire, starts a second runner, and resumes the first the moment the second's commit
-/// is decided (its commit record written), while the second rolls forward.
+/// Pauses the first runner (committing staged) as soon as its commit writes staging keys,
+/// lets its lease expire, starts a second runner (staged too), and resumes the first the
+/// moment the second's commit is decided (its commit record written), while the second
+/// rolls forward.
 pub fn paused_staging(pause: &mut Pause, expected: &mut Expected) -> anyhow::Result<Run> {
-    let first = short_lease(pause);
+    let first = short_lease(pause).with_commit(Commit::Staged);
     let mut connection = connection(pause)?;
     let mut child = first.spawn(&["upgrade"])?;
-    pause.db.wait_for_staging(&expected.old, &mut child)?;
+    pause.db.wait_for_commit(&expected.old, &mut child)?;
     let mut paused = Paused::stop(child)?;
     if paused.exited()? {
         paused.resume()?;
@@ -64,7 +94,7 @@ pub fn paused_staging(pause: &mut Pause, expected: &mut Expected) -> anyhow::Res
         paused.resume()?;
         return Ok(Run::Failed("the paused runner's lease did not expire".into()));
     }
-    let mut second = pause.db.runner().spawn(&["upgrade"])?;
+    let mut second = pause.db.runner().with_commit(Commit::Staged).spawn(&["upgrade"])?;
     let commit = commit_key().encode();
     let deadline = Instant::now() + Duration::from_secs(300);
     while !redis::cmd("EXISTS").arg(&commit).query::<bool>(&mut connection)? && second.try_wait()?.is_none() {
