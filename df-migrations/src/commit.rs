@@ -1,8 +1,8 @@
 //! Committing all-or-nothing, and recovering an interrupted commit.
 //!
 //! First the commit offers the store one batch, fenced by the lease
-//! ([`Store::write_if_leased`]): when the commit keeps backups, a `Copy` of every live key
-//! it overwrites or deletes to that key's `~df-backup~`, then the writes. The embedded
+//! ([`Store::write_if_leased`]): the writes, each first copying the value it overwrites or
+//! deletes to its key's `~df-backup~` when the commit keeps backups. The embedded
 //! store and the memory store apply it in one transaction, a Redis server as one
 //! `MULTI`/`EXEC`. A store that declines it (a Redis Cluster, whose transactions stay
 //! within one hash slot; a server too old, or a batch too long to queue under the lease)
@@ -32,7 +32,7 @@ use crate::error::EngineError;
 use crate::layout::{self, Slot};
 use crate::records::{self, Manifest};
 use crate::snapshot::Snapshot;
-use crate::store::{Fenced, Op, Store, StoreError};
+use crate::store::{backup_key, Fenced, KeepBackups, Op, Store, StoreError};
 use std::time::Duration;
 
 /// This runner's lease.
@@ -69,17 +69,13 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
     if !store.renew_lease(&lease.token, lease.ttl)? {
         return Err(lost(store));
     }
-    let mut batch: Vec<Op> = if record.keeps_backup { writes.iter().filter_map(|op| backup(op.key())).collect() } else { Vec::new() };
-    let copies = batch.len();
-    batch.extend(writes);
-    let declined = match store.write_if_leased(&lease.token, &batch)? {
+    let backups = if record.keeps_backup { KeepBackups::Yes } else { KeepBackups::No };
+    let declined = match store.write_if_leased(&lease.token, &writes, backups)? {
         Fenced::Written => return Ok(Committed::Fenced),
         Fenced::LeaseLost => return Err(lost(store)),
         Fenced::Declined(reason) => reason,
     };
-    // Staging copies nothing up front: the roll-forward keeps the backups.
-    let writes = batch.split_off(copies);
-    drop(batch);
+    // Staging keeps no backups up front: the roll-forward copies them.
     if !store.renew_lease(&lease.token, lease.ttl)? {
         return Err(lost(store));
     }
@@ -109,7 +105,7 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
     drop(staged);
     let content = serde_json::to_vec(&Manifest { stage: tag, ..record.clone() }).expect("a manifest serializes");
     let commit_key = records::commit_key().encode();
-    match store.write_if_leased(&lease.token, &[Op::Set(commit_key.clone(), content)])? {
+    match store.write_if_leased(&lease.token, &[Op::Set(commit_key.clone(), content)], KeepBackups::No)? {
         Fenced::Written => {}
         // Not decided: the staging keys are garbage that the next run removes.
         Fenced::LeaseLost => return Err(lost(store)),
@@ -122,7 +118,7 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
 /// The `Copy` that keeps the live `key`'s pre-commit value, unless it is a bookkeeping
 /// record.
 fn backup(key: &str) -> Option<Op> {
-    (!records::is_bookkeeping(key)).then(|| Op::Copy { from: key.to_owned(), to: layout::backup_raw(key) })
+    backup_key(key).map(|to| Op::Copy { from: key.to_owned(), to })
 }
 
 /// Applies staging keys and drop marks (step 3 of the module documentation).

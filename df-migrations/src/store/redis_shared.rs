@@ -8,7 +8,7 @@
 //! of at most [`RedisOptions::batch_size`] commands, and a transaction's commands (see
 //! [`grouped`]) each take at most that many keys.
 
-use super::{Fenced, Holder, Op, Store, StoreError};
+use super::{Fenced, Holder, KeepBackups, Op, Store, StoreError};
 use redis::{Client, Cmd, Connection, IntoConnectionInfo, RedisError, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -104,19 +104,24 @@ pub(super) const COPY_PAIRS: &str = "for i = 1, #KEYS, 2 do redis.call('COPY', K
 
 /// `ops` as few commands as keep their order, for a transaction on one server: each run
 /// of sets, deletes or copies becomes one `MSET`, `DEL` or [`COPY_PAIRS`] call of at most
-/// `batch` keys; a rename stays a command of its own. Each command comes with the first
-/// key it writes, for errors. Made as they are sent, so that a commit's values are never
-/// all copied into commands at once.
-pub(super) fn grouped(ops: &[Op], batch: usize) -> impl Iterator<Item = (Cmd, &str)> {
-    let kind = |op: &Op| std::mem::discriminant(op);
-    let mut rest = ops;
-    std::iter::from_fn(move || {
-        let first = rest.first()?;
-        let limit = if matches!(first, Op::Rename { .. }) { 1 } else { batch.max(1) };
-        let length = rest.iter().take(limit).take_while(|op| kind(op) == kind(first)).count();
-        let (run, tail) = rest.split_at(length);
-        rest = tail;
-        let mut cmd = match first {
+/// `batch` keys, preceded, when `backups` are kept, by one [`COPY_PAIRS`] call that copies
+/// the run's keys to their backups; a rename stays a command of its own. Each command
+/// comes with the first key it writes, for errors. Made as they are sent, so that a
+/// commit's values are never all copied into commands at once.
+pub(super) fn grouped(ops: &[Op], batch: usize, backups: KeepBackups) -> impl Iterator<Item = (Cmd, &str)> {
+    runs(ops, batch).flat_map(move |run| {
+        let mut cmds = Vec::with_capacity(2);
+        let kept: Vec<(&str, String)> =
+            if backups == KeepBackups::Yes { run.iter().filter_map(|op| Some((op.key(), op.backup()?))).collect() } else { Vec::new() };
+        if let Some(&(first, _)) = kept.first() {
+            let mut copy = redis::cmd("EVAL");
+            copy.arg(COPY_PAIRS).arg(2 * kept.len());
+            for (key, backup) in &kept {
+                copy.arg(*key).arg(backup);
+            }
+            cmds.push((copy, first));
+        }
+        let mut cmd = match &run[0] {
             Op::Set(..) => redis::cmd("MSET"),
             Op::Delete(_) => redis::cmd("DEL"),
             Op::Copy { .. } => {
@@ -133,7 +138,22 @@ pub(super) fn grouped(ops: &[Op], batch: usize) -> impl Iterator<Item = (Cmd, &s
                 Op::Copy { from, to } | Op::Rename { from, to } => cmd.arg(from).arg(to),
             };
         }
-        Some((cmd, first.key()))
+        cmds.push((cmd, run[0].key()));
+        cmds
+    })
+}
+
+/// `ops` cut into runs of one kind of op, of at most `batch` ops (renames one by one).
+fn runs(ops: &[Op], batch: usize) -> impl Iterator<Item = &[Op]> {
+    let kind = |op: &Op| std::mem::discriminant(op);
+    let mut rest = ops;
+    std::iter::from_fn(move || {
+        let first = rest.first()?;
+        let limit = if matches!(first, Op::Rename { .. }) { 1 } else { batch.max(1) };
+        let length = rest.iter().take(limit).take_while(|op| kind(op) == kind(first)).count();
+        let (run, tail) = rest.split_at(length);
+        rest = tail;
+        Some(run)
     })
 }
 
@@ -461,10 +481,14 @@ impl<B: Backend> Store for RedisOps<B> {
         Ok(())
     }
 
-    /// One record: the lease script, on a cluster too. Anything else: a transaction, on
-    /// one server.
-    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
-        if let [Op::Set(key, value)] = batch {
+    /// One record without a backup: the lease script, on a cluster too. Anything else: a
+    /// transaction, on one server.
+    fn write_if_leased(&mut self, token: &str, batch: &[Op], backups: KeepBackups) -> Result<Fenced, StoreError> {
+        let one_record = match batch {
+            [op @ Op::Set(key, value)] if backups == KeepBackups::No || op.backup().is_none() => Some((key, value)),
+            _ => None,
+        };
+        if let Some((key, value)) = one_record {
             if let Err(reason) = self.backend.check_leased_key(key) {
                 return Ok(Fenced::Declined(reason));
             }
@@ -472,7 +496,7 @@ impl<B: Backend> Store for RedisOps<B> {
             return Ok(if written { Fenced::Written } else { Fenced::LeaseLost });
         }
         let batch_size = self.options.batch_size;
-        let outcome = self.backend.transaction(token, &mut grouped(batch, batch_size).map(|(cmd, _)| cmd)).map_err(|err| {
+        let outcome = self.backend.transaction(token, &mut grouped(batch, batch_size, backups).map(|(cmd, _)| cmd)).map_err(|err| {
             // No reply to `EXEC` itself leaves open whether it ran.
             backend(&self.name, format!(
                 "a transaction of {} writes failed ({}); if the reply to its EXEC was what failed, it may have been applied: `df-runner status` tells",
@@ -486,7 +510,7 @@ impl<B: Backend> Store for RedisOps<B> {
             Transaction::Declined(reason) => Ok(Fenced::Declined(reason)),
             Transaction::Failed { index, message, applied } => {
                 let what = if applied { "failed inside the transaction, after the commands before it were applied" } else { "was refused; nothing was applied" };
-                let key = grouped(batch, batch_size).nth(index).map_or(LEASE_KEY, |(_, key)| key);
+                let key = grouped(batch, batch_size, backups).nth(index).map_or(LEASE_KEY, |(_, key)| key);
                 Err(key_error(&self.name, key.as_bytes(), format!("command {index} of the transaction {what}: {message}")))
             }
         }
@@ -528,8 +552,9 @@ macro_rules! delegate_store {
                 &mut self,
                 token: &str,
                 batch: &[$crate::store::Op],
+                backups: $crate::store::KeepBackups,
             ) -> Result<$crate::store::Fenced, $crate::store::StoreError> {
-                self.ops.write_if_leased(token, batch)
+                self.ops.write_if_leased(token, batch, backups)
             }
         }
     };

@@ -1,6 +1,6 @@
 //! The contract every store meets, as one function run against each store.
 
-use df_migrations::store::{Fenced, Holder, Op, Store};
+use df_migrations::store::{Fenced, Holder, KeepBackups, Op, Store};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -83,6 +83,19 @@ fn apply(data: &mut Data, batch: &[Op]) {
                 data.insert(to.as_bytes().to_vec(), value)
             }
         };
+    }
+}
+
+/// What `batch` does under the lease with backups kept: each set or delete first copies
+/// its key's value, if any, to the key's backup (engine records aside).
+fn apply_keeping_backups(data: &mut Data, batch: &[Op]) {
+    for op in batch {
+        if let Some(backup) = op.backup() {
+            if let Some(value) = data.get(op.key().as_bytes()).cloned() {
+                data.insert(backup.into_bytes(), value);
+            }
+        }
+        apply(data, std::slice::from_ref(op));
     }
 }
 
@@ -172,15 +185,18 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
 
     // Fencing: one engine record, which every store writes under the lease.
     let set = |value: &[u8]| [Op::Set(record.to_owned(), value.to_vec())];
-    assert_eq!(store.write_if_leased("token-a", &set(b"c1")).unwrap(), Fenced::Written, "{name}: the holder writes under the lease");
+    assert_eq!(store.write_if_leased("token-a", &set(b"c1"), KeepBackups::No).unwrap(), Fenced::Written, "{name}: the holder writes under the lease");
     assert_eq!(read(store), Some(b"c1".to_vec()));
-    assert_eq!(store.write_if_leased("token-b", &set(b"c2")).unwrap(), Fenced::LeaseLost, "{name}: another token does not write");
+    assert_eq!(store.write_if_leased("token-b", &set(b"c2"), KeepBackups::No).unwrap(), Fenced::LeaseLost, "{name}: another token does not write");
     assert_eq!(read(store), Some(b"c1".to_vec()), "{name}: a refused write leaves the value");
     expected.insert(record.as_bytes().to_vec(), b"c1".to_vec());
 
-    // A mixed batch under the lease, longer than a batch size: all of it, or (declined)
-    // none of it; never for another token.
+    // A mixed batch under the lease, longer than a batch size, keeping backups: all of it,
+    // or (declined) none of it; never for another token. Overwritten, deleted and absent
+    // keys, an engine record (no backup) and one whose backup is also kept.
     let mut batch = vec![
+        Op::Set("{df_schema.}state".to_owned(), b"s1".to_vec()),
+        Op::Set("{df_schema.}commit".to_owned(), b"c1".to_vec()),
         Op::Copy { from: "{table3.topic0}id-3".to_owned(), to: "{table3.topic0}~df-backup~id-3".to_owned() },
         Op::Copy { from: "{table4.topic1}absent".to_owned(), to: "{table4.topic1}~df-backup~absent".to_owned() },
     ];
@@ -191,12 +207,12 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
     batch.push(Op::Set("{new.}k".to_owned(), b"third".to_vec()));
     batch.push(Op::Rename { from: "{table17.topic2}id-17".to_owned(), to: "{table17.topic2}~df-stage~id-17".to_owned() });
     batch.push(Op::Set("{new.}k".to_owned(), b"fourth".to_vec()));
-    let refused = store.write_if_leased("token-b", &batch).unwrap();
+    let refused = store.write_if_leased("token-b", &batch, KeepBackups::Yes).unwrap();
     assert!(matches!(refused, Fenced::LeaseLost | Fenced::Declined(_)), "{name}: another token's batch gave {refused:?}");
     assert_same(store, expected, "after another token's batch");
-    let fenced = store.write_if_leased("token-a", &batch).unwrap();
+    let fenced = store.write_if_leased("token-a", &batch, KeepBackups::Yes).unwrap();
     match &fenced {
-        Fenced::Written => apply(expected, &batch),
+        Fenced::Written => apply_keeping_backups(expected, &batch),
         Fenced::Declined(reason) => assert!(!reason.is_empty(), "{name}: a store says why it declines"),
         Fenced::LeaseLost => panic!("{name}: the holder's batch found the lease lost"),
     }
@@ -208,7 +224,7 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
     store.release_lease("token-a").unwrap();
     store.release_lease("token-a").unwrap();
     assert!(!store.renew_lease("token-a", long).unwrap(), "{name}: a released lease is not renewed");
-    assert_eq!(store.write_if_leased("token-a", &set(b"c3")).unwrap(), Fenced::LeaseLost, "{name}: no write after release");
+    assert_eq!(store.write_if_leased("token-a", &set(b"c3"), KeepBackups::No).unwrap(), Fenced::LeaseLost, "{name}: no write after release");
     assert_eq!(read(store), Some(b"c1".to_vec()));
 
     // Expiry.
@@ -216,12 +232,12 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
     assert_eq!(store.acquire_lease("token-c", &a, long).unwrap(), Some(b.clone()));
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!store.renew_lease("token-b", long).unwrap(), "{name}: an expired lease is not renewed");
-    assert_eq!(store.write_if_leased("token-b", &set(b"late")).unwrap(), Fenced::LeaseLost, "{name}: no write after expiry");
-    let late = store.write_if_leased("token-b", &batch).unwrap();
+    assert_eq!(store.write_if_leased("token-b", &set(b"late"), KeepBackups::No).unwrap(), Fenced::LeaseLost, "{name}: no write after expiry");
+    let late = store.write_if_leased("token-b", &batch, KeepBackups::Yes).unwrap();
     assert!(matches!(late, Fenced::LeaseLost | Fenced::Declined(_)), "{name}: a batch after expiry gave {late:?}");
     assert_eq!(store.acquire_lease("token-c", &a, long).unwrap(), None, "{name}: an expired lease is taken");
     assert!(!store.renew_lease("token-b", long).unwrap(), "{name}: the old holder stays out");
-    assert_eq!(store.write_if_leased("token-c", &set(b"c4")).unwrap(), Fenced::Written);
+    assert_eq!(store.write_if_leased("token-c", &set(b"c4"), KeepBackups::No).unwrap(), Fenced::Written);
     expected.insert(record.as_bytes().to_vec(), b"c4".to_vec());
     store.release_lease("token-c").unwrap();
     assert_eq!(read(store), Some(b"c4".to_vec()));
