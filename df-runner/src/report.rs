@@ -47,8 +47,13 @@ pub fn summary(out: &mut dyn Write, format: Format, report: &Report, verb: &str)
         total.unchanged += t.unchanged;
     }
     writeln!(out, "{:<18} {:>8} {:>8} {:>8} {:>10}", "total", total.created, total.changed, total.deleted, total.unchanged)?;
-    let timings: Vec<String> = report.timings.iter().map(|(phase, d)| format!("{phase:?} {:.2?}", d).to_lowercase()).collect();
-    writeln!(out, "{} objects read; {}; {verb}", report.objects_read, timings.join(", "))?;
+    let mut parts = vec![format!("{} objects read", report.objects_read)];
+    // A rollback times no phases.
+    if !report.timings.is_empty() {
+        parts.push(report.timings.iter().map(|(phase, d)| format!("{phase:?} {:.2?}", d).to_lowercase()).collect::<Vec<_>>().join(", "));
+    }
+    parts.push(verb.to_owned());
+    writeln!(out, "{}", parts.join("; "))?;
     if let Some(declined) = &report.staged {
         writeln!(out, "the commit was staged and rolled forward, not written as one transaction: {declined}")?;
     }
