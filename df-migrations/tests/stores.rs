@@ -103,6 +103,30 @@ fn redis_store_declines_a_transaction_it_cannot_queue_while_the_lease_surely_las
     assert_eq!(server.key_count(), 4);
 }
 
+#[test]
+fn redis_store_names_the_command_a_server_refuses_in_a_transaction_and_writes_nothing() {
+    let Some(server) = RedisServer::start() else { return };
+    let mut store = RedisStore::connect(&server.url(), &options(2)).unwrap();
+    let holder = Holder { who: "me".into(), since: "2026-01-01T00:00:00Z".into() };
+    assert_eq!(store.acquire_lease("t", &holder, Duration::from_secs(30)).unwrap(), None);
+    // A server over its memory limit refuses writes as they are queued.
+    server.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("1"));
+    let batch: Vec<Op> = (0..5).map(|i| Op::Set(format!("{{t.}}k{i}"), b"v".to_vec())).collect();
+    match store.write_if_leased("t", &batch, KeepBackups::No) {
+        Err(StoreError::Key { key, message, .. }) => {
+            assert_eq!(key, "{t.}k0", "the first key of the refused command");
+            assert!(message.starts_with("command 0 of the transaction was refused, and nothing was applied: \"OOM\""), "{message}");
+            assert!(message.ends_with("; remove that cause and run again"), "{message}");
+        }
+        other => panic!("a transaction over maxmemory gave {other:?}"),
+    }
+    server.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("0"));
+    assert_eq!(server.key_count(), 1, "only the lease: nothing of the batch was written");
+    // The transaction was discarded: the connection writes again.
+    assert_eq!(store.write_if_leased("t", &batch, KeepBackups::No).unwrap(), Fenced::Written);
+    assert_eq!(server.key_count(), 6);
+}
+
 /// A key that GET cannot read (a list): the error names the store and that key, wherever
 /// it is read.
 fn check_wrong_type_is_named(store: &mut dyn Store, add_list: impl FnOnce(&str)) {

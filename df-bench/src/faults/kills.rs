@@ -46,7 +46,7 @@ fn kills(plan: &Plan, row: &mut Row) -> anyhow::Result<()> {
     for run in 1..=plan.kills {
         row.runs = run;
         db.load(&expected.old)?;
-        let (runner, unkilled, _) = &unkilled[run % 2];
+        let (runner, unkilled, _) = &unkilled[run % unkilled.len()];
         let delay = super::rng::duration_up_to(&mut rng, *unkilled);
         let mut child = runner.spawn(&["upgrade"])?;
         std::thread::sleep(delay);

@@ -50,18 +50,12 @@ impl Inner {
     fn apply(&mut self, batch: &[Op], backups: KeepBackups) -> Result<(), (String, String)> {
         for op in batch {
             if let (KeepBackups::Yes, Some(backup)) = (backups, op.backup()) {
-                if let Some(value) = self.data.get(op.key()).cloned() {
-                    self.data.insert(backup, value);
-                }
+                self.copy(op.key(), backup);
             }
             match op {
                 Op::Set(key, value) => drop(self.data.insert(key.clone(), value.clone())),
                 Op::Delete(key) => drop(self.data.remove(key)),
-                Op::Copy { from, to } => {
-                    if let Some(value) = self.data.get(from).cloned() {
-                        self.data.insert(to.clone(), value);
-                    }
-                }
+                Op::Copy { from, to } => self.copy(from, to.clone()),
                 Op::Rename { from, to } => {
                     let value = self.data.remove(from).ok_or_else(|| (from.clone(), "no such key to rename".to_owned()))?;
                     self.data.insert(to.clone(), value);
@@ -69,6 +63,13 @@ impl Inner {
             }
         }
         Ok(())
+    }
+
+    /// `from`'s value to `to`, replacing it; nothing when `from` is absent.
+    fn copy(&mut self, from: &str, to: String) {
+        if let Some(value) = self.data.get(from).cloned() {
+            self.data.insert(to, value);
+        }
     }
 
     fn lease_is(&self, token: &str) -> bool {

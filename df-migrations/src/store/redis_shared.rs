@@ -114,8 +114,7 @@ pub(super) fn grouped(ops: &[Op], batch: usize, backups: KeepBackups) -> impl It
         let kept: Vec<(&str, String)> =
             if backups == KeepBackups::Yes { run.iter().filter_map(|op| Some((op.key(), op.backup()?))).collect() } else { Vec::new() };
         if let Some(&(first, _)) = kept.first() {
-            let mut copy = redis::cmd("EVAL");
-            copy.arg(COPY_PAIRS).arg(2 * kept.len());
+            let mut copy = copy_pairs(kept.len());
             for (key, backup) in &kept {
                 copy.arg(*key).arg(backup);
             }
@@ -124,11 +123,7 @@ pub(super) fn grouped(ops: &[Op], batch: usize, backups: KeepBackups) -> impl It
         let mut cmd = match &run[0] {
             Op::Set(..) => redis::cmd("MSET"),
             Op::Delete(_) => redis::cmd("DEL"),
-            Op::Copy { .. } => {
-                let mut cmd = redis::cmd("EVAL");
-                cmd.arg(COPY_PAIRS).arg(2 * run.len());
-                cmd
-            }
+            Op::Copy { .. } => copy_pairs(run.len()),
             Op::Rename { .. } => redis::cmd("RENAME"),
         };
         for op in run {
@@ -141,6 +136,14 @@ pub(super) fn grouped(ops: &[Op], batch: usize, backups: KeepBackups) -> impl It
         cmds.push((cmd, run[0].key()));
         cmds
     })
+}
+
+/// The start of a [`COPY_PAIRS`] call for `pairs` pairs of keys, which follow as its
+/// arguments.
+fn copy_pairs(pairs: usize) -> Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(COPY_PAIRS).arg(2 * pairs);
+    cmd
 }
 
 /// `ops` cut into runs of one kind of op, of at most `batch` ops (renames one by one).
@@ -509,9 +512,16 @@ impl<B: Backend> Store for RedisOps<B> {
             Transaction::LeaseLost => Ok(Fenced::LeaseLost),
             Transaction::Declined(reason) => Ok(Fenced::Declined(reason)),
             Transaction::Failed { index, message, applied } => {
-                let what = if applied { "failed inside the transaction, after the commands before it were applied" } else { "was refused; nothing was applied" };
+                let (what, next) = if applied {
+                    (
+                        "failed inside the transaction, after the commands before it were applied (Redis does not roll back)",
+                        "check the data with `df-runner verify`, and restore an export if it is neither the old nor the new state",
+                    )
+                } else {
+                    ("was refused, and nothing was applied", "remove that cause and run again")
+                };
                 let key = grouped(batch, batch_size, backups).nth(index).map_or(LEASE_KEY, |(_, key)| key);
-                Err(key_error(&self.name, key.as_bytes(), format!("command {index} of the transaction {what}: {message}")))
+                Err(key_error(&self.name, key.as_bytes(), format!("command {index} of the transaction {what}: {message}; {next}")))
             }
         }
     }

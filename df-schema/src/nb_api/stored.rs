@@ -14,6 +14,7 @@ use super::Object;
 use std::sync::OnceLock;
 
 /// An object with the topic it is stored under (`""` for models without a topic).
+#[derive(Clone)]
 pub struct Stored {
     topic: String,
     /// The object's JSON: as read from the store, or as last flushed. `None` only for an
@@ -106,18 +107,6 @@ impl Stored {
 
 fn parse(bytes: &[u8]) -> Object {
     serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("a stored object is not a JSON object ({e}); the engine checks this as it reads"))
-}
-
-impl Clone for Stored {
-    fn clone(&self) -> Stored {
-        Stored {
-            topic: self.topic.clone(),
-            bytes: self.bytes.clone(),
-            parsed: self.parsed.clone(),
-            dirty: self.dirty,
-            changed: self.changed,
-        }
-    }
 }
 
 /// Equal topics and equal objects, however each is held.
