@@ -151,7 +151,7 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
 pub fn backup_ops(snapshot: &Snapshot, ops: &[Op], manifest: &Manifest) -> Vec<Op> {
     // The commit's own copies replace the backups of the live keys it writes.
     let written: std::collections::HashSet<&str> =
-        if snapshot.backup.is_empty() { Default::default() } else { ops.iter().map(Op::key).filter(|k| snapshot.keys.contains(*k)).collect() };
+        if snapshot.backup.is_empty() { Default::default() } else { ops.iter().map(Op::key).filter(|k| snapshot.had(k)).collect() };
     let replaced = |backup: &String| layout::unmark_raw(backup).is_some_and(|live| written.contains(live.as_str()));
     let mut out: Vec<Op> = snapshot.backup.iter().filter(|k| !replaced(k)).cloned().map(Op::Delete).collect();
     out.push(Op::Set(records::manifest_key().encode(), serde_json::to_vec(manifest).expect("manifest serializes")));
@@ -169,7 +169,7 @@ pub fn summarize(ops: &[Op], snapshot: &Snapshot) -> BTreeMap<String, TableSumma
             _ => continue,
         };
         let entry = summary.entry(table).or_default();
-        match (op, snapshot.keys.contains(op.key())) {
+        match (op, snapshot.had(op.key())) {
             (Op::Set(..), true) => entry.changed += 1,
             (Op::Set(..), false) => entry.created += 1,
             (Op::Delete(_), _) => entry.deleted += 1,

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Snapshot {
     /// The data: every object of every table but the log and the engine's, and the counters.
     pub nb: NbApi,
-    /// Every live key (data, counters, log, state; not the bookkeeping records).
-    pub keys: BTreeSet<String>,
+    /// Every live key (data, counters, log, state; not the bookkeeping records), sorted.
+    pub keys: Vec<String>,
     /// The bytes of the live keys that are not in `nb` as objects: counters, the log and
     /// the state.
     pub records: BTreeMap<String, Vec<u8>>,
@@ -46,12 +46,12 @@ impl Snapshot {
         std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Vec<u8>)>>(64);
             let filer = scope.spawn(move || {
-                let mut snapshot = Snapshot::default();
+                let mut filer = Filer::default();
                 for (key, value) in receiver.into_iter().flatten() {
                     // The first error is the one reported; the rest is drained unread.
-                    snapshot.add(&describe, &key, value)?;
+                    filer.add(&describe, key, value)?;
                 }
-                Ok(snapshot)
+                filer.finish(&describe)
             });
             let mut batch = Vec::with_capacity(BATCH);
             let mut count = 0;
@@ -72,70 +72,11 @@ impl Snapshot {
         })
     }
 
-    fn add(&mut self, store: &str, raw_key: &[u8], value: Vec<u8>) -> Result<(), EngineError> {
-        let slot = layout::parse(raw_key).map_err(|e| EngineError::Layout(e, store.to_owned()))?;
-        let text = String::from_utf8_lossy(raw_key).into_owned();
-        let bad = |what, reason: String| EngineError::BadValue { store: store.to_owned(), key: text.clone(), what, reason };
-        let key = match slot {
-            Slot::Staged(_) | Slot::Dropped(_) => {
-                self.staged.insert(text);
-                return Ok(());
-            }
-            Slot::Backup(_) => {
-                self.backup.insert(text);
-                return Ok(());
-            }
-            Slot::Live(key) => key,
-        };
-        match &key {
-            Key::Counter { table } => {
-                let number = std::str::from_utf8(&value).ok().and_then(|v| v.trim().parse::<i64>().ok());
-                let number = number.ok_or_else(|| bad("a counter", "not a decimal integer".to_owned()))?;
-                self.nb.set_counter(table, number);
-            }
-            Key::Object { table, id, .. } if table == ENGINE_TABLE => {
-                let parse_manifest = |v: &[u8]| serde_json::from_slice::<Manifest>(v).map_err(|e| bad("a df-schema record", e.to_string()));
-                match id.as_str() {
-                    "state" => {
-                        let state = serde_json::from_slice(&value).map_err(|e| bad("the df-schema state", e.to_string()))?;
-                        self.state = Some(state);
-                    }
-                    "commit" => self.commit = Some(parse_manifest(&value)?),
-                    "backup" => self.manifest = Some(parse_manifest(&value)?),
-                    _ => {}
-                }
-                if records::is_bookkeeping(&text) {
-                    return Ok(());
-                }
-            }
-            Key::Object { table, id, .. } if table == LOG_TABLE => {
-                let row: LogRow = serde_json::from_slice(&value).map_err(|e| bad("a migration log row", e.to_string()))?;
-                if &row.id != id {
-                    return Err(bad("a migration log row", format!("its id is {:?}", row.id)));
-                }
-                self.log.push(row);
-            }
-            Key::Object { table, topic, id } => {
-                match shape(&value) {
-                    Ok(Shape::Object { id: Some(Value::String(inner)) }) if inner == *id => {}
-                    Ok(Shape::Object { id: other }) => {
-                        return Err(bad("the object its key names", format!("its `id` is {}", other.map_or("absent".into(), |v| v.to_string()))));
-                    }
-                    Ok(Shape::Other(kind)) => return Err(bad("a JSON object", format!("it holds {kind}"))),
-                    Err(e) => return Err(bad("JSON", e.to_string())),
-                }
-                if let Some(other) = self.nb.get_stored(table, id) {
-                    return Err(bad("a unique id", format!("table `{table}` also has `{id}` in topic {:?}", other.topic())));
-                }
-                self.nb.insert(table, id, Stored::from_store(topic.as_str(), value));
-                self.keys.insert(text);
-                return Ok(());
-            }
-        }
-        self.keys.insert(text.clone());
-        self.records.insert(text, value);
-        Ok(())
+    /// Whether `key` was a live key when read.
+    pub fn had(&self, key: &str) -> bool {
+        self.keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
     }
+
 
     /// How many data objects there are (the log and the engine's records aside).
     pub fn objects(&self) -> usize {
@@ -153,5 +94,148 @@ impl Snapshot {
         }
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         crate::changes::digest(entries.iter().map(|(k, v)| (k.as_str(), *v)))
+    }
+}
+
+/// Files what the store reads into a [`Snapshot`]. Objects and keys arrive in the store's
+/// order (hash order on Redis); they are collected unsorted and sorted once at the end,
+/// which costs far less than a million inserts at random places of a tree.
+#[derive(Default)]
+struct Filer {
+    snapshot: Snapshot,
+    /// Per table, its objects by id, unsorted.
+    objects: BTreeMap<String, Vec<(String, Stored)>>,
+}
+
+impl Filer {
+    fn add(&mut self, store: &str, raw_key: Vec<u8>, value: Vec<u8>) -> Result<(), EngineError> {
+        let slot = layout::parse(&raw_key).map_err(|e| EngineError::Layout(e, store.to_owned()))?;
+        let text = String::from_utf8(raw_key).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let bad = |what, reason: String| EngineError::BadValue { store: store.to_owned(), key: text.clone(), what, reason };
+        let snapshot = &mut self.snapshot;
+        let key = match slot {
+            Slot::Staged(_) | Slot::Dropped(_) => {
+                snapshot.staged.insert(text);
+                return Ok(());
+            }
+            Slot::Backup(_) => {
+                snapshot.backup.insert(text);
+                return Ok(());
+            }
+            Slot::Live(key) => key,
+        };
+        match key {
+            Key::Counter { table } => {
+                let number = std::str::from_utf8(&value).ok().and_then(|v| v.trim().parse::<i64>().ok());
+                let number = number.ok_or_else(|| bad("a counter", "not a decimal integer".to_owned()))?;
+                snapshot.nb.set_counter(&table, number);
+            }
+            Key::Object { table, id, .. } if table == ENGINE_TABLE => {
+                let parse_manifest = |v: &[u8]| serde_json::from_slice::<Manifest>(v).map_err(|e| bad("a df-schema record", e.to_string()));
+                match id.as_str() {
+                    "state" => {
+                        let state = serde_json::from_slice(&value).map_err(|e| bad("the df-schema state", e.to_string()))?;
+                        snapshot.state = Some(state);
+                    }
+                    "commit" => snapshot.commit = Some(parse_manifest(&value)?),
+                    "backup" => snapshot.manifest = Some(parse_manifest(&value)?),
+                    _ => {}
+                }
+                if records::is_bookkeeping(&text) {
+                    return Ok(());
+                }
+            }
+            Key::Object { table, id, .. } if table == LOG_TABLE => {
+                let row: LogRow = serde_json::from_slice(&value).map_err(|e| bad("a migration log row", e.to_string()))?;
+                if row.id != id {
+                    return Err(bad("a migration log row", format!("its id is {:?}", row.id)));
+                }
+                snapshot.log.push(row);
+            }
+            Key::Object { table, topic, id } => {
+                match shape(&value) {
+                    Ok(Shape::Object { id: Some(Value::String(inner)) }) if inner == id => {}
+                    Ok(Shape::Object { id: other }) => {
+                        return Err(bad("the object its key names", format!("its `id` is {}", other.map_or("absent".into(), |v| v.to_string()))));
+                    }
+                    Ok(Shape::Other(kind)) => return Err(bad("a JSON object", format!("it holds {kind}"))),
+                    Err(e) => return Err(bad("JSON", e.to_string())),
+                }
+                // A table's first object allocates its name; the rest only look it up.
+                let objects = match self.objects.get_mut(&table) {
+                    Some(objects) => objects,
+                    None => self.objects.entry(table).or_default(),
+                };
+                objects.push((id, Stored::from_store(topic, value)));
+                snapshot.keys.push(text);
+                return Ok(());
+            }
+        }
+        snapshot.keys.push(text.clone());
+        snapshot.records.insert(text, value);
+        Ok(())
+    }
+
+    /// Sorts what was filed; refuses an id that two topics of one table share.
+    fn finish(self, store: &str) -> Result<Snapshot, EngineError> {
+        let Filer { mut snapshot, objects } = self;
+        for (table, mut objects) in objects {
+            // By topic within an id, so that a shared id is reported the same way every time.
+            objects.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.topic().cmp(b.1.topic())));
+            if let Some(pair) = objects.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+                let (id, (first, second)) = (&pair[0].0, (pair[0].1.topic(), pair[1].1.topic()));
+                return Err(EngineError::BadValue {
+                    store: store.to_owned(),
+                    key: Key::object(&table, second, id).encode(),
+                    what: "a unique id",
+                    reason: format!("table `{table}` also has `{id}` in topic {first:?}"),
+                });
+            }
+            snapshot.nb.load_table(&table, objects);
+        }
+        snapshot.keys.sort_unstable();
+        Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    fn object(id: &str) -> String {
+        format!(r#"{{"id": "{id}", "name": "n"}}"#)
+    }
+
+    #[test]
+    fn objects_and_keys_are_filed_sorted_whatever_order_they_come_in() {
+        let mut store = MemoryStore::new();
+        // Written in an order that is not key order, as Redis's `SCAN` returns them.
+        for (table, topic, id) in [("lport", "t2", "p3"), ("lport", "t1", "p1"), ("chassis", "", "c1"), ("lport", "t1", "p2")] {
+            store.insert(&Key::object(table, topic, id).encode(), object(id));
+        }
+        store.insert(&Key::counter("lport").encode(), "7");
+        let snapshot = Snapshot::read(&mut store, |_| {}).unwrap();
+        assert_eq!(snapshot.nb.ids("lport"), ["p1", "p2", "p3"]);
+        assert_eq!(snapshot.nb.get_stored("lport", "p3").unwrap().topic(), "t2");
+        assert_eq!(snapshot.objects(), 4);
+        assert!(snapshot.keys.windows(2).all(|pair| pair[0] < pair[1]), "{:?}", snapshot.keys);
+        assert_eq!(snapshot.keys.len(), 5);
+        assert!(snapshot.had(&Key::object("lport", "t2", "p3").encode()));
+        assert!(!snapshot.had(&Key::object("lport", "t1", "p3").encode()));
+        assert_eq!(snapshot.nb.counter("lport"), 7);
+    }
+
+    #[test]
+    fn an_id_in_two_topics_of_one_table_is_refused_naming_both() {
+        let mut store = MemoryStore::new();
+        store.insert(&Key::object("lport", "tenant-b", "p1").encode(), object("p1"));
+        store.insert(&Key::object("lport", "tenant-a", "p1").encode(), object("p1"));
+        store.insert(&Key::object("lport", "tenant-a", "p2").encode(), object("p2"));
+        let error = Snapshot::read(&mut store, |_| {}).unwrap_err();
+        let EngineError::BadValue { key, what, reason, .. } = &error else { panic!("{error:?}") };
+        assert_eq!(*what, "a unique id");
+        assert_eq!(reason, "table `lport` also has `p1` in topic \"tenant-a\"");
+        assert_eq!(*key, Key::object("lport", "tenant-b", "p1").encode());
     }
 }

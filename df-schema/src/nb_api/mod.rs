@@ -10,6 +10,7 @@
 //! unmerged migration code lost topics on copy-back).
 
 pub mod fields;
+mod same_json;
 mod stored;
 mod typed;
 
@@ -101,6 +102,16 @@ impl NbApi {
     /// Inserts a stored object as it is; used by stores loading a database.
     pub fn insert(&mut self, table: &str, id: &str, stored: Stored) {
         self.tables.entry(table.to_owned()).or_default().insert(id.to_owned(), stored);
+    }
+
+    /// Inserts many objects of a table at once (of two with one id, the later is kept):
+    /// how a store loads a table, far faster than one [`NbApi::insert`] at a time.
+    pub fn load_table(&mut self, table: &str, objects: Vec<(String, Stored)>) {
+        match self.tables.get_mut(table) {
+            Some(existing) => existing.extend(objects),
+            // Built in one pass from the sorted list.
+            None => drop(self.tables.insert(table.to_owned(), objects.into_iter().collect())),
+        }
     }
 
     /// Removes an object, returning it.

@@ -71,11 +71,12 @@ impl Stored {
             return;
         }
         self.dirty = false;
-        let new = serde_json::to_vec(&object).expect("a JSON map always serializes");
+        let mut new = Vec::with_capacity(self.bytes.as_ref().map_or(256, |old| old.len() + 64));
+        serde_json::to_writer(&mut new, &object).expect("a JSON map always serializes");
         match &self.bytes {
             Some(old) if **old == *new => {}
             // Same members in another order, or other spacing: not a change.
-            Some(old) if !self.changed && parse(old) == object => {}
+            Some(old) if !self.changed && super::same_json::same(old, &object) => {}
             _ => {
                 self.bytes = Some(new.into_boxed_slice());
                 self.changed = true;
