@@ -140,13 +140,14 @@ fn second_wins(first: &Finished, second: &Finished, db: &Db, expected: &mut Expe
     }
     // Why it failed. A lost lease is the expected reason; a blocking socket call with a
     // timeout fails with EINTR when its process is stopped and continued (signal(7)),
-    // which the store does not retry: safe, but a misleading error for an operator.
+    // which the store does not retry (the reply may be lost mid-read) but names, with
+    // what to do.
     let how = if first.success {
         return Ok(Run::Failed(format!("the first runner paused {moment} still succeeded: {}", first.describe())));
     } else if first.stderr.contains("lease expired") {
         "failed for its lost lease"
-    } else if first.stderr.contains("Interrupted system call") {
-        "failed on EINTR after SIGCONT, not for its lease"
+    } else if first.stderr.contains("stopped and continued") {
+        "failed on EINTR after SIGCONT, saying so"
     } else {
         return Ok(Run::Failed(format!("the first runner paused {moment} failed for another reason: {}", first.describe())));
     };
