@@ -176,9 +176,23 @@ impl Filer {
         Ok(())
     }
 
-    /// Sorts what was filed; refuses an id that two topics of one table share.
+    /// Sorts what was filed; refuses an id that two topics of one table share. The keys
+    /// sort on a core of their own while the tables sort here: the store has finished
+    /// reading, and everything waits for this.
     fn finish(self, store: &str) -> Result<Snapshot, EngineError> {
         let Filer { mut snapshot, objects } = self;
+        let mut keys = std::mem::take(&mut snapshot.keys);
+        std::thread::scope(|scope| {
+            let sorting = scope.spawn(|| keys.sort_unstable());
+            let filed = Filer::file_tables(&mut snapshot.nb, objects, store);
+            sorting.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            filed
+        })?;
+        snapshot.keys = keys;
+        Ok(snapshot)
+    }
+
+    fn file_tables(nb: &mut NbApi, objects: BTreeMap<String, Vec<(String, Stored)>>, store: &str) -> Result<(), EngineError> {
         for (table, mut objects) in objects {
             // By topic within an id, so that a shared id is reported the same way every time.
             objects.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.topic().cmp(b.1.topic())));
@@ -191,10 +205,9 @@ impl Filer {
                     reason: format!("table `{table}` also has `{id}` in topic {first:?}"),
                 });
             }
-            snapshot.nb.load_table(&table, objects);
+            nb.load_table(&table, objects);
         }
-        snapshot.keys.sort_unstable();
-        Ok(snapshot)
+        Ok(())
     }
 }
 
