@@ -5,7 +5,7 @@ use crate::layout::{self, Key};
 use crate::records::{self, EngineState, LogRow, Manifest};
 use crate::snapshot::Snapshot;
 use crate::store::Op;
-use df_schema::NbApi;
+use df_schema::{parallel, NbApi, Stored};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -64,6 +64,30 @@ struct Entry {
     changed: bool,
 }
 
+/// One table's objects, and then their entries, sorted by key.
+struct Group {
+    index: usize,
+    table: String,
+    objects: BTreeMap<String, Stored>,
+    entries: Vec<Entry>,
+}
+
+impl Group {
+    fn encode(&mut self) {
+        let (table, index) = (&self.table, self.index);
+        self.entries = std::mem::take(&mut self.objects)
+            .into_iter()
+            .map(|(id, stored)| {
+                let key = layout::object_key(table, stored.topic(), &id);
+                let changed = stored.changed();
+                Entry { key, value: stored.into_bytes(), kind: Kind::Object(index), changed }
+            })
+            .collect();
+        // A table has no key twice (its objects' ids are unique).
+        self.entries.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    }
+}
+
 /// The writes that turn `snapshot` into the migrated `nb`, logging `rows` with `state`.
 /// Consumes `nb`: each changed object's bytes move into its write, uncopied.
 pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineState) -> Changes {
@@ -84,21 +108,22 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
             post.push(Entry { key: key.clone(), value: value.clone(), kind: Kind::Record, changed: false });
         }
     }
-    let mut tables = Vec::new();
-    for (index, (table, objects)) in nb.into_tables().into_iter().enumerate() {
-        for (id, stored) in objects {
-            let key = Key::object(&table, stored.topic(), &id).encode();
-            let changed = stored.changed();
-            post.push(Entry { key, value: stored.into_bytes(), kind: Kind::Object(index), changed });
-        }
-        tables.push(table);
+    // Every key of a table starts with its hash tag, `{table.`, so each table's entries sort
+    // on their own, on every core, and the stable sort below only merges sorted runs.
+    let mut groups: Vec<Group> =
+        nb.into_tables().into_iter().enumerate().map(|(index, (table, objects))| Group { index, table, objects, entries: Vec::new() }).collect();
+    parallel::for_each_mut(&mut groups, Group::encode);
+    let mut tables = Vec::with_capacity(groups.len());
+    for group in groups {
+        post.extend(group.entries);
+        tables.push(group.table);
     }
     // Stable, so that of two writes of one key the first pushed (the new) is kept.
     post.sort_by(|a, b| a.key.cmp(&b.key));
     post.dedup_by(|later, earlier| later.key == earlier.key);
-    let digest = digest(post.iter().map(|e| (e.key.as_str(), e.value.as_slice())));
 
-    // Both lists are in key order: one merge finds what is new, changed and gone.
+    // Both lists are in key order: one merge finds what is new, changed and gone, while
+    // the digest (SHA-256 over every value) runs on a core of its own.
     let mut summary: BTreeMap<String, TableSummary> = BTreeMap::new();
     let mut deleted = |key: &String, ops: &mut Vec<Op>| {
         match layout::parse(key.as_bytes()) {
@@ -108,31 +133,35 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
         }
         ops.push(Op::Delete(key.clone()));
     };
-    let mut changes = Changes { digest, ..Changes::default() };
-    let mut sets = Vec::with_capacity(post.len());
+    let mut changes = Changes::default();
+    let mut writes = Vec::with_capacity(post.len());
     let mut counts = vec![TableSummary::default(); tables.len()];
     let mut counters_written = 0;
     let mut read = snapshot.keys.iter().peekable();
-    for entry in post {
-        while let Some(gone) = read.next_if(|k| k.as_str() < entry.key.as_str()) {
-            deleted(gone, &mut changes.ops);
-        }
-        let existed = read.next_if(|k| **k == entry.key).is_some();
-        let write = !existed || entry.changed;
-        match entry.kind {
-            Kind::Object(table) if !existed => counts[table].created += 1,
-            Kind::Object(table) if write => counts[table].changed += 1,
-            Kind::Object(table) => counts[table].unchanged += 1,
-            Kind::Counter if write => counters_written += 1,
-            Kind::Counter | Kind::Record => {}
-        }
-        if write {
-            if !existed {
+    changes.digest = std::thread::scope(|scope| {
+        let digesting = scope.spawn(|| digest(post.iter().map(|e| (e.key.as_str(), e.value.as_slice()))));
+        for entry in &post {
+            while let Some(gone) = read.next_if(|k| k.as_str() < entry.key.as_str()) {
+                deleted(gone, &mut changes.ops);
+            }
+            let existed = read.next_if(|k| **k == entry.key).is_some();
+            let write = !existed || entry.changed;
+            match entry.kind {
+                Kind::Object(table) if !existed => counts[table].created += 1,
+                Kind::Object(table) if write => counts[table].changed += 1,
+                Kind::Object(table) => counts[table].unchanged += 1,
+                Kind::Counter if write => counters_written += 1,
+                Kind::Counter | Kind::Record => {}
+            }
+            if write && !existed {
                 changes.created.push(entry.key.clone());
             }
-            sets.push(Op::Set(entry.key, entry.value));
+            writes.push(write);
         }
-    }
+        digesting.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    // Each written value moves into its write, uncopied.
+    let sets: Vec<Op> = post.into_iter().zip(writes).filter(|(_, write)| *write).map(|(entry, _)| Op::Set(entry.key, entry.value)).collect();
     read.for_each(|gone| deleted(gone, &mut changes.ops));
     changes.ops.extend(sets);
     summary.entry(layout::COUNTERS.to_owned()).or_default().changed += counters_written;

@@ -63,17 +63,11 @@ impl Key {
         Key::Counter { table: table.to_owned() }
     }
 
-    /// The hash tag and the rest: `("lport.t1", "p1")`, `("unique_key.", "lport")`.
-    fn parts(&self) -> (String, &str) {
-        match self {
-            Key::Object { table, topic, id } => (format!("{table}.{topic}"), id),
-            Key::Counter { table } => (format!("{COUNTERS}."), table),
-        }
-    }
-
     fn with_marker(&self, marker: &str) -> String {
-        let (tag, rest) = self.parts();
-        format!("{{{tag}}}{marker}{rest}")
+        match self {
+            Key::Object { table, topic, id } => assemble(table, topic, marker, id),
+            Key::Counter { table } => assemble(COUNTERS, "", marker, table),
+        }
     }
 
     /// The stored key.
@@ -86,6 +80,21 @@ impl Key {
             Key::Object { table, .. } | Key::Counter { table } => table,
         }
     }
+}
+
+/// The stored key of an object: what `Key::object(table, topic, id).encode()` gives,
+/// without building the `Key` (a commit encodes a key per object).
+pub fn object_key(table: &str, topic: &str, id: &str) -> String {
+    assemble(table, topic, "", id)
+}
+
+/// `{table.topic}` (the hash tag), then `marker`, then `rest`.
+fn assemble(table: &str, topic: &str, marker: &str, rest: &str) -> String {
+    let mut key = String::with_capacity(table.len() + topic.len() + marker.len() + rest.len() + 3);
+    for part in ["{", table, ".", topic, "}", marker, rest] {
+        key.push_str(part);
+    }
+    key
 }
 
 impl fmt::Display for Key {
@@ -190,6 +199,9 @@ mod tests {
             (Key::object("schema_migration", "", "lport-v2"), "{schema_migration.}lport-v2"),
         ] {
             assert_eq!(key.encode(), text);
+            if let Key::Object { table, topic, id } = &key {
+                assert_eq!(object_key(table, topic, id), text);
+            }
             assert_eq!(parse(text.as_bytes()), Ok(Slot::Live(key)));
         }
     }

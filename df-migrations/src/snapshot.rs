@@ -89,7 +89,7 @@ impl Snapshot {
         for table in self.nb.tables() {
             for (id, stored) in self.nb.iter(table) {
                 let bytes = stored.flushed_bytes().expect("a snapshot's objects are as read");
-                entries.push((Key::object(table, stored.topic(), id).encode(), bytes));
+                entries.push((layout::object_key(table, stored.topic(), id), bytes));
             }
         }
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));

@@ -8,7 +8,7 @@
 
 use crate::build::Build;
 use crate::error::{EngineError, Invalid};
-use crate::layout::Key;
+use crate::layout::object_key;
 use crate::records::EngineState;
 use df_schema::core::Ty;
 use df_schema::registry::ModelEntry;
@@ -90,7 +90,7 @@ fn check_all(objects: &[(&str, &str, &Stored)], checks: &BTreeMap<String, Check>
             }
         };
         if let Some((model, reason)) = failure {
-            failures.add(|| Invalid { model, key: Key::object(table, stored.topic(), id).encode(), reason });
+            failures.add(|| Invalid { model, key: object_key(table, stored.topic(), id), reason });
         }
     }
     failures
