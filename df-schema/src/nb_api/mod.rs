@@ -104,8 +104,9 @@ impl NbApi {
         self.tables.entry(table.to_owned()).or_default().insert(id.to_owned(), stored);
     }
 
-    /// Inserts many objects of a table at once (of two with one id, the later is kept):
-    /// how a store loads a table, far faster than one [`NbApi::insert`] at a time.
+    /// Inserts many objects of a table at once: how a store loads a table, far faster than
+    /// one [`NbApi::insert`] at a time. An object replaces one with its id already in the
+    /// table; `objects` holding an id twice keeps one of the two.
     pub fn load_table(&mut self, table: &str, objects: Vec<(String, Stored)>) {
         match self.tables.get_mut(table) {
             Some(existing) => existing.extend(objects),
@@ -279,6 +280,18 @@ mod tests {
         nb.delete("u", "x");
         assert_eq!(nb.tables().collect::<Vec<_>>(), ["t"]);
         assert_eq!(nb.len("t"), 4);
+    }
+
+    #[test]
+    fn load_table_puts_many_objects_in_id_order_replacing_those_of_their_ids() {
+        let stored = |topic: &str, id: &str| (id.to_owned(), Stored::new(topic, obj(json!({ "id": id }))));
+        let mut nb = NbApi::new();
+        nb.load_table("t", vec![stored("t1", "b"), stored("t1", "a")]);
+        assert_eq!(nb.ids("t"), ["a", "b"]);
+        nb.load_table("t", vec![stored("t2", "c"), stored("t2", "a")]);
+        assert_eq!(nb.ids("t"), ["a", "b", "c"]);
+        assert_eq!(nb.get_stored("t", "a").unwrap().topic(), "t2");
+        assert_eq!(nb.get_stored("t", "b").unwrap().topic(), "t1");
     }
 
     #[test]
