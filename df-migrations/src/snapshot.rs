@@ -77,7 +77,6 @@ impl Snapshot {
         self.keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
     }
 
-
     /// How many data objects there are (the log and the engine's records aside).
     pub fn objects(&self) -> usize {
         self.nb.tables().map(|t| self.nb.len(t)).sum()
@@ -161,12 +160,7 @@ impl Filer {
                     Ok(Shape::Other(kind)) => return Err(bad("a JSON object", format!("it holds {kind}"))),
                     Err(e) => return Err(bad("JSON", e.to_string())),
                 }
-                // A table's first object allocates its name; the rest only look it up.
-                let objects = match self.objects.get_mut(&table) {
-                    Some(objects) => objects,
-                    None => self.objects.entry(table).or_default(),
-                };
-                objects.push((id, Stored::from_store(topic, value)));
+                self.objects.entry(table).or_default().push((id, Stored::from_store(topic, value)));
                 snapshot.keys.push(text);
                 return Ok(());
             }
