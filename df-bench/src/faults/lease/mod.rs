@@ -105,9 +105,12 @@ impl Paused {
         Ok(self.0.try_wait()?.is_some())
     }
 
-    /// Resumes it (SIGCONT) and waits for its end.
-    pub fn resume(self) -> anyhow::Result<Finished> {
-        signal(&self.0, "-CONT")?;
+    /// Resumes it (SIGCONT) and waits for its end. A runner that had exited before its
+    /// stop is not signalled: [`Paused::exited`] may have reaped it, and its pid be gone.
+    pub fn resume(mut self) -> anyhow::Result<Finished> {
+        if !self.exited()? {
+            signal(&self.0, "-CONT")?;
+        }
         Ok(Finished::from(self.0.wait_with_output()?))
     }
 }
