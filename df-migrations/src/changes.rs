@@ -1,5 +1,5 @@
 //! From the database as read and the database as migrated to the writes that turn one
-//! into the other, with the backup that undoes them and a per-table summary.
+//! into the other, with the manifest that lets rollback undo them and a per-table summary.
 
 use crate::layout::{self, Key};
 use crate::records::{self, EngineState, LogRow, Manifest};
@@ -24,8 +24,6 @@ pub struct TableSummary {
 pub struct Changes {
     /// Writes to live keys.
     pub ops: Vec<Op>,
-    /// Keys the commit creates.
-    pub created: Vec<String>,
     /// Digest of the live data after the commit.
     pub digest: String,
     /// Per table (counters under `unique_key`).
@@ -153,9 +151,6 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
                 Kind::Counter if write => counters_written += 1,
                 Kind::Counter | Kind::Record => {}
             }
-            if write && !existed {
-                changes.created.push(entry.key.clone());
-            }
             writes.push(write);
         }
         digesting.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -174,20 +169,16 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
     changes
 }
 
-/// The writes that drop the previous commit's backups which this commit does not
-/// replace, and record its manifest. (The commit itself copies each live key it
-/// overwrites or deletes to its backup, see `crate::commit`.)
-pub fn backup_ops(snapshot: &Snapshot, ops: &[Op], manifest: &Manifest) -> Vec<Op> {
-    // The commit's own copies replace the backups of the live keys it writes.
-    let written: std::collections::HashSet<&str> =
-        if snapshot.backup.is_empty() { Default::default() } else { ops.iter().map(Op::key).filter(|k| snapshot.had(k)).collect() };
-    let replaced = |backup: &String| layout::unmark_raw(backup).is_some_and(|live| written.contains(live.as_str()));
-    let mut out: Vec<Op> = snapshot.backup.iter().filter(|k| !replaced(k)).cloned().map(Op::Delete).collect();
+/// The writes that record an upgrade's `manifest` (which names its image) and delete the
+/// images that `snapshot` holds: the previous upgrade's, which only the last upgrade's
+/// rollback needs.
+pub fn manifest_ops(snapshot: &Snapshot, manifest: &Manifest) -> Vec<Op> {
+    let mut out: Vec<Op> = snapshot.images.keys().cloned().map(Op::Delete).collect();
     out.push(Op::Set(records::manifest_key().encode(), serde_json::to_vec(manifest).expect("manifest serializes")));
     out
 }
 
-/// Per table, what a list of live writes does to `snapshot` (backup keys and the
+/// Per table, what a list of live writes does to `snapshot` (image chunks and the
 /// engine's records aside): for a rollback's report.
 pub fn summarize(ops: &[Op], snapshot: &Snapshot) -> BTreeMap<String, TableSummary> {
     let mut summary: BTreeMap<String, TableSummary> = BTreeMap::new();
@@ -202,7 +193,7 @@ pub fn summarize(ops: &[Op], snapshot: &Snapshot) -> BTreeMap<String, TableSumma
             (Op::Set(..), true) => entry.changed += 1,
             (Op::Set(..), false) => entry.created += 1,
             (Op::Delete(_), _) => entry.deleted += 1,
-            (Op::Copy { .. } | Op::Rename { .. }, _) => {}
+            (Op::Rename { .. }, _) => {}
         }
     }
     summary

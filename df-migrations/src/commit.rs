@@ -1,10 +1,9 @@
 //! Committing all-or-nothing, and recovering an interrupted commit.
 //!
 //! First the commit offers the store one batch, fenced by the lease
-//! ([`Store::write_if_leased`]): the writes, each first copying the value it overwrites or
-//! deletes to its key's `~df-backup~` when the commit keeps backups. The embedded
-//! store and the memory store apply it in one transaction, a Redis server as one
-//! `MULTI`/`EXEC`. A store that declines it (a Redis Cluster, whose transactions stay
+//! ([`Store::write_if_leased`]). The embedded store and the memory store apply it in one
+//! transaction, a Redis server as one `MULTI`/`EXEC`. (What rollback needs is not part
+//! of it: an upgrade wrote its pre-upgrade image before, see `crate::image`.) A store that declines it (a Redis Cluster, whose transactions stay
 //! within one hash slot; a server too old, or a batch too long to queue under the lease)
 //! gets the commit staged:
 //!
@@ -13,17 +12,14 @@
 //!    the lease token); nothing live changes;
 //! 2. the commit record `{df_schema.}commit`, naming the tag, is written only if this
 //!    runner still holds the lease (fencing). From here on the commit is decided;
-//! 3. roll forward, key by key: copy the live value to its backup (when kept), then rename
-//!    the staged value over the live key, or delete the live key and its mark; last, the
-//!    commit record is deleted.
+//! 3. roll forward, key by key: rename the staged value over the live key, or delete the
+//!    live key and its mark; last, the commit record is deleted.
 //!
-//! Step 3 moves no values through the engine (the store copies and renames), and each
-//! key's part of it can be repeated: until the rename or delete, the live key still holds
-//! its old value, so copying it again keeps the same backup; after, the staging key or
-//! mark is gone and the key is not touched again. A crash before (2) leaves the old data
-//! and staging keys, which the next run deletes; a crash after (2) leaves a commit record,
-//! and the next run rolls the remaining staging keys of its tag forward and deletes any
-//! others. Either way, after the next run the data is exactly the old or exactly the new
+//! Step 3 moves no values through the engine (the store renames), and each key's part of
+//! it can be repeated: after the rename or delete, the staging key or mark is gone and the
+//! key is not touched again. A crash before (2) leaves the old data and staging keys,
+//! which the next run deletes; a crash after (2) leaves a commit record, and the next run
+//! rolls the remaining staging keys of its tag forward and deletes any others. Either way, after the next run the data is exactly the old or exactly the new
 //! state. The tag matters when a runner stalls after renewing its lease and staging
 //! resumes once another runner has taken over: its late writes land on keys of its own
 //! tag, which no decided commit renames into place.
@@ -32,7 +28,7 @@ use crate::error::EngineError;
 use crate::layout::{self, Slot};
 use crate::records::{self, Manifest};
 use crate::snapshot::Snapshot;
-use crate::store::{backup_key, Fenced, KeepBackups, Op, Store, StoreError};
+use crate::store::{Fenced, Op, Store, StoreError};
 use std::time::Duration;
 
 /// This runner's lease.
@@ -40,6 +36,15 @@ use std::time::Duration;
 pub struct Lease {
     pub token: String,
     pub ttl: Duration,
+}
+
+impl Lease {
+    /// The tag of the keys this runner writes before its commit is decided (staging keys,
+    /// an upgrade's image): the first half of its token, which is random and unique per
+    /// runner.
+    pub fn tag(&self) -> String {
+        self.token.chars().take(16).collect()
+    }
 }
 
 /// How a commit was made.
@@ -62,25 +67,22 @@ impl Committed {
 }
 
 /// Applies `writes` (sets and deletes) all-or-nothing. `record` describes the commit for
-/// recovery and says whether it keeps backups.
+/// recovery.
 pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Manifest) -> Result<Committed, EngineError> {
     let lost = |store: &dyn Store| EngineError::LeaseLost { store: store.describe() };
     // A full lease for the writes: a transaction queued under it must end before it does.
     if !store.renew_lease(&lease.token, lease.ttl)? {
         return Err(lost(store));
     }
-    let backups = if record.keeps_backup { KeepBackups::Yes } else { KeepBackups::No };
-    let declined = match store.write_if_leased(&lease.token, &writes, backups)? {
+    let declined = match store.write_if_leased(&lease.token, &writes)? {
         Fenced::Written => return Ok(Committed::Fenced),
         Fenced::LeaseLost => return Err(lost(store)),
         Fenced::Declined(reason) => reason,
     };
-    // Staging keeps no backups up front: the roll-forward copies them.
     if !store.renew_lease(&lease.token, lease.ttl)? {
         return Err(lost(store));
     }
-    // The lease token is random and unique per runner: its first half tags the keys.
-    let tag = lease.token.chars().take(16).collect::<String>();
+    let tag = lease.tag();
     let mut staged = Vec::with_capacity(writes.len());
     let mut marks = Vec::with_capacity(writes.len());
     for op in writes {
@@ -105,30 +107,21 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
     drop(staged);
     let content = serde_json::to_vec(&Manifest { stage: tag, ..record.clone() }).expect("a manifest serializes");
     let commit_key = records::commit_key().encode();
-    match store.write_if_leased(&lease.token, &[Op::Set(commit_key.clone(), content)], KeepBackups::No)? {
+    match store.write_if_leased(&lease.token, &[Op::Set(commit_key.clone(), content)])? {
         Fenced::Written => {}
         // Not decided: the staging keys are garbage that the next run removes.
         Fenced::LeaseLost => return Err(lost(store)),
         Fenced::Declined(message) => return Err(StoreError::Key { store: store.describe(), key: commit_key, message }.into()),
     }
-    roll_forward(store, &marks, record.keeps_backup)?;
+    roll_forward(store, &marks)?;
     Ok(Committed::Staged { declined })
 }
 
-/// The `Copy` that keeps the live `key`'s pre-commit value, unless it is a bookkeeping
-/// record.
-fn backup(key: &str) -> Option<Op> {
-    backup_key(key).map(|to| Op::Copy { from: key.to_owned(), to })
-}
-
 /// Applies staging keys and drop marks (step 3 of the module documentation).
-fn roll_forward(store: &mut dyn Store, marks: &[String], keeps_backup: bool) -> Result<(), EngineError> {
+fn roll_forward(store: &mut dyn Store, marks: &[String]) -> Result<(), EngineError> {
     let mut ops = Vec::with_capacity(marks.len() * 2);
     for mark in marks {
         let Some(key) = layout::unmark_raw(mark) else { continue };
-        if keeps_backup {
-            ops.extend(backup(&key));
-        }
         match layout::parse(mark.as_bytes()) {
             Ok(Slot::Dropped(_)) => {
                 ops.push(Op::Delete(key));
@@ -151,25 +144,30 @@ pub enum Recovery {
     Clean,
     /// A decided commit was completed.
     RolledForward,
-    /// An undecided commit's staging keys were removed.
+    /// An undecided commit's staging keys or image were removed.
     Discarded,
 }
 
-/// Completes or discards an interrupted commit found in `snapshot`. The caller holds the
-/// lease and reads a new snapshot afterwards.
+/// Completes or discards an interrupted commit found in `snapshot`, and deletes the
+/// images that no manifest names (an upgrade's that failed or died before its commit).
+/// The caller holds the lease and reads a new snapshot afterwards.
 pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, EngineError> {
     let decided = snapshot.commit.as_ref().map(|record| record.stage.as_str());
-    let (ours, garbage): (Vec<String>, Vec<String>) =
+    let (ours, mut garbage): (Vec<String>, Vec<String>) =
         snapshot.staged.iter().cloned().partition(|mark| decided.is_some() && layout::commit_tag(mark) == decided);
-    if !garbage.is_empty() {
+    // The last upgrade's image, and the image of the commit being decided.
+    let named = |tag: &String| [&snapshot.manifest, &snapshot.commit].into_iter().flatten().any(|m| m.image.as_ref().is_some_and(|i| i.tag == *tag));
+    garbage.extend(snapshot.images.iter().filter(|(_, tag)| !named(tag)).map(|(key, _)| key.clone()));
+    let discarded = !garbage.is_empty();
+    if discarded {
         store.write(&garbage.into_iter().map(Op::Delete).collect::<Vec<_>>())?;
     }
     match &snapshot.commit {
-        Some(record) => {
-            roll_forward(store, &ours, record.keeps_backup)?;
+        Some(_) => {
+            roll_forward(store, &ours)?;
             Ok(Recovery::RolledForward)
         }
-        None if snapshot.staged.is_empty() => Ok(Recovery::Clean),
-        None => Ok(Recovery::Discarded),
+        None if discarded => Ok(Recovery::Discarded),
+        None => Ok(Recovery::Clean),
     }
 }

@@ -2,9 +2,10 @@
 //! upgrade lease where it may write, each recovering an interrupted commit first.
 
 use crate::build::Build;
-use crate::changes::{self, backup_ops, TableSummary};
+use crate::changes::{self, manifest_ops, Changes, TableSummary};
 use crate::commit::{self, Lease, Recovery};
 use crate::error::EngineError;
+use crate::image;
 use crate::plan::{plan, DbModel, DbState, Plan, PlannedStep};
 use crate::records::{self, EngineState, LogRow, Manifest};
 use crate::run;
@@ -280,6 +281,54 @@ impl<'s> Engine<'s> {
         }
         self.renew(lease)?;
 
+        // The image is written before the migrations change the objects it copies (a dry
+        // run writes nothing); until the commit names it, it is garbage to delete if
+        // anything fails. Its time counts as the commit's.
+        let started = Instant::now();
+        let applied_at = options.applied_at.clone().unwrap_or_else(now);
+        let image = if options.dry_run { None } else { Some(image::write(self.store, &snapshot, &lease.tag())?) };
+        let imaging = started.elapsed();
+        let changes = match self.migrate(&mut snapshot, lease, &plan, options, &applied_at, progress, &mut report) {
+            Ok(changes) => changes,
+            Err(error) => {
+                if let Some(image) = &image {
+                    // Best effort: the next run deletes what is left.
+                    let _ = image::discard(self.store, image);
+                }
+                return Err(error);
+            }
+        };
+        let Some(image) = image else { return Ok(report) };
+        let started = Instant::now();
+        let manifest = Manifest {
+            action: "upgrade".into(),
+            image: Some(image),
+            id: format!("{applied_at}/{}", lease.token),
+            digest: changes.digest,
+            ..Manifest::default()
+        };
+        let mut ops = changes.ops;
+        ops.extend(manifest_ops(&snapshot, &manifest));
+        drop(snapshot);
+        report.staged = commit::commit(self.store, lease, ops, &manifest)?.declined();
+        *report.timings.entry(Phase::Commit).or_default() += imaging + started.elapsed();
+        report.committed = true;
+        Ok(report)
+    }
+
+    /// Runs the plan's steps on the snapshot's objects, validates them, and works out the
+    /// writes of the commit (timed as its start).
+    #[allow(clippy::too_many_arguments)]
+    fn migrate(
+        &mut self,
+        snapshot: &mut Snapshot,
+        lease: &Lease,
+        plan: &Plan,
+        options: &UpgradeOptions,
+        applied_at: &str,
+        progress: &mut dyn FnMut(Event),
+        report: &mut Report,
+    ) -> Result<Changes, EngineError> {
         let started = Instant::now();
         progress(Event::Phase(Phase::Migrate));
         // The migrations work on the parsed objects themselves: what changed is found by
@@ -291,18 +340,16 @@ impl<'s> Engine<'s> {
                 applied.checksum = Some(migration.checksum.to_owned());
             }
         }
-        let applied_at = options.applied_at.clone().unwrap_or_else(now);
         let mut rows = Vec::new();
         for pass in run::passes(&plan.steps, &self.build) {
             // One pass at a time, renewing the lease in between: a long upgrade keeps it.
             pass.iter().for_each(|step| progress(Event::Step(step)));
-            rows.extend(run::run_pass(&mut nb, pass, &self.build, &mut state, &applied_at)?);
+            rows.extend(run::run_pass(&mut nb, pass, &self.build, &mut state, applied_at)?);
             // Objects the pass parsed go back to bytes (see `df_schema::Stored`).
             nb.flush();
             self.renew(lease)?;
         }
         report.timings.insert(Phase::Migrate, started.elapsed());
-        self.renew(lease)?;
 
         let started = Instant::now();
         progress(Event::Phase(Phase::Validate));
@@ -312,26 +359,10 @@ impl<'s> Engine<'s> {
         // Working out the writes belongs to the commit: a dry run stops right after it.
         let started = Instant::now();
         progress(Event::Phase(Phase::Commit));
-        let changes = changes::compute(&snapshot, nb, &rows, &state);
+        let changes = changes::compute(snapshot, nb, &rows, &state);
         report.tables = changes.summary.clone();
-        if options.dry_run {
-            return Ok(report);
-        }
-        let manifest = Manifest {
-            action: "upgrade".into(),
-            keeps_backup: true,
-            id: format!("{applied_at}/{}", lease.token),
-            created: changes.created,
-            digest: changes.digest,
-            ..Manifest::default()
-        };
-        let mut ops = changes.ops;
-        ops.extend(backup_ops(&snapshot, &ops, &manifest));
-        drop(snapshot);
-        report.staged = commit::commit(self.store, lease, ops, &manifest)?.declined();
         report.timings.insert(Phase::Commit, started.elapsed());
-        report.committed = true;
-        Ok(report)
+        Ok(changes)
     }
 
     /// Stamps a database that predates df-schema as being at `release`'s schema: each
@@ -406,8 +437,9 @@ impl<'s> Engine<'s> {
         })
     }
 
-    /// Restores the exact pre-upgrade state of the last upgrade. Refuses when the data was
-    /// written since, unless `force`.
+    /// Restores the exact pre-upgrade state of the last upgrade from its image: every live
+    /// key as it was, and none that it lacks. Refuses when the data was written since,
+    /// unless `force` (those writes are then lost).
     pub fn rollback(&mut self, force: bool, dry_run: bool, progress: &mut dyn FnMut(Event)) -> Result<Report, EngineError> {
         self.leased(|engine, lease| {
             let mut report = Report::default();
@@ -420,19 +452,10 @@ impl<'s> Engine<'s> {
             if snapshot.digest() != manifest.digest && !force {
                 return Err(EngineError::WrittenSince { store: engine.store.describe() });
             }
-            let mut ops: Vec<Op> = Vec::new();
-            let backup_keys: Vec<String> = snapshot.backup.iter().cloned().collect();
-            let values = engine.store.get_many(&backup_keys)?;
-            for (backup_key, value) in backup_keys.into_iter().zip(values) {
-                let key = crate::layout::unmark_raw(&backup_key).unwrap_or_default();
-                // A backup deleted since was read as absent: restoring means deleting.
-                ops.push(match value {
-                    Some(value) => Op::Set(key, value),
-                    None => Op::Delete(key),
-                });
-                ops.push(Op::Delete(backup_key));
-            }
-            ops.extend(manifest.created.iter().cloned().map(Op::Delete));
+            // Every upgrade's manifest names its image.
+            let image = manifest.image.clone().ok_or_else(|| EngineError::NothingToRollBack { store: engine.store.describe() })?;
+            let mut ops = image::restore_ops(image::read(engine.store, &image)?, &snapshot.entries());
+            ops.extend(image::keys(&image).map(Op::Delete));
             report.tables = changes::summarize(&ops, &snapshot);
             if dry_run {
                 return Ok(report);

@@ -68,7 +68,8 @@ pub enum EngineError {
     NothingToRollBack { store: String },
     #[error(
         "{store} was written since the last upgrade (its data no longer matches what the upgrade \
-         left); rolling back would lose those writes. Use --force to roll back anyway"
+         left); rolling back restores every key exactly as it was before the upgrade, so those writes \
+         would be lost. Use --force to roll back anyway"
     )]
     WrittenSince { store: String },
 }

@@ -8,9 +8,12 @@
 //! - The engine's own records are the table `df_schema` (see `crate::records`).
 //! - While a commit is staged, a key's new value waits under the same hash tag with the
 //!   id prefixed by `~df-stage~<commit>~`, and a key to delete is marked by
-//!   `~df-drop~<commit>~` (`<commit>` tags the commit the key belongs to); a key's
-//!   pre-upgrade value is kept under `~df-backup~` (so that on Redis Cluster each lives in
-//!   the slot of the key it belongs to, and the store can copy and rename between them).
+//!   `~df-drop~<commit>~` (`<commit>` tags the commit the key belongs to), so that on Redis
+//!   Cluster each lives in the slot of the key it belongs to and the store can rename
+//!   between them.
+//! - An upgrade's pre-upgrade image (what rollback restores, see `crate::image`) is
+//!   chunks `{df_schema.<n>}~df-image~<commit>`: the chunk's number is in the hash tag, so
+//!   that on Redis Cluster an image spreads over the slots like the data it holds.
 
 use std::fmt;
 
@@ -23,7 +26,7 @@ pub const ENGINE_TABLE: &str = "df_schema";
 
 const STAGE: &str = "~df-stage~";
 const DROP: &str = "~df-drop~";
-const BACKUP: &str = "~df-backup~";
+const IMAGE: &str = "~df-image~";
 
 /// A parsed key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,8 +45,8 @@ pub enum Slot {
     Staged(Key),
     /// A key the commit deletes, during a commit.
     Dropped(Key),
-    /// The pre-upgrade value of a key, kept for rollback.
-    Backup(Key),
+    /// Chunk `chunk` of the pre-upgrade image of the commit tagged `tag`.
+    Image { tag: String, chunk: usize },
 }
 
 /// A key that does not follow the layout.
@@ -124,9 +127,9 @@ pub fn commit_tag(raw: &str) -> Option<&str> {
     rest.split_once('~').map(|(tag, _)| tag)
 }
 
-/// The key that keeps the pre-upgrade value of the stored key `raw` (same hash tag).
-pub fn backup_raw(raw: &str) -> String {
-    insert_marker(raw, BACKUP)
+/// The key of chunk `chunk` of the pre-upgrade image of the commit tagged `commit`.
+pub fn image_key(commit: &str, chunk: usize) -> String {
+    assemble(ENGINE_TABLE, &chunk.to_string(), IMAGE, commit)
 }
 
 fn insert_marker(raw: &str, marker: &str) -> String {
@@ -136,15 +139,12 @@ fn insert_marker(raw: &str, marker: &str) -> String {
     }
 }
 
-/// The stored key a staging, drop or backup key belongs to, by removing the first
-/// marker (with its commit tag).
+/// The stored key a staging key or drop mark belongs to, by removing the first marker
+/// (with its commit tag).
 pub fn unmark_raw(raw: &str) -> Option<String> {
     let close = raw.find('}')?;
     let rest = &raw[close + 1..];
-    let rest = match rest.strip_prefix(STAGE).or_else(|| rest.strip_prefix(DROP)) {
-        Some(tagged) => tagged.split_once('~')?.1,
-        None => rest.strip_prefix(BACKUP)?,
-    };
+    let rest = rest.strip_prefix(STAGE).or_else(|| rest.strip_prefix(DROP))?.split_once('~')?.1;
     Some(format!("{}{rest}", &raw[..=close]))
 }
 
@@ -162,13 +162,18 @@ pub fn parse<'a>(raw: &'a [u8]) -> Result<Slot, LayoutError> {
     if table.is_empty() {
         return Err(error("its table is empty"));
     }
+    if let Some(tag) = rest.strip_prefix(IMAGE).filter(|_| table == ENGINE_TABLE) {
+        let chunk = topic.parse().map_err(|_| error("an image chunk's hash tag does not end in its number"))?;
+        if tag.is_empty() {
+            return Err(error("an image chunk has no commit tag"));
+        }
+        return Ok(Slot::Image { tag: tag.to_owned(), chunk });
+    }
     let untag = |tagged: &'a str| tagged.split_once('~').map(|(_, rest)| rest).ok_or_else(|| error("its staging marker has no commit tag"));
     let (wrap, rest): (fn(Key) -> Slot, &str) = if let Some(rest) = rest.strip_prefix(STAGE) {
         (Slot::Staged, untag(rest)?)
     } else if let Some(rest) = rest.strip_prefix(DROP) {
         (Slot::Dropped, untag(rest)?)
-    } else if let Some(rest) = rest.strip_prefix(BACKUP) {
-        (Slot::Backup, rest)
     } else {
         (Slot::Live, rest)
     };
@@ -207,33 +212,42 @@ mod tests {
     }
 
     #[test]
-    fn staged_and_backup_values_keep_the_hash_tag() {
+    fn staged_values_keep_the_hash_tag() {
         let key = Key::object("lport", "t1", "p1");
         let staged = stage_raw(&key.encode(), "c0ffee");
         assert_eq!(staged, "{lport.t1}~df-stage~c0ffee~p1");
         assert_eq!(parse(staged.as_bytes()), Ok(Slot::Staged(key.clone())));
         assert_eq!(commit_tag(&staged), Some("c0ffee"));
-        assert_eq!(parse(backup_raw(&key.encode()).as_bytes()), Ok(Slot::Backup(key.clone())));
         let counter = Key::counter("secgroup");
         assert_eq!(stage_raw(&counter.encode(), "c0ffee"), "{unique_key.}~df-stage~c0ffee~secgroup");
-        assert_eq!(parse(backup_raw(&counter.encode()).as_bytes()), Ok(Slot::Backup(counter)));
         let dropped = drop_raw("{lport.t1}p1", "c0ffee");
         assert_eq!(dropped, "{lport.t1}~df-drop~c0ffee~p1");
         assert_eq!(parse(dropped.as_bytes()), Ok(Slot::Dropped(key)));
         assert_eq!(commit_tag(&dropped), Some("c0ffee"));
-        assert_eq!(commit_tag("{lport.t1}~df-backup~p1"), None);
+        assert_eq!(commit_tag(&image_key("c0ffee", 0)), None);
         assert_eq!(parse(b"{lport.t1}~df-stage~p1").unwrap_err().reason, "its staging marker has no commit tag");
     }
 
     #[test]
+    fn image_chunks_carry_their_number_in_the_hash_tag() {
+        let chunk = image_key("c0ffee", 12);
+        assert_eq!(chunk, "{df_schema.12}~df-image~c0ffee");
+        assert_eq!(parse(chunk.as_bytes()), Ok(Slot::Image { tag: "c0ffee".into(), chunk: 12 }));
+        assert!(crate::records::is_bookkeeping(&chunk));
+        // Only the engine's table holds images: elsewhere the marker is part of an id.
+        assert_eq!(parse(b"{lport.t1}~df-image~c0ffee"), Ok(Slot::Live(Key::object("lport", "t1", "~df-image~c0ffee"))));
+        assert_eq!(parse(b"{df_schema.x}~df-image~c0ffee").unwrap_err().reason, "an image chunk's hash tag does not end in its number");
+        assert_eq!(parse(b"{df_schema.1}~df-image~").unwrap_err().reason, "an image chunk has no commit tag");
+    }
+
+    #[test]
     fn any_stored_key_can_be_staged_and_unstaged() {
-        let backup = backup_raw("{lport.t1}p1");
-        assert_eq!(backup, "{lport.t1}~df-backup~p1");
-        let dropped_backup = drop_raw(&backup, "c0ffee");
-        assert_eq!(dropped_backup, "{lport.t1}~df-drop~c0ffee~~df-backup~p1");
-        assert_eq!(unmark_raw(&dropped_backup).as_deref(), Some(backup.as_str()));
+        let image = image_key("c0ffee", 3);
+        let dropped_image = drop_raw(&image, "beef");
+        assert_eq!(dropped_image, "{df_schema.3}~df-drop~beef~~df-image~c0ffee");
+        assert_eq!(unmark_raw(&dropped_image).as_deref(), Some(image.as_str()));
         assert_eq!(unmark_raw(&stage_raw("{lport.t1}p~1", "c0ffee")).as_deref(), Some("{lport.t1}p~1"));
-        assert_eq!(unmark_raw(&backup).as_deref(), Some("{lport.t1}p1"));
+        assert_eq!(unmark_raw(&image), None);
         assert_eq!(unmark_raw("{lport.t1}p1"), None);
     }
 

@@ -2,7 +2,7 @@
 //!
 //! An upgrade takes the store's lease, reads the whole database into memory (recovering
 //! an interrupted commit first), plans, runs the steps on the in-memory copy, validates
-//! every object, and commits all-or-nothing with the backup that rollback restores.
+//! every object, and commits all-or-nothing, keeping an image of what it read that rollback restores.
 //!
 //! The policy lives in pure functions, tested without a database: [`plan()`] decides, from
 //! what a database has applied and what this build knows, which steps are pending and in
@@ -13,6 +13,7 @@ mod changes;
 mod commit;
 mod engine;
 mod error;
+mod image;
 pub mod layout;
 mod object_check;
 mod plan;

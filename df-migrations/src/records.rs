@@ -8,11 +8,9 @@
 //!   what planning reads, without reading every object.
 //! - `{df_schema.}commit`: present only while a commit is staged (see `crate::commit`); once written,
 //!   the upgrade is decided and the next run rolls it forward.
-//! - `{df_schema.}backup`: the last upgrade's manifest: its id, the keys it created, and
-//!   the digest of the data it left, so that rollback can restore exactly and can tell
-//!   whether anything was written since. The pre-upgrade values themselves are the
-//!   `~df-backup~` keys (see `crate::layout`), which the store copies from the live keys
-//!   as the commit overwrites them.
+//! - `{df_schema.}backup`: the last upgrade's manifest: its id, where its pre-upgrade
+//!   image is (see `crate::image`), and the digest of the data it left, so that rollback
+//!   can restore exactly and can tell whether anything was written since.
 //! - `{df_schema.}lease`: the upgrade lease of stores that expire it (Redis).
 
 use crate::layout::{Key, ENGINE_TABLE, LOG_TABLE};
@@ -41,7 +39,7 @@ pub fn log_key(id: &str) -> Key {
 }
 
 /// Whether a live key (as stored) is one of the engine's bookkeeping records, which are
-/// neither data nor part of an upgrade's backup. A prefix test, not a parse: it runs on
+/// neither data nor part of an upgrade's image. A prefix test, not a parse: it runs on
 /// every key of a commit.
 pub fn is_bookkeeping(raw: &str) -> bool {
     let engine = raw.strip_prefix('{').and_then(|rest| rest.strip_prefix(ENGINE_TABLE)).and_then(|rest| rest.strip_prefix('.'));
@@ -83,19 +81,26 @@ pub struct LogRow {
 pub struct Manifest {
     /// What the commit did: `upgrade`, `rollback`, `baseline` or `import`.
     pub action: String,
-    /// Whether the commit keeps the pre-commit value of every live key it overwrites or
-    /// deletes as that key's `~df-backup~` (an upgrade does, for rollback).
-    #[serde(default)]
-    pub keeps_backup: bool,
+    /// An upgrade's pre-upgrade image, which rollback restores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
     /// The commit tag of the staging keys this commit decided (see `crate::layout`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stage: String,
     /// An id for the commit (its start time and lease token).
     pub id: String,
-    /// Keys that did not exist before the commit (rollback deletes them).
-    pub created: Vec<String>,
     /// Digest of the data after the commit (see `crate::digest`).
     pub digest: String,
+}
+
+/// Where a pre-upgrade image is, and how much it holds (see `crate::image`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRef {
+    /// The commit tag in its chunks' keys.
+    pub tag: String,
+    pub chunks: usize,
+    /// Keys (with their values) in all chunks together.
+    pub entries: usize,
 }
 
 #[cfg(test)]

@@ -29,8 +29,8 @@ pub struct Snapshot {
     pub manifest: Option<Manifest>,
     /// Staging keys and drop marks left by an interrupted commit.
     pub staged: BTreeSet<String>,
-    /// Backup keys (their values are read only by a rollback).
-    pub backup: BTreeSet<String>,
+    /// The chunks of pre-upgrade images (see `crate::image`), with their commit tags.
+    pub images: BTreeMap<String, String>,
 }
 
 impl Snapshot {
@@ -82,8 +82,8 @@ impl Snapshot {
         self.nb.tables().map(|t| self.nb.len(t)).sum()
     }
 
-    /// The digest of the live data as read (see `crate::changes::digest`).
-    pub fn digest(&self) -> String {
+    /// Every live key with its value as read, sorted by key.
+    pub fn entries(&self) -> Vec<(String, &[u8])> {
         let mut entries: Vec<(String, &[u8])> = self.records.iter().map(|(k, v)| (k.clone(), v.as_slice())).collect();
         for table in self.nb.tables() {
             for (id, stored) in self.nb.iter(table) {
@@ -92,7 +92,12 @@ impl Snapshot {
             }
         }
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        crate::changes::digest(entries.iter().map(|(k, v)| (k.as_str(), *v)))
+        entries
+    }
+
+    /// The digest of the live data as read (see `crate::changes::digest`).
+    pub fn digest(&self) -> String {
+        crate::changes::digest(self.entries().iter().map(|(k, v)| (k.as_str(), *v)))
     }
 }
 
@@ -117,8 +122,8 @@ impl Filer {
                 snapshot.staged.insert(text);
                 return Ok(());
             }
-            Slot::Backup(_) => {
-                snapshot.backup.insert(text);
+            Slot::Image { tag, .. } => {
+                snapshot.images.insert(text, tag);
                 return Ok(());
             }
             Slot::Live(key) => key,

@@ -4,7 +4,7 @@
 
 mod support;
 
-use df_migrations::store::{Fenced, Holder, KeepBackups, MemoryStore, Op, RedisClusterStore, RedisOptions, RedisStore, Store, StoreError};
+use df_migrations::store::{Fenced, Holder, MemoryStore, Op, RedisClusterStore, RedisOptions, RedisStore, Store, StoreError};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use support::contract::{check_store, scan_all, OBJECTS};
@@ -72,14 +72,14 @@ fn redis_cluster_store_declines_a_record_outside_the_lease_slot() {
     let holder = Holder { who: "me".into(), since: "2026-01-01T00:00:00Z".into() };
     assert_eq!(store.acquire_lease("t", &holder, Duration::from_secs(30)).unwrap(), None);
     for key in ["{lport.t1}p1", "df_schema.commit", "{unique_key.}df_schema"] {
-        match store.write_if_leased("t", &[Op::Set(key.to_owned(), b"v".to_vec())], KeepBackups::No) {
+        match store.write_if_leased("t", &[Op::Set(key.to_owned(), b"v".to_vec())]) {
             Ok(Fenced::Declined(reason)) => assert!(reason.contains("{df_schema.}"), "{reason}"),
             other => panic!("write_if_leased({key}) gave {other:?}"),
         }
         assert_eq!(store.get_many(&[key.to_owned()]).unwrap(), [None], "{key} was not written");
     }
     // The lease's slot is fine, however the tag is placed.
-    assert_eq!(store.write_if_leased("t", &[Op::Set("x{df_schema.}y".to_owned(), b"v".to_vec())], KeepBackups::No).unwrap(), Fenced::Written);
+    assert_eq!(store.write_if_leased("t", &[Op::Set("x{df_schema.}y".to_owned(), b"v".to_vec())]).unwrap(), Fenced::Written);
     store.release_lease("t").unwrap();
 }
 
@@ -92,14 +92,14 @@ fn redis_store_declines_a_transaction_it_cannot_queue_while_the_lease_surely_las
     let holder = Holder { who: "me".into(), since: "2026-01-01T00:00:00Z".into() };
     let batch: Vec<Op> = (0..250_000).map(|i| Op::Set(format!("{{t.}}k{i}"), b"v".to_vec())).collect();
     assert_eq!(store.acquire_lease("t", &holder, Duration::from_secs(1)).unwrap(), None);
-    match store.write_if_leased("t", &batch, KeepBackups::No).unwrap() {
+    match store.write_if_leased("t", &batch).unwrap() {
         Fenced::Declined(reason) => assert!(reason.contains("outlasted half the lease's remaining"), "{reason}"),
         other => panic!("queueing 250,000 commands under a 1 s lease gave {other:?}"),
     }
     assert_eq!(server.key_count(), 1, "only the lease: nothing of the batch was written");
     // The connection is usable afterwards (the transaction was discarded).
     assert_eq!(store.acquire_lease("t", &holder, Duration::from_secs(30)).unwrap(), None);
-    assert_eq!(store.write_if_leased("t", &batch[..3], KeepBackups::No).unwrap(), Fenced::Written);
+    assert_eq!(store.write_if_leased("t", &batch[..3]).unwrap(), Fenced::Written);
     assert_eq!(server.key_count(), 4);
 }
 
@@ -112,7 +112,7 @@ fn redis_store_names_the_command_a_server_refuses_in_a_transaction_and_writes_no
     // A server over its memory limit refuses writes as they are queued.
     server.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("1"));
     let batch: Vec<Op> = (0..5).map(|i| Op::Set(format!("{{t.}}k{i}"), b"v".to_vec())).collect();
-    match store.write_if_leased("t", &batch, KeepBackups::No) {
+    match store.write_if_leased("t", &batch) {
         Err(StoreError::Key { key, message, .. }) => {
             assert_eq!(key, "{t.}k0", "the first key of the refused command");
             assert!(message.starts_with("command 0 of the transaction was refused, and nothing was applied: \"OOM\""), "{message}");
@@ -123,7 +123,7 @@ fn redis_store_names_the_command_a_server_refuses_in_a_transaction_and_writes_no
     server.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("0"));
     assert_eq!(server.key_count(), 1, "only the lease: nothing of the batch was written");
     // The transaction was discarded: the connection writes again.
-    assert_eq!(store.write_if_leased("t", &batch, KeepBackups::No).unwrap(), Fenced::Written);
+    assert_eq!(store.write_if_leased("t", &batch).unwrap(), Fenced::Written);
     assert_eq!(server.key_count(), 6);
 }
 

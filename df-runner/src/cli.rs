@@ -127,7 +127,8 @@ pub struct RollbackArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
-    /// Roll back even though the data was written since the upgrade (those writes are lost).
+    /// Roll back even though the data was written since the upgrade: every key is restored
+    /// as it was before the upgrade, and those writes are lost.
     #[arg(long)]
     pub force: bool,
     /// Show what would be restored, and change nothing.

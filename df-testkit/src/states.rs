@@ -2,6 +2,7 @@
 //! database must be exactly the old state or exactly the new one; a mix of the two, or
 //! anything else, is a failure, and the keys that differ are what a person needs to see.
 
+use df_migrations::layout::{self, Slot};
 use df_migrations::records::{manifest_key, Manifest};
 use df_migrations::store::{Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,14 +18,28 @@ pub fn differing(a: &Dump, b: &Dump) -> Vec<String> {
 }
 
 /// The keys in which `actual` differs from `expected`, the result of an upgrade of the
-/// same data with the same `applied_at`. Every key must match byte for byte but one part
-/// of one value: the upgrade manifest's id is `<applied_at>/<lease token>`, and the token
-/// is drawn at random by each run, so there only the `applied_at` part must match.
+/// same data with the same `applied_at`. Every key must match byte for byte but for the
+/// lease token, which each run draws at random: the upgrade manifest's id is
+/// `<applied_at>/<lease token>`, so there only the `applied_at` part must match, and the
+/// image's chunks are tagged with the token, so each is compared with the chunk of the
+/// same number under the expected tag.
 pub fn differing_from_upgrade(actual: &Dump, expected: &Dump) -> Vec<String> {
     let manifest = manifest_key().encode();
     let mut keys = differing(actual, expected);
     keys.retain(|key| *key != manifest || !same_manifest_but_token(&actual[key], &expected[key]));
+    if let (Some(ours), Some(theirs)) = (image_tag(actual), image_tag(expected)) {
+        keys.retain(|key| match layout::parse(key.as_bytes()) {
+            Ok(Slot::Image { chunk, .. }) => actual.get(&layout::image_key(&ours, chunk)) != expected.get(&layout::image_key(&theirs, chunk)),
+            _ => true,
+        });
+    }
     keys
+}
+
+/// The tag of the image that the upgrade manifest in `dump` names.
+fn image_tag(dump: &Dump) -> Option<String> {
+    let manifest: Manifest = serde_json::from_slice(dump.get(&manifest_key().encode())?).ok()?;
+    Some(manifest.image?.tag)
 }
 
 fn same_manifest_but_token(actual: &[u8], expected: &[u8]) -> bool {
@@ -39,6 +54,9 @@ fn same_manifest_but_token(actual: &[u8], expected: &[u8]) -> bool {
     // the expected token they must be exactly the expected bytes.
     let canonical = serde_json::to_vec(&manifest).is_ok_and(|bytes| bytes == actual);
     manifest.id = wanted.id;
+    if let (Some(image), Some(wanted)) = (&mut manifest.image, wanted.image) {
+        image.tag = wanted.tag;
+    }
     canonical && serde_json::to_vec(&manifest).is_ok_and(|bytes| bytes == expected)
 }
 

@@ -69,7 +69,7 @@ impl Expected {
         // live key is what an operator would find.
         let (bookkeeping, live): (Vec<String>, Vec<String>) = from_new.into_iter().partition(|k| k.contains("~df-"));
         Ok(Verdict::Mix(format!(
-            "{several}differs from the old state in {} and from the new state of the upgrade at {applied_at} in {} live and {} staging or backup",
+            "{several}differs from the old state in {} and from the new state of the upgrade at {applied_at} in {} live and {} staging or image",
             Keys(&from_old),
             Keys(&live),
             Keys(&bookkeeping)

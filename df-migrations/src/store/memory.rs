@@ -1,7 +1,7 @@
 //! An in-memory store for tests. Clones share the same data, like two connections to one
 //! server, so that tests can run two runners against it.
 
-use super::{Fenced, Holder, KeepBackups, Op, Store, StoreError};
+use super::{Fenced, Holder, Op, Store, StoreError};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -47,15 +47,11 @@ impl MemoryStore {
 
 impl Inner {
     /// Applies the ops in order; a failure names its key.
-    fn apply(&mut self, batch: &[Op], backups: KeepBackups) -> Result<(), (String, String)> {
+    fn apply(&mut self, batch: &[Op]) -> Result<(), (String, String)> {
         for op in batch {
-            if let (KeepBackups::Yes, Some(backup)) = (backups, op.backup()) {
-                self.copy(op.key(), backup);
-            }
             match op {
                 Op::Set(key, value) => drop(self.data.insert(key.clone(), value.clone())),
                 Op::Delete(key) => drop(self.data.remove(key)),
-                Op::Copy { from, to } => self.copy(from, to.clone()),
                 Op::Rename { from, to } => {
                     let value = self.data.remove(from).ok_or_else(|| (from.clone(), "no such key to rename".to_owned()))?;
                     self.data.insert(to.clone(), value);
@@ -63,13 +59,6 @@ impl Inner {
             }
         }
         Ok(())
-    }
-
-    /// `from`'s value to `to`, replacing it; nothing when `from` is absent.
-    fn copy(&mut self, from: &str, to: String) {
-        if let Some(value) = self.data.get(from).cloned() {
-            self.data.insert(to, value);
-        }
     }
 
     fn lease_is(&self, token: &str) -> bool {
@@ -97,7 +86,7 @@ impl Store for MemoryStore {
 
     fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
         let store = self.describe();
-        self.inner().apply(batch, KeepBackups::No).map_err(|(key, message)| StoreError::Key { store, key, message })
+        self.inner().apply(batch).map_err(|(key, message)| StoreError::Key { store, key, message })
     }
 
     fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {
@@ -130,14 +119,14 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn write_if_leased(&mut self, token: &str, batch: &[Op], backups: KeepBackups) -> Result<Fenced, StoreError> {
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
         let mut inner = self.inner();
         if !inner.lease_is(token) {
             return Ok(Fenced::LeaseLost);
         }
         // All-or-nothing: only a rename of a missing key can fail part-way.
         let before = batch.iter().any(|op| matches!(op, Op::Rename { .. })).then(|| inner.data.clone());
-        if let Err((key, message)) = inner.apply(batch, backups) {
+        if let Err((key, message)) = inner.apply(batch) {
             if let Some(before) = before {
                 inner.data = before;
             }

@@ -25,28 +25,15 @@ use std::time::Duration;
 pub enum Op {
     Set(String, Vec<u8>),
     Delete(String),
-    /// Copies `from`'s value to `to`, replacing it; nothing when `from` is absent. Done by
-    /// the store itself (Redis `COPY … REPLACE`), so that keeping a backup of a large
-    /// database moves no values through the engine.
-    Copy { from: String, to: String },
     /// Moves `from`'s value to `to`, replacing it (Redis `RENAME`); `from` must exist.
     Rename { from: String, to: String },
 }
 
 impl Op {
-    /// The backup key a set or delete fills first when backups are kept
-    /// ([`KeepBackups::Yes`]).
-    pub fn backup(&self) -> Option<String> {
-        match self {
-            Op::Set(key, _) | Op::Delete(key) => backup_key(key),
-            Op::Copy { .. } | Op::Rename { .. } => None,
-        }
-    }
-
     /// The key the op writes.
     pub fn key(&self) -> &str {
         match self {
-            Op::Set(key, _) | Op::Delete(key) | Op::Copy { to: key, .. } | Op::Rename { to: key, .. } => key,
+            Op::Set(key, _) | Op::Delete(key) | Op::Rename { to: key, .. } => key,
         }
     }
 }
@@ -102,27 +89,10 @@ pub trait Store {
     fn release_lease(&mut self, token: &str) -> Result<(), StoreError>;
 
     /// Applies `batch` all-or-nothing, and only if the lease is still ours, atomically
-    /// with that check (fencing: a runner whose lease expired cannot commit). With
-    /// [`KeepBackups::Yes`], each set or delete of a key first copies the key's current
-    /// value to its backup key, as a `Copy` would (see [`Op::backup`]). Stores that cannot
-    /// do this for a given batch decline it and write nothing; every store accepts a batch
-    /// that sets one engine record (a key with the hash tag `{df_schema.}`).
-    fn write_if_leased(&mut self, token: &str, batch: &[Op], backups: KeepBackups) -> Result<Fenced, StoreError>;
-}
-
-/// Whether a batch under the lease keeps backups of what it overwrites and deletes. A
-/// flag rather than a `Copy` per key, so that a commit of a million writes does not carry
-/// a million more ops with two keys each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeepBackups {
-    Yes,
-    No,
-}
-
-/// The backup key of a live key: its `~df-backup~` twin (see `crate::layout`), unless the
-/// key is an engine record.
-pub fn backup_key(key: &str) -> Option<String> {
-    (!crate::records::is_bookkeeping(key)).then(|| crate::layout::backup_raw(key))
+    /// with that check (fencing: a runner whose lease expired cannot commit). Stores that
+    /// cannot do this for a given batch decline it and write nothing; every store accepts
+    /// a batch that sets one engine record (a key with the hash tag `{df_schema.}`).
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError>;
 }
 
 /// What [`Store::write_if_leased`] did.

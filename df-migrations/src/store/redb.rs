@@ -6,7 +6,7 @@
 //! that a second runner's error names the holder. redb itself also refuses a second
 //! process that opens the same file, and that error names the holder the same way.
 
-use super::{Fenced, Holder, KeepBackups, Op, Store, StoreError};
+use super::{Fenced, Holder, Op, Store, StoreError};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableError};
 use std::fs::File;
 use std::io::{Seek, Write};
@@ -68,33 +68,24 @@ impl RedbStore {
     }
 
     /// One write transaction: the batch, all or nothing.
-    fn apply(&mut self, batch: &[Op], backups: KeepBackups) -> Result<(), StoreError> {
+    fn apply(&mut self, batch: &[Op]) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(|e| self.error(e))?;
         {
             let mut table = txn.open_table(REDB_KEYS).map_err(|e| self.error(e))?;
             for op in batch {
                 let key_error = |e: redb::StorageError| StoreError::Key { store: self.describe(), key: op.key().to_owned(), message: e.to_string() };
-                let backup = if backups == KeepBackups::Yes { op.backup() } else { None };
-                // What a set or delete replaces comes back from it: no second lookup.
-                let replaced = match op {
-                    Op::Set(key, value) => table.insert(key.as_str(), value.as_slice()).map_err(key_error)?.filter(|_| backup.is_some()).map(|v| v.value().to_vec()),
-                    Op::Delete(key) => table.remove(key.as_str()).map_err(key_error)?.filter(|_| backup.is_some()).map(|v| v.value().to_vec()),
-                    Op::Copy { from, to } => {
-                        let value = table.get(from.as_str()).map_err(key_error)?.map(|v| v.value().to_vec());
-                        if let Some(value) = value {
-                            table.insert(to.as_str(), value.as_slice()).map_err(key_error)?;
-                        }
-                        None
+                match op {
+                    Op::Set(key, value) => {
+                        table.insert(key.as_str(), value.as_slice()).map_err(key_error)?;
+                    }
+                    Op::Delete(key) => {
+                        table.remove(key.as_str()).map_err(key_error)?;
                     }
                     Op::Rename { from, to } => {
                         let value = table.remove(from.as_str()).map_err(key_error)?.map(|v| v.value().to_vec());
                         let value = value.ok_or_else(|| StoreError::Key { store: self.describe(), key: from.clone(), message: "no such key to rename".into() })?;
                         table.insert(to.as_str(), value.as_slice()).map_err(key_error)?;
-                        None
                     }
-                };
-                if let (Some(backup), Some(old)) = (backup, replaced) {
-                    table.insert(backup.as_str(), old.as_slice()).map_err(key_error)?;
                 }
             }
         }
@@ -134,7 +125,7 @@ impl Store for RedbStore {
     }
 
     fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
-        self.apply(batch, KeepBackups::No)
+        self.apply(batch)
     }
 
     fn acquire_lease(&mut self, token: &str, holder: &Holder, _ttl: Duration) -> Result<Option<Holder>, StoreError> {
@@ -167,11 +158,11 @@ impl Store for RedbStore {
 
     /// The file lock cannot expire while we live: holding it is the fence, and one
     /// write transaction makes the batch all-or-nothing.
-    fn write_if_leased(&mut self, token: &str, batch: &[Op], backups: KeepBackups) -> Result<Fenced, StoreError> {
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
         if !self.holds(token) {
             return Ok(Fenced::LeaseLost);
         }
-        self.apply(batch, backups)?;
+        self.apply(batch)?;
         Ok(Fenced::Written)
     }
 }

@@ -9,10 +9,9 @@
 //! crash (an append-only file that ends inside a transaction is loaded without it), and
 //! from 7.0 aborts it when a watched key has expired (redis/redis#9194; before, an expiry
 //! went unnoticed, so older servers decline). The server runs nothing else while it runs
-//! the `EXEC` (8–9 s for a million changed objects on the benchmark machine, most of it the
-//! `COPY` of each old value to its backup). Queueing must end while the lease
-//! surely lasts (half its remaining time); a batch that takes longer is declined, and the
-//! engine stages it instead.
+//! the `EXEC` (about 3 s for a million changed objects on the benchmark machine). Queueing
+//! must end while the lease surely lasts (half its remaining time); a batch that takes
+//! longer is declined, and the engine stages it instead.
 //!
 //! A server that stops answering fails an operation after one response timeout, and the
 //! connection is reopened on the next one.

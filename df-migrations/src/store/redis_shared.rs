@@ -8,7 +8,7 @@
 //! of at most [`RedisOptions::batch_size`] commands, and a transaction's commands (see
 //! [`grouped`]) each take at most that many keys.
 
-use super::{Fenced, Holder, KeepBackups, Op, Store, StoreError};
+use super::{Fenced, Holder, Op, Store, StoreError};
 use redis::{Client, Cmd, Connection, IntoConnectionInfo, RedisError, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -97,53 +97,27 @@ pub(super) const RELEASE: &str = concat!(lease_is_ours!(), "if ours then return 
 pub(super) const SET_IF_LEASED: &str =
     concat!(lease_is_ours!(), "if ours then redis.call('SET', KEYS[2], ARGV[2]) return 1 end\nreturn 0\n");
 
-/// Copies KEYS[1] to KEYS[2], KEYS[3] to KEYS[4], … (`COPY … REPLACE`, nothing where the
-/// source is missing): a run of backups as one command of a transaction, where one `COPY`
-/// per key would be a million commands to queue and answer. Not a lease script.
-pub(super) const COPY_PAIRS: &str = "for i = 1, #KEYS, 2 do redis.call('COPY', KEYS[i], KEYS[i + 1], 'REPLACE') end\nreturn 0\n";
-
 /// `ops` as few commands as keep their order, for a transaction on one server: each run
-/// of sets, deletes or copies becomes one `MSET`, `DEL` or [`COPY_PAIRS`] call of at most
-/// `batch` keys, preceded, when `backups` are kept, by one [`COPY_PAIRS`] call that copies
-/// the run's keys to their backups; a rename stays a command of its own. Each command
-/// comes with the first key it writes, for errors. Made as they are sent, so that a
-/// commit's values are never all copied into commands at once.
-pub(super) fn grouped(ops: &[Op], batch: usize, backups: KeepBackups) -> impl Iterator<Item = (Cmd, &str)> {
-    runs(ops, batch).flat_map(move |run| {
-        let mut cmds = Vec::with_capacity(2);
-        let kept: Vec<(&str, String)> =
-            if backups == KeepBackups::Yes { run.iter().filter_map(|op| Some((op.key(), op.backup()?))).collect() } else { Vec::new() };
-        if let Some(&(first, _)) = kept.first() {
-            let mut copy = copy_pairs(kept.len());
-            for (key, backup) in &kept {
-                copy.arg(*key).arg(backup);
-            }
-            cmds.push((copy, first));
-        }
+/// of sets or deletes becomes one `MSET` or `DEL` of at most `batch` keys; a rename stays
+/// a command of its own. Each command comes with the first key it writes, for errors.
+/// Made as they are sent, so that a commit's values are never all copied into commands
+/// at once.
+pub(super) fn grouped(ops: &[Op], batch: usize) -> impl Iterator<Item = (Cmd, &str)> {
+    runs(ops, batch).map(|run| {
         let mut cmd = match &run[0] {
             Op::Set(..) => redis::cmd("MSET"),
             Op::Delete(_) => redis::cmd("DEL"),
-            Op::Copy { .. } => copy_pairs(run.len()),
             Op::Rename { .. } => redis::cmd("RENAME"),
         };
         for op in run {
             match op {
                 Op::Set(key, value) => cmd.arg(key).arg(value),
                 Op::Delete(key) => cmd.arg(key),
-                Op::Copy { from, to } | Op::Rename { from, to } => cmd.arg(from).arg(to),
+                Op::Rename { from, to } => cmd.arg(from).arg(to),
             };
         }
-        cmds.push((cmd, run[0].key()));
-        cmds
+        (cmd, run[0].key())
     })
-}
-
-/// The start of a [`COPY_PAIRS`] call for `pairs` pairs of keys, which follow as its
-/// arguments.
-fn copy_pairs(pairs: usize) -> Cmd {
-    let mut cmd = redis::cmd("EVAL");
-    cmd.arg(COPY_PAIRS).arg(2 * pairs);
-    cmd
 }
 
 /// `ops` cut into runs of one kind of op, of at most `batch` ops (renames one by one).
@@ -443,11 +417,6 @@ impl<B: Backend> Store for RedisOps<B> {
                         cmd.arg(key);
                         cmd
                     }
-                    Op::Copy { from, to } => {
-                        let mut cmd = redis::cmd("COPY");
-                        cmd.arg(from).arg(to).arg("REPLACE");
-                        cmd
-                    }
                     Op::Rename { from, to } => self.backend.rename(from, to),
                 })
                 .collect();
@@ -498,11 +467,11 @@ impl<B: Backend> Store for RedisOps<B> {
         Ok(())
     }
 
-    /// One record without a backup: the lease script, on a cluster too. Anything else: a
-    /// transaction, on one server.
-    fn write_if_leased(&mut self, token: &str, batch: &[Op], backups: KeepBackups) -> Result<Fenced, StoreError> {
+    /// One record: the lease script, on a cluster too. Anything else: a transaction, on
+    /// one server.
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
         let one_record = match batch {
-            [op @ Op::Set(key, value)] if backups == KeepBackups::No || op.backup().is_none() => Some((key, value)),
+            [Op::Set(key, value)] => Some((key, value)),
             _ => None,
         };
         if let Some((key, value)) = one_record {
@@ -513,7 +482,7 @@ impl<B: Backend> Store for RedisOps<B> {
             return Ok(if written { Fenced::Written } else { Fenced::LeaseLost });
         }
         let batch_size = self.options.batch_size;
-        let outcome = self.backend.transaction(token, &mut grouped(batch, batch_size, backups).map(|(cmd, _)| cmd)).map_err(|err| {
+        let outcome = self.backend.transaction(token, &mut grouped(batch, batch_size).map(|(cmd, _)| cmd)).map_err(|err| {
             // No reply to `EXEC` itself leaves open whether it ran.
             backend(&self.name, format!(
                 "a transaction of {} writes failed ({}); if the reply to its EXEC was what failed, it may have been applied: `df-runner status` tells",
@@ -534,7 +503,7 @@ impl<B: Backend> Store for RedisOps<B> {
                 } else {
                     ("was refused, and nothing was applied", "remove that cause and run again")
                 };
-                let key = grouped(batch, batch_size, backups).nth(index).map_or(LEASE_KEY, |(_, key)| key);
+                let key = grouped(batch, batch_size).nth(index).map_or(LEASE_KEY, |(_, key)| key);
                 Err(key_error(&self.name, key.as_bytes(), format!("command {index} of the transaction {what}: {message}; {next}")))
             }
         }
@@ -576,9 +545,8 @@ macro_rules! delegate_store {
                 &mut self,
                 token: &str,
                 batch: &[$crate::store::Op],
-                backups: $crate::store::KeepBackups,
             ) -> Result<$crate::store::Fenced, $crate::store::StoreError> {
-                self.ops.write_if_leased(token, batch, backups)
+                self.ops.write_if_leased(token, batch)
             }
         }
     };

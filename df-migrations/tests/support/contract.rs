@@ -1,6 +1,6 @@
 //! The contract every store meets, as one function run against each store.
 
-use df_migrations::store::{Fenced, Holder, KeepBackups, Op, Store};
+use df_migrations::store::{Fenced, Holder, Op, Store};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ pub type Data = BTreeMap<Vec<u8>, Vec<u8>>;
 pub const OBJECTS: usize = 2500;
 
 /// The first dataset: objects over many hash tags (so that on a cluster several nodes
-/// hold data), a counter, staged and backup keys, and values that are not text.
+/// hold data), a counter, a staging key and an image chunk, and values that are not text.
 pub fn dataset() -> Data {
     let mut data = Data::new();
     for i in 0..OBJECTS {
@@ -21,7 +21,7 @@ pub fn dataset() -> Data {
     let extra: [(&str, Vec<u8>); 7] = [
         ("{unique_key.}lport", b"42".to_vec()),
         ("{lport.t1}~df-stage~p1", b"{\"id\":\"p1\",\"v\":2}".to_vec()),
-        ("{lport.t1}~df-backup~p1", b"{\"id\":\"p1\",\"v\":1}".to_vec()),
+        ("{df_schema.0}~df-image~c0ffee", b"df-image 1\n\x01\x00\x00\x00k\x01\x00\x00\x00v".to_vec()),
         ("{bin.}nul-cr-lf-high", vec![0, 255, b'\r', b'\n', 0, b'x', 0x80]),
         ("{bin.}all-bytes", (0..=255u8).collect()),
         ("{bin.}empty", Vec::new()),
@@ -74,28 +74,11 @@ fn apply(data: &mut Data, batch: &[Op]) {
         match op {
             Op::Set(key, value) => data.insert(key.as_bytes().to_vec(), value.clone()),
             Op::Delete(key) => data.remove(key.as_bytes()),
-            Op::Copy { from, to } => match data.get(from.as_bytes()).cloned() {
-                Some(value) => data.insert(to.as_bytes().to_vec(), value),
-                None => None,
-            },
             Op::Rename { from, to } => {
                 let value = data.remove(from.as_bytes()).expect("the contract renames present keys");
                 data.insert(to.as_bytes().to_vec(), value)
             }
         };
-    }
-}
-
-/// What `batch` does under the lease with backups kept: each set or delete first copies
-/// its key's value, if any, to the key's backup (engine records aside).
-fn apply_keeping_backups(data: &mut Data, batch: &[Op]) {
-    for op in batch {
-        if let Some(backup) = op.backup() {
-            if let Some(value) = data.get(op.key().as_bytes()).cloned() {
-                data.insert(backup.into_bytes(), value);
-            }
-        }
-        apply(data, std::slice::from_ref(op));
     }
 }
 
@@ -144,12 +127,8 @@ pub fn check_store(store: &mut dyn Store) -> Fenced {
         Op::Delete("{new.}gone".to_owned()),
         Op::Delete("{bin.}empty".to_owned()),
         Op::Set("{bin.}empty".to_owned(), b"back".to_vec()),
-        // Copies and renames within a hash tag (as the commit protocol makes them): to a
-        // new key, over an existing key, from an absent key (a copy does nothing), and of
-        // a key set earlier in the same batch.
-        Op::Copy { from: "{table2.topic2}id-2".to_owned(), to: "{table2.topic2}~df-backup~id-2".to_owned() },
-        Op::Copy { from: "{table5.topic2}id-5".to_owned(), to: "{table5.topic2}id-125".to_owned() },
-        Op::Copy { from: "{table4.topic1}absent".to_owned(), to: "{table4.topic1}id-4".to_owned() },
+        // Renames within a hash tag (as the commit protocol makes them): to a new key and
+        // over an existing key.
         Op::Rename { from: "{table8.topic2}id-8".to_owned(), to: "{table8.topic2}~df-stage~id-8".to_owned() },
         Op::Rename { from: "{table10.topic1}id-10".to_owned(), to: "{table10.topic1}id-130".to_owned() },
     ]);
@@ -185,20 +164,19 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
 
     // Fencing: one engine record, which every store writes under the lease.
     let set = |value: &[u8]| [Op::Set(record.to_owned(), value.to_vec())];
-    assert_eq!(store.write_if_leased("token-a", &set(b"c1"), KeepBackups::No).unwrap(), Fenced::Written, "{name}: the holder writes under the lease");
+    assert_eq!(store.write_if_leased("token-a", &set(b"c1")).unwrap(), Fenced::Written, "{name}: the holder writes under the lease");
     assert_eq!(read(store), Some(b"c1".to_vec()));
-    assert_eq!(store.write_if_leased("token-b", &set(b"c2"), KeepBackups::No).unwrap(), Fenced::LeaseLost, "{name}: another token does not write");
+    assert_eq!(store.write_if_leased("token-b", &set(b"c2")).unwrap(), Fenced::LeaseLost, "{name}: another token does not write");
     assert_eq!(read(store), Some(b"c1".to_vec()), "{name}: a refused write leaves the value");
     expected.insert(record.as_bytes().to_vec(), b"c1".to_vec());
 
-    // A mixed batch under the lease, longer than a batch size, keeping backups: all of it,
-    // or (declined) none of it; never for another token. Overwritten, deleted and absent
-    // keys, an engine record (no backup) and one whose backup is also kept.
+    // A mixed batch under the lease, longer than a batch size: all of it, or (declined)
+    // none of it; never for another token. Overwritten, deleted and absent keys, engine
+    // records and a rename.
     let mut batch = vec![
         Op::Set("{df_schema.}state".to_owned(), b"s1".to_vec()),
         Op::Set("{df_schema.}commit".to_owned(), b"c1".to_vec()),
-        Op::Copy { from: "{table3.topic0}id-3".to_owned(), to: "{table3.topic0}~df-backup~id-3".to_owned() },
-        Op::Copy { from: "{table4.topic1}absent".to_owned(), to: "{table4.topic1}~df-backup~absent".to_owned() },
+        Op::Delete("{table4.topic1}absent".to_owned()),
     ];
     for i in (3..OBJECTS).step_by(11) {
         batch.push(Op::Set(format!("{{table{}.topic{}}}id-{i}", i % 40, i % 3), format!("v3-{i}").into_bytes()));
@@ -207,12 +185,12 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
     batch.push(Op::Set("{new.}k".to_owned(), b"third".to_vec()));
     batch.push(Op::Rename { from: "{table17.topic2}id-17".to_owned(), to: "{table17.topic2}~df-stage~id-17".to_owned() });
     batch.push(Op::Set("{new.}k".to_owned(), b"fourth".to_vec()));
-    let refused = store.write_if_leased("token-b", &batch, KeepBackups::Yes).unwrap();
+    let refused = store.write_if_leased("token-b", &batch).unwrap();
     assert!(matches!(refused, Fenced::LeaseLost | Fenced::Declined(_)), "{name}: another token's batch gave {refused:?}");
     assert_same(store, expected, "after another token's batch");
-    let fenced = store.write_if_leased("token-a", &batch, KeepBackups::Yes).unwrap();
+    let fenced = store.write_if_leased("token-a", &batch).unwrap();
     match &fenced {
-        Fenced::Written => apply_keeping_backups(expected, &batch),
+        Fenced::Written => apply(expected, &batch),
         Fenced::Declined(reason) => assert!(!reason.is_empty(), "{name}: a store says why it declines"),
         Fenced::LeaseLost => panic!("{name}: the holder's batch found the lease lost"),
     }
@@ -224,7 +202,7 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
     store.release_lease("token-a").unwrap();
     store.release_lease("token-a").unwrap();
     assert!(!store.renew_lease("token-a", long).unwrap(), "{name}: a released lease is not renewed");
-    assert_eq!(store.write_if_leased("token-a", &set(b"c3"), KeepBackups::No).unwrap(), Fenced::LeaseLost, "{name}: no write after release");
+    assert_eq!(store.write_if_leased("token-a", &set(b"c3")).unwrap(), Fenced::LeaseLost, "{name}: no write after release");
     assert_eq!(read(store), Some(b"c1".to_vec()));
 
     // Expiry.
@@ -232,12 +210,12 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
     assert_eq!(store.acquire_lease("token-c", &a, long).unwrap(), Some(b.clone()));
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!store.renew_lease("token-b", long).unwrap(), "{name}: an expired lease is not renewed");
-    assert_eq!(store.write_if_leased("token-b", &set(b"late"), KeepBackups::No).unwrap(), Fenced::LeaseLost, "{name}: no write after expiry");
-    let late = store.write_if_leased("token-b", &batch, KeepBackups::Yes).unwrap();
+    assert_eq!(store.write_if_leased("token-b", &set(b"late")).unwrap(), Fenced::LeaseLost, "{name}: no write after expiry");
+    let late = store.write_if_leased("token-b", &batch).unwrap();
     assert!(matches!(late, Fenced::LeaseLost | Fenced::Declined(_)), "{name}: a batch after expiry gave {late:?}");
     assert_eq!(store.acquire_lease("token-c", &a, long).unwrap(), None, "{name}: an expired lease is taken");
     assert!(!store.renew_lease("token-b", long).unwrap(), "{name}: the old holder stays out");
-    assert_eq!(store.write_if_leased("token-c", &set(b"c4"), KeepBackups::No).unwrap(), Fenced::Written);
+    assert_eq!(store.write_if_leased("token-c", &set(b"c4")).unwrap(), Fenced::Written);
     expected.insert(record.as_bytes().to_vec(), b"c4".to_vec());
     store.release_lease("token-c").unwrap();
     assert_eq!(read(store), Some(b"c4".to_vec()));

@@ -1,7 +1,7 @@
 //! A store wrapper that fails at a chosen write, the way a runner that dies part-way
 //! through a commit leaves its store.
 
-use df_migrations::store::{Fenced, Holder, KeepBackups, Op, Store, StoreError};
+use df_migrations::store::{Fenced, Holder, Op, Store, StoreError};
 use std::time::Duration;
 
 /// How the wrapped store's writes behave when the crash comes.
@@ -71,7 +71,7 @@ impl<S: Store> Store for CrashingStore<S> {
     fn release_lease(&mut self, token: &str) -> Result<(), StoreError> {
         self.inner.release_lease(token)
     }
-    fn write_if_leased(&mut self, token: &str, batch: &[Op], backups: KeepBackups) -> Result<Fenced, StoreError> {
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
         if self.mode == Writes::Staged && batch.len() > 1 {
             return Ok(Fenced::Declined("this test store stages its commits".to_owned()));
         }
@@ -79,7 +79,7 @@ impl<S: Store> Store for CrashingStore<S> {
             return Err(self.crash());
         }
         self.writes += 1;
-        let fenced = self.inner.write_if_leased(token, batch, backups)?;
+        let fenced = self.inner.write_if_leased(token, batch)?;
         if self.writes == self.fail_at {
             // Applied, but the runner died before it heard so.
             return Err(self.crash());
