@@ -344,7 +344,7 @@ impl<'s> Engine<'s> {
         for pass in run::passes(&plan.steps, &self.build) {
             // One pass at a time, renewing the lease in between: a long upgrade keeps it.
             pass.iter().for_each(|step| progress(Event::Step(step)));
-            rows.extend(run::run_pass(&mut nb, pass, &self.build, &mut state, applied_at)?);
+            rows.extend(run::run_pass(&mut nb, &pass, &self.build, &mut state, applied_at)?);
             // Objects the pass parsed go back to bytes (see `df_schema::Stored`).
             nb.flush();
             self.renew(lease)?;

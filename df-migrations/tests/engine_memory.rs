@@ -218,3 +218,22 @@ fn a_panicking_migration_is_reported_with_the_object_and_nothing_is_written() {
     );
     assert_eq!(store.dump(), before);
 }
+
+#[test]
+fn a_migration_that_touches_a_table_it_did_not_declare_is_stopped_naming_both() {
+    let mut store = baselined();
+    let before = store.dump();
+    let mut build = df_migrations::Build::linked();
+    let original = build.migration("lswitch-v3-lsubnet").unwrap();
+    // It also writes `lsubnet`.
+    let undeclared: &'static df_schema::registry::MigrationEntry =
+        Box::leak(Box::new(df_schema::registry::MigrationEntry { tables: Some(&["lswitch"]), ..*original }));
+    build.migrations = build.migrations.iter().map(|m| if m.id == original.id { undeclared } else { *m }).collect();
+    let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
+    assert!(
+        error.starts_with("migration `lswitch-v3-lsubnet` panicked")
+            && error.contains(r#"table `lsubnet` is not among the tables this migration declares (["lswitch"]): add it to `#[migration(tables = […])]`"#),
+        "{error}"
+    );
+    assert_eq!(store.dump(), before);
+}

@@ -85,6 +85,28 @@ pub fn lit_u32(ctxt: &mut Ctxt, arg: &Arg, min: u32) -> Option<u32> {
     }
 }
 
+/// A list of string literals, `["a", "b"]`, each with its literal (for spans).
+pub fn lit_str_list(ctxt: &mut Ctxt, arg: &Arg, example: &str) -> Option<Vec<syn::LitStr>> {
+    let items = match &arg.value {
+        Expr::Array(array) => array.elems.iter().map(|elem| match literal(elem) {
+            Some(Lit::Str(s)) => Ok(s.clone()),
+            _ => Err(elem),
+        }),
+        other => {
+            ctxt.error_spanned_by(other, format!("`{}` takes a list of string literals, e.g. `{} = {example}`", arg.key, arg.key));
+            return None;
+        }
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Ok(s) => out.push(s),
+            Err(elem) => ctxt.error_spanned_by(elem, format!("`{}` lists string literals, e.g. `{} = {example}`", arg.key, arg.key)),
+        }
+    }
+    Some(out)
+}
+
 /// A path such as `LogicalPort` or `crate::nb::LogicalPort`.
 pub fn path(ctxt: &mut Ctxt, arg: &Arg) -> Option<syn::Path> {
     match &arg.value {

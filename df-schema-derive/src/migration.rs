@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, ReturnType};
 
-const KEYS: &[&str] = &["model", "to", "removes", "release", "proposed_at", "description", "id", "lock"];
+const KEYS: &[&str] = &["model", "to", "removes", "release", "proposed_at", "description", "id", "tables", "lock"];
 const REQUIRED: &[(&str, &str)] = &[
     ("release", "`release = \"…\"` (the release that ships it, e.g. \"4.0\")"),
     ("proposed_at", "`proposed_at = \"YYYY-MM-DD HH:MM:SS\"` (when it was written; it orders migrations)"),
@@ -61,6 +61,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
             ctxt.error_spanned_by(id, "a migration id cannot be empty");
         }
     }
+    let tables = read_tables(&mut ctxt, &args, each);
     let explicit_lock = attr::find(&args, "lock").and_then(|a| attr::lit_str(&mut ctxt, a)).map(|s| s.value());
     let lock = lockfile::lock_path(explicit_lock.as_deref(), caller.as_deref()).map_err(|m| ctxt.error_at(Span::call_site(), m)).ok();
 
@@ -87,6 +88,10 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     let checksum = digest_hex(canonical_text(item.sig.to_token_stream().into_iter().chain(item.block.to_token_stream()).collect()).as_bytes());
     let lock = lock.to_string_lossy().into_owned();
     let run = if each { quote!(Each) } else { quote!(Whole) };
+    let tables = match tables {
+        Some(tables) => quote!(::core::option::Option::Some(&[#(#tables),*])),
+        None => quote!(::core::option::Option::None),
+    };
     let target_expr = match &target {
         Target::Step { model, to, .. } => {
             quote!(::df_schema::__private::MigrationTarget::Step { model: <#model as ::df_schema::Model>::NAME, to: #to })
@@ -106,6 +111,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
                     description: #description,
                     checksum: #checksum,
                     run: ::df_schema::__private::MigrationFn::#run(#fn_ident),
+                    tables: #tables,
                     lock: #lock,
                 }
             }
@@ -167,6 +173,32 @@ fn read_target(ctxt: &mut Ctxt, args: &[Arg]) -> Option<Target> {
             None
         }
     }
+}
+
+/// `tables = ["…", …]`: the tables a whole-database migration reads or writes (with their
+/// unique-key counters). A per-object migration works on its model's table alone.
+fn read_tables(ctxt: &mut Ctxt, args: &[Arg], each: bool) -> Option<Vec<syn::LitStr>> {
+    let arg = attr::find(args, "tables")?;
+    if each {
+        ctxt.error_spanned_by(
+            &arg.key,
+            "`tables` is for a migration that takes the whole database (`nb: &mut df_schema::NbApi`): \
+             one that takes an object at a time works on its model's table alone",
+        );
+        return None;
+    }
+    let tables = attr::lit_str_list(ctxt, arg, r#"["lswitch", "lsubnet"]"#)?;
+    if tables.is_empty() {
+        ctxt.error_spanned_by(&arg.value, "`tables` lists every table the migration reads or writes, its model's included: it cannot be empty");
+    }
+    for (index, table) in tables.iter().enumerate() {
+        if table.value().is_empty() {
+            ctxt.error_spanned_by(table, "a table name cannot be empty");
+        } else if tables[..index].iter().any(|earlier| earlier.value() == table.value()) {
+            ctxt.error_spanned_by(table, format!("table `{}` is listed twice", table.value()));
+        }
+    }
+    Some(tables)
 }
 
 /// Checks the function's form; returns whether it works on one object at a time (two

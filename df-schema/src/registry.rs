@@ -82,6 +82,10 @@ pub struct MigrationEntry {
     /// Digest of the function's tokens, to notice a migration changed after it was applied.
     pub checksum: &'static str,
     pub run: MigrationFn,
+    /// The tables a whole-database migration declared it reads or writes
+    /// (`#[migration(tables = […])]`), if it did. The engine then runs it on those tables
+    /// alone, refusing any other, and may run other tables' steps before it.
+    pub tables: Option<&'static [&'static str]>,
     pub lock: &'static str,
 }
 
@@ -98,12 +102,14 @@ pub enum MigrationFn {
 }
 
 impl MigrationEntry {
-    /// Runs the migration alone on a whole database; a per-object one on every object of
-    /// its model's table (the engine itself runs them in shared passes).
+    /// Runs the migration alone on a whole database (on its declared tables alone, if it
+    /// declared them; see [`NbApi::within`]); a per-object one on every object of its
+    /// model's table (the engine itself runs them in shared passes).
     pub fn run(&self, nb: &mut NbApi) -> Result<(), MigrationError> {
-        let each = match self.run {
-            MigrationFn::Whole(f) => return f(nb),
-            MigrationFn::Each(f) => f,
+        let each = match (self.run, self.tables) {
+            (MigrationFn::Whole(f), Some(tables)) => return nb.within(tables, f),
+            (MigrationFn::Whole(f), None) => return f(nb),
+            (MigrationFn::Each(f), _) => f,
         };
         let MigrationTarget::Step { model, to } = self.target else {
             return Err(MigrationError::table("", format!("migration `{}` removes a model, which takes the whole database", self.id)));

@@ -56,7 +56,8 @@ pub struct Subnet {
     release = "3.0",
     proposed_at = "2017-07-03 15:00:00",
     description = "lswitch: allocate a unique_key for every switch",
-    id = "lswitch-v2-unique-key"
+    id = "lswitch-v2-unique-key",
+    tables = ["lswitch"]
 )]
 fn lswitch_v2_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
     crate::unique_key::allocate_missing(nb, "lswitch")
@@ -71,7 +72,8 @@ fn lswitch_v2_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
     release = "5.0",
     proposed_at = "2019-01-14 10:00:00",
     description = "lswitch: embedded subnets move out into the lsubnet table",
-    id = "lswitch-v3-lsubnet"
+    id = "lswitch-v3-lsubnet",
+    tables = ["lswitch", "lsubnet"]
 )]
 fn lswitch_v3_lsubnet(nb: &mut NbApi) -> Result<(), MigrationError> {
     let mut subnets = Vec::new();

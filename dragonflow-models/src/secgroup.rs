@@ -50,7 +50,8 @@ pub struct SecurityGroupRule {
     release = "3.0",
     proposed_at = "2017-07-04 11:00:00",
     description = "secgroup: allocate a unique_key for every security group",
-    id = "secgroup-v2-unique-key"
+    id = "secgroup-v2-unique-key",
+    tables = ["secgroup"]
 )]
 fn secgroup_v2_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
     crate::unique_key::allocate_missing(nb, "secgroup")

@@ -47,7 +47,8 @@ pub struct SwitchPort {
     release = "4.0",
     proposed_at = "2018-02-05 10:00:00",
     description = "ovs_port becomes switch_port: ofport becomes port_num, iface_id becomes lport, type vm becomes compute",
-    id = "switch-port-v2-from-ovs-port"
+    id = "switch-port-v2-from-ovs-port",
+    tables = ["ovs_port", "switch_port"]
 )]
 fn switch_port_v2_from_ovs_port(nb: &mut NbApi) -> Result<(), MigrationError> {
     nb.move_table("ovs_port", "switch_port")?;

@@ -18,7 +18,7 @@ pub use stored::Stored;
 
 use crate::MigrationError;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A JSON object as stored.
 pub type Object = Map<String, Value>;
@@ -34,6 +34,9 @@ pub struct NbApi {
     /// The object `update_each` last handed to a migration, so that a migration that
     /// panics can be reported with the object it was on.
     position: Option<(String, String)>,
+    /// The only tables this part of a database may touch, when it was split off for a
+    /// migration that declared them (see [`NbApi::within`]).
+    scope: Option<BTreeSet<String>>,
 }
 
 impl NbApi {
@@ -48,6 +51,7 @@ impl NbApi {
 
     /// The number of objects in a table.
     pub fn len(&self, table: &str) -> usize {
+        self.check(table);
         self.tables.get(table).map_or(0, BTreeMap::len)
     }
 
@@ -58,11 +62,13 @@ impl NbApi {
 
     /// The ids of a table's objects, in ascending byte order.
     pub fn ids(&self, table: &str) -> Vec<String> {
+        self.check(table);
         self.tables.get(table).map(|t| t.keys().cloned().collect()).unwrap_or_default()
     }
 
     /// A table's objects with their ids and topics, in ascending id order.
     pub fn iter(&self, table: &str) -> impl Iterator<Item = (&str, &Stored)> {
+        self.check(table);
         self.tables.get(table).into_iter().flat_map(|t| t.iter().map(|(id, s)| (id.as_str(), s)))
     }
 
@@ -71,12 +77,14 @@ impl NbApi {
     }
 
     pub fn get_stored(&self, table: &str, id: &str) -> Option<&Stored> {
+        self.check(table);
         self.tables.get(table)?.get(id)
     }
 
     /// Stores an object under its `id` member. An existing object keeps its topic; a new
     /// one takes its `topic` member, or the empty topic when it has none.
     pub fn put(&mut self, table: &str, object: Object) -> Result<(), MigrationError> {
+        self.check(table);
         let id = object_id(table, &object)?;
         match self.tables.get_mut(table).and_then(|t| t.get_mut(&id)) {
             Some(existing) => existing.set_object(object),
@@ -91,6 +99,7 @@ impl NbApi {
     /// Stores an object in an explicit topic, e.g. when a migration creates objects of a
     /// new table from another table's objects.
     pub fn put_in_topic(&mut self, table: &str, topic: &str, object: Object) -> Result<(), MigrationError> {
+        self.check(table);
         let id = object_id(table, &object)?;
         match self.tables.get_mut(table).and_then(|t| t.get_mut(&id)) {
             Some(existing) if existing.topic() == topic => existing.set_object(object),
@@ -101,6 +110,7 @@ impl NbApi {
 
     /// Inserts a stored object as it is; used by stores loading a database.
     pub fn insert(&mut self, table: &str, id: &str, stored: Stored) {
+        self.check(table);
         self.tables.entry(table.to_owned()).or_default().insert(id.to_owned(), stored);
     }
 
@@ -108,6 +118,7 @@ impl NbApi {
     /// one [`NbApi::insert`] at a time. An object replaces one with its id already in the
     /// table; `objects` holding an id twice keeps one of the two.
     pub fn load_table(&mut self, table: &str, objects: Vec<(String, Stored)>) {
+        self.check(table);
         match self.tables.get_mut(table) {
             Some(existing) => existing.extend(objects),
             // Built in one pass from the sorted list.
@@ -117,11 +128,13 @@ impl NbApi {
 
     /// Removes an object, returning it.
     pub fn delete(&mut self, table: &str, id: &str) -> Option<Stored> {
+        self.check(table);
         self.tables.get_mut(table)?.remove(id)
     }
 
     /// Removes a whole table, returning its objects (for a model's removal migration).
     pub fn drop_table(&mut self, table: &str) -> BTreeMap<String, Stored> {
+        self.check(table);
         self.tables.remove(table).unwrap_or_default()
     }
 
@@ -136,6 +149,7 @@ impl NbApi {
         table: &str,
         mut f: impl FnMut(&str, &mut Object) -> Result<(), MigrationError>,
     ) -> Result<(), MigrationError> {
+        self.check(table);
         let mut objects: Vec<(&String, &mut Stored)> = self.tables.get_mut(table).into_iter().flatten().collect();
         for chunk in objects.chunks_mut(UPDATE_CHUNK) {
             crate::parallel::for_each_mut(chunk, |(_, stored)| {
@@ -158,6 +172,7 @@ impl NbApi {
     /// Per-object migrations and recorded defaults run this way, several steps in one
     /// pass (see `df_migrations`), which is why the error type is the caller's.
     pub fn update_each_par<E: Send>(&mut self, table: &str, f: impl Fn(&str, &mut Object) -> Result<(), E> + Sync) -> Result<(), E> {
+        self.check(table);
         let mut objects: Vec<(&String, &mut Stored)> = self.tables.get_mut(table).into_iter().flatten().collect();
         for chunk in objects.chunks_mut(UPDATE_CHUNK) {
             crate::parallel::try_for_each_mut(chunk, |(id, stored)| {
@@ -200,6 +215,8 @@ impl NbApi {
     /// Moves every object of a table to another (a model's table rename), keeping topics,
     /// and the unique-key counter with them. Refuses to overwrite anything.
     pub fn move_table(&mut self, from: &str, to: &str) -> Result<(), MigrationError> {
+        self.check(from);
+        self.check(to);
         if let Some(id) = self.ids(from).into_iter().find(|id| self.get_stored(to, id).is_some()) {
             return Err(MigrationError::table(to, format!("cannot move table `{from}` here: both hold `{id}`")));
         }
@@ -217,6 +234,7 @@ impl NbApi {
 
     /// A table's unique-key counter (`{unique_key.}<table>`); 0 when absent.
     pub fn counter(&self, table: &str) -> i64 {
+        self.check(table);
         self.counters.get(table).copied().unwrap_or(0)
     }
 
@@ -226,17 +244,65 @@ impl NbApi {
     }
 
     pub fn set_counter(&mut self, table: &str, value: i64) {
+        self.check(table);
         self.counters.insert(table.to_owned(), value);
     }
 
     /// Increments a table's counter and returns the new value (Redis `INCR` semantics);
     /// refuses a counter that would pass `i64::MAX`, as `INCR` does.
     pub fn allocate_unique_key(&mut self, table: &str) -> Result<i64, MigrationError> {
+        self.check(table);
         let counter = self.counters.entry(table.to_owned()).or_insert(0);
         *counter = counter
             .checked_add(1)
             .ok_or_else(|| MigrationError::table(table, format!("the unique-key counter is at {counter} and cannot give another key; set it to the highest key the table uses")))?;
         Ok(*counter)
+    }
+}
+
+impl NbApi {
+    /// Runs `f` on `tables` alone (their objects and counters), moved into a database of
+    /// their own which refuses every other table, and puts them back after, as `f` left
+    /// them, even if it panics. This is how a migration that declared its tables
+    /// (`#[migration(tables = […])]`) runs: it provably leaves the rest alone, so the
+    /// engine may run other tables' steps before it.
+    pub fn within<T>(&mut self, tables: &[&str], f: impl FnOnce(&mut NbApi) -> T) -> T {
+        /// Puts the part back when dropped, unwinding included.
+        struct Part<'a> {
+            whole: &'a mut NbApi,
+            part: NbApi,
+        }
+        impl Drop for Part<'_> {
+            fn drop(&mut self) {
+                let part = std::mem::take(&mut self.part);
+                self.whole.tables.extend(part.tables);
+                self.whole.counters.extend(part.counters);
+                self.whole.position = part.position;
+            }
+        }
+        let mut part = NbApi { scope: Some(tables.iter().map(|t| (*t).to_owned()).collect()), ..NbApi::default() };
+        for &table in tables {
+            if let Some(objects) = self.tables.remove(table) {
+                part.tables.insert(table.to_owned(), objects);
+            }
+            if let Some(counter) = self.counters.remove(table) {
+                part.counters.insert(table.to_owned(), counter);
+            }
+        }
+        let mut guard = Part { whole: self, part };
+        f(&mut guard.part)
+    }
+
+    /// Refuses, by panicking, a table outside the scope of a split-off part: a migration
+    /// that touches a table it did not declare is a bug in it, which the engine reports
+    /// as the migration's panic, naming it.
+    fn check(&self, table: &str) {
+        if let Some(scope) = &self.scope {
+            if !scope.contains(table) {
+                let declared: Vec<&str> = scope.iter().map(String::as_str).collect();
+                panic!("table `{table}` is not among the tables this migration declares ({declared:?}): add it to `#[migration(tables = […])]`");
+            }
+        }
     }
 }
 
@@ -349,5 +415,38 @@ mod tests {
         assert_eq!(seen, ["a", "b"]);
         assert_eq!(nb.get("t", "a").unwrap()["n"], 2);
         assert_eq!(nb.get("t", "c").unwrap()["n"], 1);
+    }
+
+    #[test]
+    fn within_sees_its_tables_alone_and_puts_them_back_even_after_a_panic() {
+        let mut nb = NbApi::new();
+        for table in ["a", "b", "c"] {
+            nb.put(table, obj(json!({ "id": "x" }))).unwrap();
+            nb.set_counter(table, 7);
+        }
+        let before = nb.clone();
+        nb.within(&["a", "b"], |part| {
+            assert_eq!(part.tables().collect::<Vec<_>>(), ["a", "b"]);
+            part.move_table("a", "b").unwrap_err();
+            part.put("b", obj(json!({ "id": "y" }))).unwrap();
+            assert_eq!(part.allocate_unique_key("b"), Ok(8));
+        });
+        assert_eq!((nb.ids("b"), nb.counter("b"), nb.ids("c")), (vec!["x".to_owned(), "y".to_owned()], 8, vec!["x".to_owned()]));
+
+        let mut nb = before.clone();
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| nb.within(&["a"], |part| part.len("c"))));
+        let message = refused.unwrap_err().downcast::<String>().unwrap();
+        assert_eq!(*message, r#"table `c` is not among the tables this migration declares (["a"]): add it to `#[migration(tables = […])]`"#);
+        assert_eq!(nb, before, "put back as it was");
+        for refused in [
+            |nb: &mut NbApi| drop(nb.counter("c")),
+            |nb: &mut NbApi| drop(nb.get("c", "x")),
+            |nb: &mut NbApi| drop(nb.delete("c", "x")),
+            |nb: &mut NbApi| drop(nb.update_each_par("c", |_, _| Ok::<(), ()>(()))),
+            |nb: &mut NbApi| drop(nb.move_table("a", "c")),
+        ] {
+            let mut nb = before.clone();
+            assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| nb.within(&["a"], refused))).is_err());
+        }
     }
 }
