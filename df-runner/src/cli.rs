@@ -69,8 +69,8 @@ pub enum Command {
     Status,
     /// The pending steps in the order they would run, each automatic or hand-written.
     Plan(PlanArgs),
-    /// Apply every pending step: read everything, migrate in memory, check every object
-    /// decodes as its head model, then commit all-or-nothing with a backup.
+    /// Apply every pending step: read everything, keep an image of it for rollback, migrate
+    /// in memory, check every object decodes as its head model, then commit all-or-nothing.
     Upgrade(UpgradeArgs),
     /// Restore the exact state from before the last upgrade.
     Rollback(RollbackArgs),

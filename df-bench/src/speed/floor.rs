@@ -4,9 +4,9 @@
 //! It reads every key and writes the same bytes back, with the client and batch size the
 //! engine's store uses (redis-rs, `SCAN … COUNT batch` then pipelined `GET`s, pipelined
 //! `SET`s; for redb one read transaction and one write transaction), and nothing else: no
-//! parsing, no staging, no backup, no lease. It is written against the client libraries
-//! directly rather than through `df_migrations::store`, so that overheads of our store
-//! code count against us instead of raising the floor.
+//! parsing, no staging, no image for rollback, no lease. It is written against the client
+//! libraries directly rather than through `df_migrations::store`, so that overheads of our
+//! store code count against us instead of raising the floor.
 
 use anyhow::Context;
 use redb::{ReadableDatabase, ReadableTable};
