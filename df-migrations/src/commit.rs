@@ -3,9 +3,9 @@
 //! First the commit offers the store one batch, fenced by the lease
 //! ([`Store::write_if_leased`]). The embedded store and the memory store apply it in one
 //! transaction, a Redis server as one `MULTI`/`EXEC`. (What rollback needs is not part
-//! of it: an upgrade wrote its pre-upgrade image before, see `crate::image`.) A store that declines it (a Redis Cluster, whose transactions stay
-//! within one hash slot; a server too old, or a batch too long to queue under the lease)
-//! gets the commit staged:
+//! of it: an upgrade wrote its pre-upgrade image before, see `crate::image`.) A store
+//! that declines it (a Redis Cluster, whose transactions stay within one hash slot; a
+//! server too old, or a batch too long to queue under the lease) gets the commit staged:
 //!
 //! 1. every new value is written under its key's `~df-stage~` twin, and every key to
 //!    delete gets a `~df-drop~` mark (same hash tag), both tagged with this commit (from
@@ -19,10 +19,11 @@
 //! it can be repeated: after the rename or delete, the staging key or mark is gone and the
 //! key is not touched again. A crash before (2) leaves the old data and staging keys,
 //! which the next run deletes; a crash after (2) leaves a commit record, and the next run
-//! rolls the remaining staging keys of its tag forward and deletes any others. Either way, after the next run the data is exactly the old or exactly the new
-//! state. The tag matters when a runner stalls after renewing its lease and staging
-//! resumes once another runner has taken over: its late writes land on keys of its own
-//! tag, which no decided commit renames into place.
+//! rolls the remaining staging keys of its tag forward and deletes any others. Either
+//! way, after the next run the data is exactly the old or exactly the new state. The tag
+//! matters when a runner stalls after renewing its lease and staging resumes once another
+//! runner has taken over: its late writes land on keys of its own tag, which no decided
+//! commit renames into place.
 
 use crate::error::EngineError;
 use crate::layout::{self, Slot};

@@ -1,8 +1,8 @@
 //! The migration engine of df-schema.
 //!
 //! An upgrade takes the store's lease, reads the whole database into memory (recovering
-//! an interrupted commit first), plans, runs the steps on the in-memory copy, validates
-//! every object, and commits all-or-nothing, keeping an image of what it read that rollback restores.
+//! an interrupted commit first), keeps an image of what it read for rollback, plans, runs
+//! the steps on the in-memory copy, validates every object, and commits all-or-nothing.
 //!
 //! The policy lives in pure functions, tested without a database: [`plan()`] decides, from
 //! what a database has applied and what this build knows, which steps are pending and in

@@ -25,7 +25,10 @@ pub fn in_parts<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> 
 
 /// Runs `f` on every item, the items split as in [`in_parts`].
 pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
-    let _ = try_for_each_mut(items, |item| Ok::<(), std::convert::Infallible>(f(item)));
+    let _ = try_for_each_mut(items, |item| {
+        f(item);
+        Ok::<(), std::convert::Infallible>(())
+    });
 }
 
 /// [`for_each_mut`] for a fallible `f`: each part stops at its first error, and the error

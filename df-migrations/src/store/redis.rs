@@ -121,7 +121,7 @@ impl Backend for Server {
         self.with(|connection| {
             redis::cmd("WATCH").arg(LEASE_KEY).query::<()>(connection)?;
             let (lease, left): (Option<Vec<u8>>, i64) = redis::pipe().get(LEASE_KEY).pttl(LEASE_KEY).query(connection)?;
-            if !lease.as_deref().and_then(decode_lease).is_some_and(|(holder, _)| holder == token) {
+            if lease.as_deref().and_then(decode_lease).is_none_or(|(holder, _)| holder != token) {
                 redis::cmd("UNWATCH").query::<()>(connection)?;
                 return Ok(Transaction::LeaseLost);
             }

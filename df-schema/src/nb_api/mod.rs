@@ -439,11 +439,21 @@ mod tests {
         assert_eq!(*message, r#"table `c` is not among the tables this migration declares (["a"]): add it to `#[migration(tables = […])]`"#);
         assert_eq!(nb, before, "put back as it was");
         for refused in [
-            |nb: &mut NbApi| drop(nb.counter("c")),
-            |nb: &mut NbApi| drop(nb.get("c", "x")),
-            |nb: &mut NbApi| drop(nb.delete("c", "x")),
-            |nb: &mut NbApi| drop(nb.update_each_par("c", |_, _| Ok::<(), ()>(()))),
-            |nb: &mut NbApi| drop(nb.move_table("a", "c")),
+            |nb: &mut NbApi| {
+                let _ = nb.counter("c");
+            },
+            |nb: &mut NbApi| {
+                let _ = nb.get("c", "x");
+            },
+            |nb: &mut NbApi| {
+                let _ = nb.delete("c", "x");
+            },
+            |nb: &mut NbApi| {
+                let _ = nb.update_each_par("c", |_, _| Ok::<(), ()>(()));
+            },
+            |nb: &mut NbApi| {
+                let _ = nb.move_table("a", "c");
+            },
         ] {
             let mut nb = before.clone();
             assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| nb.within(&["a"], refused))).is_err());
