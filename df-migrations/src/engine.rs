@@ -446,15 +446,16 @@ impl<'s> Engine<'s> {
             let (snapshot, recovery) = engine.read(progress)?;
             report.recovered = recovery.map(|r| format!("{r:?}"));
             report.objects_read = snapshot.objects();
-            let Some(manifest) = snapshot.manifest.clone() else {
+            // Every upgrade's manifest names its image.
+            let Some((left_digest, image)) = snapshot.manifest.as_ref().and_then(|m| Some((m.digest.clone(), m.image.clone()?))) else {
                 return Err(EngineError::NothingToRollBack { store: engine.store.describe() });
             };
-            if snapshot.digest() != manifest.digest && !force {
+            // Once, for the check and the restore.
+            let current = snapshot.entries();
+            if changes::digest(current.iter().map(|(key, value)| (key.as_str(), *value))) != left_digest && !force {
                 return Err(EngineError::WrittenSince { store: engine.store.describe() });
             }
-            // Every upgrade's manifest names its image.
-            let image = manifest.image.clone().ok_or_else(|| EngineError::NothingToRollBack { store: engine.store.describe() })?;
-            let mut ops = image::restore_ops(image::read(engine.store, &image)?, &snapshot.entries());
+            let mut ops = image::restore_ops(image::read(engine.store, &image)?, &current);
             ops.extend(image::keys(&image).map(Op::Delete));
             report.tables = changes::summarize(&ops, &snapshot);
             if dry_run {

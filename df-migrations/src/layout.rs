@@ -91,13 +91,17 @@ pub fn object_key(table: &str, topic: &str, id: &str) -> String {
     assemble(table, topic, "", id)
 }
 
-/// `{table.topic}` (the hash tag), then `marker`, then `rest`.
+/// A stored key as the parts that join to it.
+pub type KeyParts<'a> = [&'a str; 7];
+
+/// `{table.topic}` (the hash tag), then `marker`, then `rest`, as parts: what walks every
+/// key of a database without a `String` per key (see `Snapshot::live`) joins or copies.
+pub fn key_parts<'a>(table: &'a str, topic: &'a str, marker: &'a str, rest: &'a str) -> KeyParts<'a> {
+    ["{", table, ".", topic, "}", marker, rest]
+}
+
 fn assemble(table: &str, topic: &str, marker: &str, rest: &str) -> String {
-    let mut key = String::with_capacity(table.len() + topic.len() + marker.len() + rest.len() + 3);
-    for part in ["{", table, ".", topic, "}", marker, rest] {
-        key.push_str(part);
-    }
-    key
+    key_parts(table, topic, marker, rest).concat()
 }
 
 impl fmt::Display for Key {

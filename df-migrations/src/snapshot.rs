@@ -3,7 +3,7 @@
 //! bytes, and which keys there were, to tell created keys from changed ones.
 
 use crate::error::EngineError;
-use crate::layout::{self, Key, Slot, ENGINE_TABLE, LOG_TABLE};
+use crate::layout::{self, Key, KeyParts, Slot, ENGINE_TABLE, LOG_TABLE};
 use crate::object_check::{shape, Shape};
 use crate::records::{self, EngineState, LogRow, Manifest};
 use crate::store::Store;
@@ -82,22 +82,23 @@ impl Snapshot {
         self.nb.tables().map(|t| self.nb.len(t)).sum()
     }
 
-    /// Every live key with its value as read, sorted by key.
-    pub fn entries(&self) -> Vec<(String, &[u8])> {
-        let mut entries: Vec<(String, &[u8])> = self.records.iter().map(|(k, v)| (k.clone(), v.as_slice())).collect();
-        for table in self.nb.tables() {
-            for (id, stored) in self.nb.iter(table) {
-                let bytes = stored.flushed_bytes().expect("a snapshot's objects are as read");
-                entries.push((layout::object_key(table, stored.topic(), id), bytes));
-            }
-        }
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        entries
+    /// Every live key, as the parts that join to it (a record's key is one part), with its
+    /// value as read; records first, then each table's objects by id.
+    pub fn live(&self) -> impl Iterator<Item = (KeyParts<'_>, &[u8])> {
+        let records = self.records.iter().map(|(key, value)| ([key.as_str(), "", "", "", "", "", ""], value.as_slice()));
+        let objects = self.nb.tables().flat_map(move |table| {
+            self.nb.iter(table).map(move |(id, stored)| {
+                (layout::key_parts(table, stored.topic(), "", id), stored.flushed_bytes().expect("a snapshot's objects are as read"))
+            })
+        });
+        records.chain(objects)
     }
 
-    /// The digest of the live data as read (see `crate::changes::digest`).
-    pub fn digest(&self) -> String {
-        crate::changes::digest(self.entries().iter().map(|(k, v)| (k.as_str(), *v)))
+    /// Every live key with its value as read, sorted by key.
+    pub fn entries(&self) -> Vec<(String, &[u8])> {
+        let mut entries: Vec<(String, &[u8])> = self.live().map(|(parts, value)| (parts.concat(), value)).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        entries
     }
 }
 

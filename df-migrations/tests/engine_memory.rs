@@ -9,6 +9,7 @@ use df_testkit::crash::{CrashingStore, Writes};
 use df_migrations::store::{Holder, MemoryStore, Store};
 use df_migrations::layout::{self, Slot};
 use df_migrations::{EngineError, Event, Recovery, UpgradeOptions};
+use df_schema::registry::{MigrationEntry, MigrationFn};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -206,11 +207,9 @@ fn panicking_binding(_id: &str, port: &mut df_schema::Object) -> Result<(), df_s
 fn a_panicking_migration_is_reported_with_the_object_and_nothing_is_written() {
     let mut store = baselined();
     let before = store.dump();
-    let mut build = df_migrations::Build::linked();
-    let original = build.migration("lport-v3-binding").unwrap();
-    let buggy: &'static df_schema::registry::MigrationEntry =
-        Box::leak(Box::new(df_schema::registry::MigrationEntry { run: df_schema::registry::MigrationFn::Each(panicking_binding), ..*original }));
-    build.migrations = build.migrations.iter().map(|m| if m.id == original.id { buggy } else { *m }).collect();
+    let build = df_migrations::Build::linked()
+        .with_migration("lport-v3-binding", |original| MigrationEntry { run: MigrationFn::Each(panicking_binding), ..*original })
+        .unwrap();
     let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
     assert_eq!(
         error,
@@ -223,12 +222,10 @@ fn a_panicking_migration_is_reported_with_the_object_and_nothing_is_written() {
 fn a_migration_that_touches_a_table_it_did_not_declare_is_stopped_naming_both() {
     let mut store = baselined();
     let before = store.dump();
-    let mut build = df_migrations::Build::linked();
-    let original = build.migration("lswitch-v3-lsubnet").unwrap();
     // It also writes `lsubnet`.
-    let undeclared: &'static df_schema::registry::MigrationEntry =
-        Box::leak(Box::new(df_schema::registry::MigrationEntry { tables: Some(&["lswitch"]), ..*original }));
-    build.migrations = build.migrations.iter().map(|m| if m.id == original.id { undeclared } else { *m }).collect();
+    let build = df_migrations::Build::linked()
+        .with_migration("lswitch-v3-lsubnet", |original| MigrationEntry { tables: Some(&["lswitch"]), ..*original })
+        .unwrap();
     let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
     assert!(
         error.starts_with("migration `lswitch-v3-lsubnet` panicked")

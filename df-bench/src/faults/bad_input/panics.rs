@@ -35,11 +35,9 @@ pub fn rows(dbs: &[anyhow::Result<Prepared>]) -> Vec<Row> {
     let case = Case::new("a migration that panics (a stand-in for lport-v3-binding, in process)");
     vec![case.on_each(dbs, |prepared| {
         prepared.db.load(&prepared.base)?;
-        let mut build = Build::linked();
-        let original = build.migration(ID).ok_or_else(|| anyhow::anyhow!("this build has no {ID}"))?;
-        // Leaked once per run: the registry's entries are `'static`.
-        let buggy: &'static MigrationEntry = Box::leak(Box::new(MigrationEntry { run: MigrationFn::Whole(buggy_binding), ..*original }));
-        build.migrations = build.migrations.iter().map(|m| if m.id == ID { buggy } else { *m }).collect();
+        let build = Build::linked()
+            .with_migration(ID, |original| MigrationEntry { run: MigrationFn::Whole(buggy_binding), ..*original })
+            .ok_or_else(|| anyhow::anyhow!("this build has no {ID}"))?;
         let mut store = open(&prepared.db.url(), &RedisOptions::default())?;
         // The engine catches the panic; the default hook would still print it, which in
         // the campaign's output would look like the campaign itself crashing.
