@@ -1,13 +1,11 @@
-//! `df-bench`: the numbers and counts behind `BENCHMARKS.md`.
+//! `df-bench`: the speed and compile-time numbers behind `BENCHMARKS.md` (the fault
+//! campaign's counts come from `df-faults`).
 //!
 //! Every command prints a Markdown section (the machine, the date, the exact command, then
 //! the table) ready to paste into `BENCHMARKS.md`, and with `--json FILE` also writes the
 //! raw measurements. Build with `--release`; the numbers of a debug build mean nothing.
 
 mod compile;
-mod faults;
-mod machine;
-mod runner;
 mod speed;
 
 // Links Dragonflow's models and migrations into this program (see `df_schema::registry`).
@@ -19,7 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Benchmarks and fault campaign of df-schema on Dragonflow's NB models.
+/// Benchmarks of df-schema on Dragonflow's NB models.
 ///
 /// Run with `cargo run --release -p df-bench -- <COMMAND>`. Redis runs use private
 /// `redis-server` processes on free loopback ports, never a shared instance.
@@ -37,10 +35,8 @@ enum Command {
     /// Build time of a crate of generated `#[df_model]` models against the same structs
     /// with plain serde derives.
     Compile(compile::Args),
-    /// The fault campaign: crashes, kills, races, expired leases and bad input.
-    Faults(faults::Args),
-    /// Runs `df-runner` (with Dragonflow's models) in this process: how the campaign
-    /// and the speed runs start runners as separate processes.
+    /// Runs df-runner with Dragonflow's models in this process: how the speed runs start
+    /// runners as separate processes (`df_testkit::runner`).
     #[command(hide = true, disable_help_flag = true)]
     Runner {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -54,7 +50,6 @@ fn main() -> ExitCode {
         Command::Runner { args } => return df_runner::main_from(std::iter::once("df-runner".into()).chain(args)),
         Command::Speed(args) => speed::run(&args),
         Command::Compile(args) => compile::run(&args),
-        Command::Faults(args) => faults::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,9 @@
 //! What this build knows: the models and migrations linked into the program.
 
 use crate::plan::{BuildMigration, BuildModel};
+use df_schema::core::ModelSetError;
 use df_schema::registry::{self, MigrationEntry, ModelEntry};
+use std::fmt;
 
 /// The models and migrations an engine upgrades to.
 #[derive(Debug, Clone)]
@@ -10,10 +12,31 @@ pub struct Build {
     pub migrations: Vec<&'static MigrationEntry>,
 }
 
+/// The models linked into this program collide, so no database can be upgraded to them
+/// (see `df_schema::registry::collisions`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct CollidingModels(pub Vec<ModelSetError>);
+
+impl fmt::Display for CollidingModels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("this program links models that cannot share one database; nothing was read or written:")?;
+        for error in &self.0 {
+            write!(f, "\n  - {error}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Build {
-    /// Everything registered in this program (see `df_schema::registry` on linking).
-    pub fn linked() -> Build {
-        Build { models: registry::models(), migrations: registry::migrations() }
+    /// Everything registered in this program (see `df_schema::registry` on linking), once
+    /// it is checked to be one coherent model set: no name or table used twice, no
+    /// reserved table, no release label shared by two sets.
+    pub fn linked() -> Result<Build, CollidingModels> {
+        let collisions = registry::collisions();
+        if !collisions.is_empty() {
+            return Err(CollidingModels(collisions));
+        }
+        Ok(Build { models: registry::models(), migrations: registry::migrations() })
     }
 
     pub fn model(&self, name: &str) -> Option<&'static ModelEntry> {

@@ -24,7 +24,7 @@ pub mod store;
 pub mod transfer;
 mod validate;
 
-pub use build::Build;
+pub use build::{Build, CollidingModels};
 pub use changes::TableSummary;
 pub use commit::Recovery;
 pub use engine::{Engine, Event, Phase, Report, ReportStep, Status, UpgradeOptions};

@@ -54,7 +54,7 @@ fn to_release_stops_there_and_the_rest_follows_later() {
     assert_eq!(report.steps.len(), 4);
     assert_eq!(engine(&mut store).status().unwrap().models["LogicalPort"], (Some(2), 5));
     engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
-    assert_eq!(Value::Object(objects(&store)), dragonflow_models::fixtures::release_5_0_objects());
+    assert_eq!(Value::Object(objects(&store)), dragonflow_fixtures::release_5_0_objects());
 }
 
 /// The commit tags of the images in `store`.
@@ -208,6 +208,7 @@ fn a_panicking_migration_is_reported_with_the_object_and_nothing_is_written() {
     let mut store = baselined();
     let before = store.dump();
     let build = df_migrations::Build::linked()
+        .unwrap()
         .with_migration("lport-v3-binding", |original| MigrationEntry { run: MigrationFn::Each(panicking_binding), ..*original })
         .unwrap();
     let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
@@ -224,6 +225,7 @@ fn a_migration_that_touches_a_table_it_did_not_declare_is_stopped_naming_both() 
     let before = store.dump();
     // It also writes `lsubnet`.
     let build = df_migrations::Build::linked()
+        .unwrap()
         .with_migration("lswitch-v3-lsubnet", |original| MigrationEntry { tables: Some(&["lswitch"]), ..*original })
         .unwrap();
     let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();

@@ -3,21 +3,34 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Upgrade a north-bound database to the schema this build was compiled with.
+/// Upgrade a database to the schema this build was compiled with.
 ///
 /// The models, their recorded history and the hand-written migrations are compiled into
 /// this binary; the database records which steps it has applied. Run it on one node
-/// while the control plane is stopped: `status`, `plan`, then `upgrade`; `rollback`
-/// restores the exact state from before the last upgrade.
+/// while the applications that use the database are stopped: `status`, `plan`, then
+/// `upgrade`; `rollback` restores the exact state from before the last upgrade.
 ///
 /// Exit codes: 0 success; 1 failure (an error, or problems found by `verify`); 2 a usage
 /// error; 3 `plan --check` found pending steps.
 #[derive(Debug, Parser)]
 #[command(version, propagate_version = true)]
 pub struct Cli {
+    /// The options every command takes.
+    #[command(flatten)]
+    pub options: Options,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The options every command takes: which database, how to report, how to lease and
+/// commit. A runner with commands of its own flattens them into its own parser.
+#[derive(Debug, Clone, Args)]
+pub struct Options {
     /// The database: a file path or `redb:PATH` (embedded), `redis://host:port/db`,
     /// `redis+cluster://h1:p1,h2:p2`, or `memory:`.
-    #[arg(long, global = true, env = "DF_DB_URL", default_value = "df-nb.redb")]
+    #[arg(long, global = true, env = "DF_DB_URL", default_value = "database.redb")]
     pub db: String,
 
     /// Output format of reports: `text` for people, `json` for scripts.
@@ -45,24 +58,28 @@ pub struct Cli {
     /// Cluster, or a server older than 7.0, always stages.
     #[arg(long, global = true, value_enum, default_value_t = RedisCommit::Transaction)]
     pub redis_commit: RedisCommit,
-
-    #[command(subcommand)]
-    pub command: Command,
 }
 
+/// How a single Redis server commits (`--redis-commit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RedisCommit {
+    /// One `MULTI`/`EXEC`, fenced by the lease.
     Transaction,
+    /// Staged beside the live keys, then renamed into place.
     Staged,
 }
 
+/// The format of reports (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// For people.
     Text,
+    /// For scripts.
     Json,
 }
 
-#[derive(Debug, Subcommand)]
+/// The runner's commands.
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Per model, the database's version and the build's; the pending steps; the last
     /// applied step. Reads only df-schema's records, not the objects.
@@ -94,12 +111,10 @@ pub enum Command {
     Export(FileArgs),
     /// Load a JSON Lines export, byte for byte. Refuses a non-empty database unless forced.
     Import(ImportArgs),
-    /// Seed a realistic Dragonflow 2.0 deployment into a fresh embedded database and
-    /// upgrade it to the head schema, showing status, plan, progress and the summary.
-    Demo(DemoArgs),
 }
 
-#[derive(Debug, Args)]
+/// `plan`'s arguments.
+#[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
     /// Exit with code 3 when anything is pending (for CI and scripts).
     #[arg(long)]
@@ -109,7 +124,8 @@ pub struct PlanArgs {
     pub to_release: Option<String>,
 }
 
-#[derive(Debug, Args)]
+/// `upgrade`'s arguments.
+#[derive(Debug, Clone, Args)]
 pub struct UpgradeArgs {
     /// Stop after the steps of this release, e.g. `4.0`.
     #[arg(long = "to", value_name = "RELEASE")]
@@ -122,7 +138,8 @@ pub struct UpgradeArgs {
     pub accept_changed: Vec<String>,
 }
 
-#[derive(Debug, Args)]
+/// `rollback`'s arguments.
+#[derive(Debug, Clone, Args)]
 pub struct RollbackArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
@@ -136,13 +153,15 @@ pub struct RollbackArgs {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Subcommand)]
+/// `schema`'s subcommands.
+#[derive(Debug, Clone, Subcommand)]
 pub enum SchemaDiff {
     /// What changed in a model between two recorded versions.
     Diff(DiffArgs),
 }
 
-#[derive(Debug, Args)]
+/// `schema diff`'s arguments.
+#[derive(Debug, Clone, Args)]
 pub struct DiffArgs {
     /// The model's name, e.g. `LogicalPort`.
     pub model: String,
@@ -152,7 +171,8 @@ pub struct DiffArgs {
     pub to: u32,
 }
 
-#[derive(Debug, Args)]
+/// `baseline`'s arguments.
+#[derive(Debug, Clone, Args)]
 pub struct BaselineArgs {
     /// The release the database is at, e.g. `2.0`.
     #[arg(long)]
@@ -165,13 +185,15 @@ pub struct BaselineArgs {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Args)]
+/// The file of `export`.
+#[derive(Debug, Clone, Args)]
 pub struct FileArgs {
     /// The JSON Lines file.
     pub file: PathBuf,
 }
 
-#[derive(Debug, Args)]
+/// `import`'s arguments.
+#[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
     /// The JSON Lines file.
     pub file: PathBuf,
@@ -181,14 +203,4 @@ pub struct ImportArgs {
     /// Check the file and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// About how many objects to generate.
-    #[arg(long, default_value_t = 2000)]
-    pub objects: usize,
-    /// The embedded database file to (re)create.
-    #[arg(long, default_value = "df-demo.redb")]
-    pub file: PathBuf,
 }

@@ -9,6 +9,11 @@
 //! }
 //! ```
 //!
+//! This crate depends on no model set: the runner sees exactly the models its binary links.
+//! A runner with commands of its own (Dragonflow's has `demo`) flattens [`Options`] and
+//! [`Command`] into its own clap parser, runs the shared commands with [`run`], and turns
+//! the result into an exit code with [`exit_code`].
+//!
 //! Exit codes: 0 success; 1 failure (an error, or problems found by `verify`); 2 a usage
 //! error (from clap); 3 `plan --check` found pending steps.
 
@@ -17,13 +22,17 @@ mod commands;
 mod progress;
 mod report;
 
-pub use cli::{Cli, Command, Format};
+pub use cli::{
+    BaselineArgs, Cli, Command, DiffArgs, FileArgs, Format, ImportArgs, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff,
+    UpgradeArgs,
+};
 
 use std::process::ExitCode;
 
 /// What a command ended with, beyond success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// The command did what it was asked.
     Success,
     /// `verify` found problems.
     Problems,
@@ -50,7 +59,17 @@ pub fn main() -> ExitCode {
 /// embeds the runner as one of its commands.
 pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let cli = <Cli as clap::Parser>::parse_from(args);
-    match run(&cli, &mut std::io::stdout().lock()) {
+    exit_code(run(&cli.options, &cli.command, &mut std::io::stdout().lock()))
+}
+
+/// Runs `command` on the database `options` names, writing its report to `out`.
+pub fn run(options: &Options, command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {
+    commands::run(options, command, out)
+}
+
+/// The exit code of a command's result, printing the error (if any) on stderr.
+pub fn exit_code(result: anyhow::Result<Outcome>) -> ExitCode {
+    match result {
         Ok(outcome) => outcome.into(),
         // The reader went away (`df-runner history | head`): not an error of ours.
         Err(error) if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
@@ -61,9 +80,4 @@ pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
             ExitCode::FAILURE
         }
     }
-}
-
-/// Runs a parsed command, writing its report to `out`.
-pub fn run(cli: &Cli, out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {
-    commands::run(cli, out)
 }

@@ -51,6 +51,10 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     }
 
     let name = item.ident.to_string();
+    if let Some(error) = df_schema_core::reserved_table(&name, &model.table) {
+        let span = attr::find(&args, "table").map_or_else(|| item.ident.span(), |a| a.value.span());
+        ctxt.error_at(span, error);
+    }
     let mut expansion = Expansion { history: ModelHistory::default(), steps: Vec::new(), checked: false };
     if let (false, Some(version), Some(lock_path)) = (ctxt.has_errors(), model.version, &lock_path) {
         let decl = ModelDecl {

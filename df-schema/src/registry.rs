@@ -146,6 +146,33 @@ pub fn migrations() -> Vec<&'static MigrationEntry> {
     migrations
 }
 
+/// What collides among the models linked into this program (see
+/// [`df_schema_core::check_model_set`]): two models with one name or one table, a model
+/// in a reserved table, a release label of two model sets. Empty when the program links
+/// one coherent model set (or several that stay apart).
+pub fn collisions() -> Vec<df_schema_core::ModelSetError> {
+    let krate = |module_path: &'static str| module_path.split("::").next().unwrap_or(module_path);
+    let models = models();
+    let linked: Vec<_> = models
+        .iter()
+        .map(|m| df_schema_core::LinkedModel { name: m.name, table: m.table, krate: krate(m.module_path), lock: m.lock })
+        .collect();
+    let mut releases = Vec::new();
+    for m in &models {
+        for version in (m.history)().versions.values() {
+            if let Some(release) = &version.schema.release {
+                releases.push(df_schema_core::LinkedRelease { release, krate: krate(m.module_path), lock: m.lock });
+            }
+        }
+    }
+    for m in migrations() {
+        // A migration's id need not name its crate; the models of its lock do.
+        let owner = models.iter().find(|model| model.lock == m.lock).map_or(m.lock, |model| krate(model.module_path));
+        releases.push(df_schema_core::LinkedRelease { release: m.release, krate: owner, lock: m.lock });
+    }
+    df_schema_core::check_model_set(&linked, &releases)
+}
+
 /// The embedded structs linked into this program, sorted by name.
 pub fn embedded() -> Vec<&'static EmbeddedEntry> {
     let mut embedded: Vec<_> = inventory::iter::<EmbeddedEntry>.into_iter().collect();

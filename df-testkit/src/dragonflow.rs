@@ -12,9 +12,9 @@ use dragonflow_models as _;
 /// The `applied_at` of every upgrade these helpers run.
 pub const APPLIED_AT: &str = "2026-11-25T12:00:00Z";
 
-/// Writes the Dragonflow 2.0 database (`dragonflow_models::fixtures`) into `store`.
+/// Writes the Dragonflow 2.0 database (`dragonflow_fixtures`) into `store`.
 pub fn seed(store: &mut dyn Store) -> Result<(), StoreError> {
-    let ops: Vec<Op> = dragonflow_models::fixtures::release_2_0_store().into_iter().map(|(k, v)| Op::Set(k, v)).collect();
+    let ops: Vec<Op> = dragonflow_fixtures::release_2_0_store().into_iter().map(|(k, v)| Op::Set(k, v)).collect();
     store.write(&ops)
 }
 
@@ -25,5 +25,5 @@ pub fn options() -> UpgradeOptions {
 
 /// The engine with every model and migration linked into this program.
 pub fn engine(store: &mut dyn Store) -> Engine<'_> {
-    Engine::new(store, Build::linked())
+    Engine::new(store, Build::linked().expect("Dragonflow's models are one model set"))
 }

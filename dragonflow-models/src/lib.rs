@@ -77,8 +77,6 @@
 //! `use dragonflow_models as _;`.
 
 pub mod chassis;
-#[cfg(feature = "fixtures")]
-pub mod fixtures;
 pub mod floatingip;
 pub mod host_route;
 pub mod lport;

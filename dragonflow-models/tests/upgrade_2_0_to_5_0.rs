@@ -13,9 +13,10 @@ use df_schema::core::{steps_of, Change};
 use df_schema::registry::{self, MigrationEntry, ModelEntry};
 use df_schema::{NbApi, Stored};
 use dragonflow_models::{
-    fixtures, Chassis, FloatingIp, LiveMigration, LogicalPort, LogicalRouter, LogicalSwitch, Publisher, SecurityGroup, Subnet,
+    Chassis, FloatingIp, LiveMigration, LogicalPort, LogicalRouter, LogicalSwitch, Publisher, SecurityGroup, Subnet,
     SwitchPort,
 };
+use dragonflow_fixtures as fixtures;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 //! members refused, the same defaults), so that the difference in build time is what
 //! `#[df_model]` costs and nothing else.
 
-use dragonflow_models::fixtures::SplitMix64;
+use dragonflow_fixtures::SplitMix64;
 use std::fmt::Write as _;
 
 /// How many `#[df_embedded]` structs the crates declare.

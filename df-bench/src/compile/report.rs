@@ -2,7 +2,7 @@
 
 use super::measure::Samples;
 use super::timing::Timing;
-use crate::machine;
+use df_testkit::machine;
 use serde_json::json;
 use std::time::Duration;
 

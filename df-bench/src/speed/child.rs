@@ -43,7 +43,7 @@ pub fn run(task: Task, url: &str, batch: usize) -> anyhow::Result<()> {
                 Some(path) => floor::redb(path.as_ref())?,
                 None => floor::redis(url, batch)?,
             };
-            serde_json::to_string(&FloorRun { floor, peak_rss: crate::machine::peak_rss() })?
+            serde_json::to_string(&FloorRun { floor, peak_rss: df_testkit::machine::peak_rss() })?
         }
         Task::Upgrade => serde_json::to_string(&upgrade(url, batch)?)?,
     };
@@ -54,7 +54,7 @@ pub fn run(task: Task, url: &str, batch: usize) -> anyhow::Result<()> {
 fn upgrade(url: &str, batch: usize) -> anyhow::Result<UpgradeRun> {
     let options = df_migrations::store::RedisOptions { batch_size: batch, ..Default::default() };
     let mut store = df_migrations::store::open(url, &options)?;
-    let mut engine = Engine::new(store.as_mut(), Build::linked());
+    let mut engine = Engine::new(store.as_mut(), Build::linked()?);
     let started = Instant::now();
     let report = engine
         .upgrade(&UpgradeOptions::default(), &mut |_| {})
@@ -70,6 +70,6 @@ fn upgrade(url: &str, batch: usize) -> anyhow::Result<UpgradeRun> {
         total,
         objects: report.objects_read,
         steps: report.steps.len(),
-        peak_rss: crate::machine::peak_rss(),
+        peak_rss: df_testkit::machine::peak_rss(),
     })
 }

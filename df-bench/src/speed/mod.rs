@@ -3,7 +3,7 @@
 //!
 //! For each store and size: a fresh store (a private `redis-server` without persistence,
 //! or a redb file in a temporary directory) is seeded with
-//! `dragonflow_models::fixtures::generate(N)`; then, each in a process of its own, the
+//! `dragonflow_fixtures::generate(N)`; then, each in a process of its own, the
 //! floor (bare read and write-back), `df-runner baseline --release 2.0`, `df-runner
 //! status`, the upgrade (timed per phase by the engine's report), and `status` again.
 
@@ -120,7 +120,7 @@ fn measure(args: &Args, kind: StoreKind, objects: usize) -> anyhow::Result<Measu
 
 /// Writes a generated 2.0 deployment; returns its size in bytes (keys plus values).
 fn seed(url: &str, objects: usize, args: &Args) -> anyhow::Result<u64> {
-    let data = dragonflow_models::fixtures::generate(objects, args.seed);
+    let data = dragonflow_fixtures::generate(objects, args.seed);
     let bytes = data.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
     let ops: Vec<Op> = data.into_iter().map(|(k, v)| Op::Set(k, v)).collect();
     let options = RedisOptions { batch_size: args.batch, ..RedisOptions::default() };
@@ -142,6 +142,6 @@ fn child<T: serde::de::DeserializeOwned>(args: &Args, task: Task, url: &str) -> 
 /// Runs `df-runner` as a process and returns its wall time in seconds.
 fn runner(url: &str, args: &[&str]) -> anyhow::Result<f64> {
     let started = Instant::now();
-    crate::runner::Runner::new(url).ok(args)?;
+    df_testkit::runner::Runner::new(url).ok(args)?;
     Ok(started.elapsed().as_secs_f64())
 }

@@ -20,7 +20,7 @@ const MEMORY_TARGET: f64 = 3.0;
 const STATUS_TARGET: f64 = 1.0;
 
 pub fn markdown(measurements: &[Measurement]) -> String {
-    let mut out = crate::machine::header(&crate::machine::command_line());
+    let mut out = df_testkit::machine::header(&df_testkit::machine::command_line());
     out.push_str(
         "\n| store | objects | dataset MB | floor s (read + write) | baseline s | upgrade s: read / migrate / validate / commit = total | upgrade ÷ floor | objects/s | peak RSS MB (÷ dataset) | floor RSS MB | status ms before / after |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",

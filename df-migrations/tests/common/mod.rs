@@ -61,14 +61,14 @@ pub fn full_flow(store: &mut dyn Store) {
     assert_eq!(phases.len(), 4);
 
     // Exactly the 5.0 database, counters included.
-    assert_eq!(Value::Object(objects(store)), dragonflow_models::fixtures::release_5_0_objects());
+    assert_eq!(Value::Object(objects(store)), dragonflow_fixtures::release_5_0_objects());
     let counters: Vec<(String, i64)> = dump(store)
         .into_iter()
         .filter(|(k, _)| !k.contains("~df-"))
         .filter_map(|(k, v)| Some((k.strip_prefix("{unique_key.}")?.to_owned(), String::from_utf8(v).ok()?.parse().ok()?)))
         .collect();
     let expected: Vec<(String, i64)> =
-        dragonflow_models::fixtures::RELEASE_5_0_COUNTERS.iter().map(|(t, c)| (t.to_string(), *c)).collect();
+        dragonflow_fixtures::RELEASE_5_0_COUNTERS.iter().map(|(t, c)| (t.to_string(), *c)).collect();
     assert_eq!(counters, expected);
     // Logged, with automatic steps; nothing left pending; verify is clean.
     let log = dump(store).into_iter().filter(|(k, _)| k.starts_with("{schema_migration.}")).count();

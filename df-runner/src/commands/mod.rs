@@ -1,10 +1,9 @@
 //! One function per command, over the engine.
 
-mod demo;
 mod schema;
 mod transfer;
 
-use crate::cli::{Cli, Command, Format, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff, UpgradeArgs};
+use crate::cli::{BaselineArgs, Command, Format, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff, UpgradeArgs};
 use crate::progress::Progress;
 use crate::report;
 use crate::Outcome;
@@ -14,61 +13,68 @@ use df_migrations::{Build, Engine, UpgradeOptions};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-pub fn run(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    match &cli.command {
-        Command::Schema { diff: None } => schema::list(cli.format, out).map(|()| Outcome::Success),
-        Command::Schema { diff: Some(SchemaDiff::Diff(diff)) } => schema::diff(diff, cli.format, out).map(|()| Outcome::Success),
-        Command::Demo(args) => demo::run(cli, args, out),
-        command => {
-            let mut store = open(cli)?;
-            let mut engine = Engine::new(store.as_mut(), Build::linked()).with_lease_ttl(Duration::from_secs(cli.lease_ttl));
-            match command {
-                Command::Status => status(cli, &mut engine, out),
-                Command::Plan(args) => plan(cli, args, &mut engine, out),
-                Command::Upgrade(args) => upgrade(cli, args, &mut engine, out),
-                Command::Rollback(args) => rollback(cli, args, &mut engine, out),
-                Command::History => history(cli, &mut engine, out),
-                Command::Recover => {
-                    let recovery = engine.recover()?;
-                    let what = match recovery {
-                        None => "nothing to recover: no commit was interrupted",
-                        Some(df_migrations::Recovery::RolledForward) => "completed an interrupted commit: the data is in its new state",
-                        Some(_) => "discarded an undecided commit: the data is in its old state",
-                    };
-                    if cli.format == Format::Json {
-                        report::json(out, &serde_json::json!({"recovered": recovery.map(|r| format!("{r:?}"))}))?;
-                    } else if !cli.quiet {
-                        writeln!(out, "{what}")?;
-                    }
-                    Ok(Outcome::Success)
-                }
-                Command::Verify => verify(cli, &mut engine, out),
-                Command::Baseline(args) => {
-                    let report = engine.baseline(&args.release, args.sample, None, args.dry_run)?;
-                    if cli.format == Format::Json {
-                        report::json(out, &report)?;
-                    } else if !cli.quiet {
-                        let done = if args.dry_run { "would be stamped (dry run)" } else { "stamped" };
-                        writeln!(out, "{} objects match release {}: {} {done} as release {}", report.objects_read, args.release, engine.store().describe(), args.release)?;
-                    }
-                    Ok(Outcome::Success)
-                }
-                Command::Export(args) => transfer::export(cli, &args.file, &mut engine, out),
-                Command::Import(args) => transfer::import(cli, args, &mut engine, out),
-                Command::Schema { .. } | Command::Demo(_) => unreachable!("handled above"),
-            }
-        }
+/// Runs `command` on the database `global` names.
+pub fn run(global: &Options, command: &Command, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    // Checked before anything else, so that no command shows or touches a database
+    // through models that collide.
+    let build = Build::linked()?;
+    match command {
+        Command::Schema { diff: None } => schema::list(global.format, out).map(|()| Outcome::Success),
+        Command::Schema { diff: Some(SchemaDiff::Diff(diff)) } => schema::diff(diff, global.format, out).map(|()| Outcome::Success),
+        Command::Status => with_engine(global, &build, |engine| status(global, engine, out)),
+        Command::Plan(args) => with_engine(global, &build, |engine| plan(global, args, engine, out)),
+        Command::Upgrade(args) => with_engine(global, &build, |engine| upgrade(global, args, engine, out)),
+        Command::Rollback(args) => with_engine(global, &build, |engine| rollback(global, args, engine, out)),
+        Command::History => with_engine(global, &build, |engine| history(global, engine, out)),
+        Command::Recover => with_engine(global, &build, |engine| recover(global, engine, out)),
+        Command::Verify => with_engine(global, &build, |engine| verify(global, engine, out)),
+        Command::Baseline(args) => with_engine(global, &build, |engine| baseline(global, args, engine, out)),
+        Command::Export(args) => with_engine(global, &build, |engine| transfer::export(global, &args.file, engine, out)),
+        Command::Import(args) => with_engine(global, &build, |engine| transfer::import(global, args, engine, out)),
     }
 }
 
-pub fn open(cli: &Cli) -> anyhow::Result<Box<dyn Store>> {
-    let redis = RedisOptions { transactions: cli.redis_commit == RedisCommit::Transaction, ..RedisOptions::default() };
-    store::open(&cli.db, &redis).with_context(|| format!("cannot open the database `{}`", cli.db))
+/// Opens the database and runs `command` on an engine over it with this build.
+fn with_engine(global: &Options, build: &Build, command: impl FnOnce(&mut Engine) -> anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+    let mut store = open(global)?;
+    let mut engine = Engine::new(store.as_mut(), build.clone()).with_lease_ttl(Duration::from_secs(global.lease_ttl));
+    command(&mut engine)
 }
 
-pub fn status(cli: &Cli, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+fn recover(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let recovery = engine.recover()?;
+    let what = match recovery {
+        None => "nothing to recover: no commit was interrupted",
+        Some(df_migrations::Recovery::RolledForward) => "completed an interrupted commit: the data is in its new state",
+        Some(_) => "discarded an undecided commit: the data is in its old state",
+    };
+    if global.format == Format::Json {
+        report::json(out, &serde_json::json!({"recovered": recovery.map(|r| format!("{r:?}"))}))?;
+    } else if !global.quiet {
+        writeln!(out, "{what}")?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn baseline(global: &Options, args: &BaselineArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let report = engine.baseline(&args.release, args.sample, None, args.dry_run)?;
+    if global.format == Format::Json {
+        report::json(out, &report)?;
+    } else if !global.quiet {
+        let done = if args.dry_run { "would be stamped (dry run)" } else { "stamped" };
+        writeln!(out, "{} objects match release {}: {} {done} as release {}", report.objects_read, args.release, engine.store().describe(), args.release)?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn open(global: &Options) -> anyhow::Result<Box<dyn Store>> {
+    let redis = RedisOptions { transactions: global.redis_commit == RedisCommit::Transaction, ..RedisOptions::default() };
+    store::open(&global.db, &redis).with_context(|| format!("cannot open the database `{}`", global.db))
+}
+
+fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let status = engine.status()?;
-    if cli.format == Format::Json {
+    if global.format == Format::Json {
         report::json(out, &status)?;
         return Ok(Outcome::Success);
     }
@@ -93,35 +99,35 @@ pub fn status(cli: &Cli, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Re
     Ok(Outcome::Success)
 }
 
-pub fn plan(cli: &Cli, args: &PlanArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+fn plan(global: &Options, args: &PlanArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let plan = engine.plan(args.to_release.as_deref())?;
     let steps: Vec<df_migrations::ReportStep> = plan.steps.iter().map(Into::into).collect();
-    if cli.format == Format::Json {
+    if global.format == Format::Json {
         report::json(out, &steps)?;
-    } else if !(cli.quiet && steps.is_empty()) {
+    } else if !(global.quiet && steps.is_empty()) {
         report::steps(out, &steps)?;
     }
     Ok(if args.check && !steps.is_empty() { Outcome::Pending } else { Outcome::Success })
 }
 
-pub fn upgrade(cli: &Cli, args: &UpgradeArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+fn upgrade(global: &Options, args: &UpgradeArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let options = UpgradeOptions {
         dry_run: args.dry_run,
         to_release: args.to_release.clone(),
         accept_changed: args.accept_changed.iter().cloned().collect(),
         applied_at: None,
     };
-    let mut progress = Progress::new(cli.quiet || cli.format == Format::Json, cli.verbose);
+    let mut progress = Progress::new(global.quiet || global.format == Format::Json, global.verbose);
     let report = engine.upgrade(&options, &mut |event| progress.event(event))?;
     drop(progress);
-    if cli.format == Format::Json {
+    if global.format == Format::Json {
         report::json(out, &report)?;
-    } else if !cli.quiet {
+    } else if !global.quiet {
         if report.steps.is_empty() {
             writeln!(out, "nothing pending: the database is at this build's schema")?;
             return Ok(Outcome::Success);
         }
-        if cli.verbose || !report.committed {
+        if global.verbose || !report.committed {
             report::steps(out, &report.steps)?;
         }
         let verb = if report.committed {
@@ -130,7 +136,7 @@ pub fn upgrade(cli: &Cli, args: &UpgradeArgs, engine: &mut Engine, out: &mut dyn
             "dry run: nothing was written".to_owned()
         };
         let verb = verb.as_str();
-        report::summary(out, cli.format, &report, verb)?;
+        report::summary(out, global.format, &report, verb)?;
     }
     Ok(Outcome::Success)
 }
@@ -144,7 +150,7 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-pub fn rollback(cli: &Cli, args: &RollbackArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+fn rollback(global: &Options, args: &RollbackArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let mut progress = |_: df_migrations::Event<'_>| {};
     if !args.dry_run && !args.yes {
         // Show what would be restored before asking.
@@ -155,16 +161,16 @@ pub fn rollback(cli: &Cli, args: &RollbackArgs, engine: &mut Engine, out: &mut d
         }
     }
     let report = engine.rollback(args.force, args.dry_run, &mut progress)?;
-    if cli.format == Format::Json || !cli.quiet {
+    if global.format == Format::Json || !global.quiet {
         let verb = if report.committed { "restored the state from before the last upgrade" } else { "dry run: nothing was written" };
-        report::summary(out, cli.format, &report, verb)?;
+        report::summary(out, global.format, &report, verb)?;
     }
     Ok(Outcome::Success)
 }
 
-pub fn history(cli: &Cli, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+fn history(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let log = engine.history()?;
-    if cli.format == Format::Json {
+    if global.format == Format::Json {
         report::json(out, &log)?;
         return Ok(Outcome::Success);
     }
@@ -175,14 +181,14 @@ pub fn history(cli: &Cli, engine: &mut Engine, out: &mut dyn Write) -> anyhow::R
     Ok(Outcome::Success)
 }
 
-pub fn verify(cli: &Cli, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let mut progress = Progress::new(cli.quiet || cli.format == Format::Json, false);
+fn verify(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let mut progress = Progress::new(global.quiet || global.format == Format::Json, false);
     let problems = engine.verify(&mut |event| progress.event(event))?;
     drop(progress);
-    if cli.format == Format::Json {
+    if global.format == Format::Json {
         report::json(out, &serde_json::json!({"ok": problems.is_empty(), "problems": problems}))?;
     } else if problems.is_empty() {
-        if !cli.quiet {
+        if !global.quiet {
             writeln!(out, "ok: every object decodes as its head model and applied migrations are unchanged")?;
         }
     } else {

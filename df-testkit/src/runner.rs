@@ -1,0 +1,151 @@
+//! Runners as separate processes, as an operator starts them: the hidden `runner` command
+//! of the program using this module (`df-bench`, `df-faults`), which is df-runner with
+//! Dragonflow's models. A kill, a pause or a race is only real between processes, and
+//! `status` is timed as an operator sees it, process start included.
+
+use anyhow::Context;
+use serde_json::Value;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+/// How to start runners against one database.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    pub url: String,
+    pub lease_ttl: Duration,
+    /// How a single Redis server commits (`--redis-commit`).
+    pub commit: Commit,
+}
+
+/// The runner's `--redis-commit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    Transaction,
+    Staged,
+}
+
+impl Commit {
+    pub const BOTH: [Commit; 2] = [Commit::Transaction, Commit::Staged];
+
+    /// The option's value, which also names it in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Commit::Transaction => "transaction",
+            Commit::Staged => "staged",
+        }
+    }
+}
+
+impl Runner {
+    pub fn new(url: impl Into<String>) -> Runner {
+        Runner { url: url.into(), lease_ttl: Duration::from_secs(60), commit: Commit::Transaction }
+    }
+
+    pub fn with_lease_ttl(mut self, ttl: Duration) -> Runner {
+        self.lease_ttl = ttl;
+        self
+    }
+
+    pub fn with_commit(mut self, commit: Commit) -> Runner {
+        self.commit = commit;
+        self
+    }
+
+    /// The command for `args` (e.g. `["upgrade"]`), reporting as JSON on stdout and
+    /// errors on stderr.
+    pub fn command(&self, args: &[&str]) -> anyhow::Result<Command> {
+        let exe = std::env::current_exe().context("cannot find this program to start runners")?;
+        let mut command = Command::new(exe);
+        command
+            .arg("runner")
+            .args(["--db", &self.url, "--format", "json", "--lease-ttl", &whole_seconds(self.lease_ttl).to_string()])
+            .args(["--redis-commit", self.commit.name()])
+            .args(args)
+            // The database is the one given, never one from the environment.
+            .env_remove("DF_DB_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Ok(command)
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> anyhow::Result<Child> {
+        self.command(args)?.spawn().context("cannot start a runner")
+    }
+
+    /// Runs to the end and returns what it printed.
+    pub fn run(&self, args: &[&str]) -> anyhow::Result<Finished> {
+        Ok(Finished::from(self.command(args)?.output().context("cannot run a runner")?))
+    }
+
+    /// Runs to the end and fails unless it succeeded.
+    pub fn ok(&self, args: &[&str]) -> anyhow::Result<Value> {
+        let finished = self.run(args)?;
+        anyhow::ensure!(finished.success, "`runner {}` failed: {}", args.join(" "), finished.stderr.trim());
+        finished.report()
+    }
+}
+
+/// `--lease-ttl` takes whole seconds: rounded up, at least 1.
+fn whole_seconds(ttl: Duration) -> u64 {
+    (ttl.as_secs_f64().ceil() as u64).max(1)
+}
+
+/// A runner that exited.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub success: bool,
+    /// The exit code; `None` when a signal ended it.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Finished {
+    fn from(output: Output) -> Finished {
+        Finished {
+            success: output.status.success(),
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Finished {
+    /// The JSON report it printed.
+    pub fn report(&self) -> anyhow::Result<Value> {
+        serde_json::from_str(&self.stdout).with_context(|| format!("a runner's report is not JSON: {:?}", self.stdout))
+    }
+
+    /// Whether its report says it committed an upgrade.
+    pub fn committed(&self) -> bool {
+        self.success && self.report().is_ok_and(|r| r["committed"] == Value::Bool(true))
+    }
+
+    /// Whether it succeeded finding nothing to do.
+    pub fn nothing_to_do(&self) -> bool {
+        self.success && self.report().is_ok_and(|r| r["steps"].as_array().is_some_and(Vec::is_empty) && r["committed"] == Value::Bool(false))
+    }
+
+    /// One line for a failure message.
+    pub fn describe(&self) -> String {
+        let code = self.code.map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit {c}"));
+        format!("{code}; stderr: {}", self.stderr.trim())
+    }
+}
+
+/// The time an upgrade report (`upgrade --format json`) gives one of its phases.
+pub fn phase_time(report: &Value, phase: &str) -> Duration {
+    let timing = &report["timings"][phase];
+    let secs = timing["secs"].as_u64().unwrap_or(0);
+    let nanos = timing["nanos"].as_u64().unwrap_or(0);
+    Duration::from_secs(secs) + Duration::from_nanos(nanos)
+}
+
+/// Sends `signal` (`-STOP`, `-CONT`) to a process.
+pub fn signal(child: &Child, signal: &str) -> anyhow::Result<()> {
+    let status = Command::new("kill").arg(signal).arg(child.id().to_string()).status().context("cannot run `kill`")?;
+    anyhow::ensure!(status.success(), "kill {signal} {} failed", child.id());
+    Ok(())
+}
