@@ -13,9 +13,9 @@ mod url;
 
 pub use memory::MemoryStore;
 pub use self::redb::{RedbStore, REDB_KEYS};
-pub use self::redis::RedisStore;
-pub use redis_cluster::RedisClusterStore;
-pub use redis_shared::RedisOptions;
+pub use self::redis::{RedisStore, ServerBackend};
+pub use redis_cluster::{ClusterBackend, RedisClusterStore};
+pub use redis_shared::{Redis, RedisOptions};
 pub use url::{open, URL_FORMS};
 
 use std::time::Duration;

@@ -16,19 +16,18 @@
 //! A server that stops answering fails an operation after one response timeout, and the
 //! connection is reopened on the next one.
 
-use super::redis_shared::{backend, decode_lease, delegate_store, node_client, open_node, Backend, RedisOps, RedisOptions, Transaction, LEASE_KEY};
+use super::redis_shared::{backend, decode_lease, node_client, open_node, Backend, Redis, RedisOptions, Transaction, LEASE_KEY};
 use super::StoreError;
 use redis::{Client, Cmd, Connection, ConnectionAddr, ConnectionInfo, ConnectionLike, RedisError, Value};
 use std::time::{Duration, Instant};
 
-/// See the module documentation.
-pub struct RedisStore {
-    ops: RedisOps<Server>,
-}
+/// A single Redis server (or one database of it); see the module documentation.
+pub type RedisStore = Redis<ServerBackend>;
 
-/// One connection, reopened (within the connection timeout) if it was lost or a command
-/// on it failed for want of a reply (after which replies could arrive out of turn).
-struct Server {
+/// The backend of [`RedisStore`]: one connection, reopened (within the connection
+/// timeout) if it was lost or a command on it failed for want of a reply (after which
+/// replies could arrive out of turn).
+pub struct ServerBackend {
     client: Client,
     connection: Connection,
     broken: bool,
@@ -58,14 +57,12 @@ impl RedisStore {
             ConnectionAddr::Tcp(host, port) | ConnectionAddr::TcpTls { host, port, .. } => format!("{host}:{port}"),
             other => format!("{other:?}"),
         };
-        let server = Server { client, connection, broken: false, options: options.clone(), address, no_transactions: None };
-        Ok(RedisStore { ops: RedisOps { backend: server, options: options.clone(), name } })
+        let server = ServerBackend { client, connection, broken: false, options: options.clone(), address, no_transactions: None };
+        Ok(Redis { backend: server, options: options.clone(), name })
     }
 }
 
-delegate_store!(RedisStore);
-
-impl Server {
+impl ServerBackend {
     /// Runs `f` on the connection, reopened first if needed; an I/O error (a timeout
     /// included) marks it for reopening.
     fn with<T>(&mut self, f: impl FnOnce(&mut Connection) -> Result<T, RedisError>) -> Result<T, RedisError> {
@@ -82,7 +79,7 @@ impl Server {
     }
 }
 
-impl Backend for Server {
+impl Backend for ServerBackend {
     fn query(&mut self, cmd: &Cmd) -> Result<Value, RedisError> {
         self.with(|connection| cmd.query(connection))
     }

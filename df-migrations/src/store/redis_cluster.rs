@@ -17,18 +17,18 @@
 //!
 //! [`Store::write_if_leased`]: super::Store::write_if_leased
 
-use super::redis_shared::{backend, delegate_store, hash_tag, node_client, open_node, Backend, RedisOps, RedisOptions, LEASE_HASH_TAG};
+use super::redis_shared::{backend, hash_tag, node_client, open_node, Backend, Redis, RedisOptions, LEASE_HASH_TAG};
 use super::StoreError;
 use redis::cluster::{cluster_pipe, ClusterClient, ClusterConnection};
 use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, ConnectionLike, ErrorKind, RedisError, Value};
 
-/// See the module documentation.
-pub struct RedisClusterStore {
-    ops: RedisOps<Cluster>,
-}
+/// A Redis Cluster; see the module documentation.
+pub type RedisClusterStore = Redis<ClusterBackend>;
 
-struct Cluster {
+/// The backend of [`RedisClusterStore`]: the `redis` crate's cluster connection, which
+/// routes each command by its key.
+pub struct ClusterBackend {
     connection: ClusterConnection,
 }
 
@@ -73,11 +73,9 @@ impl RedisClusterStore {
             .map_err(failed)?;
         let connection = client.get_connection().map_err(failed)?;
         connection.set_write_timeout(Some(options.response_timeout)).map_err(failed)?;
-        Ok(RedisClusterStore { ops: RedisOps { backend: Cluster { connection }, options: options.clone(), name } })
+        Ok(Redis { backend: ClusterBackend { connection }, options: options.clone(), name })
     }
 }
-
-delegate_store!(RedisClusterStore);
 
 /// Whether a node answers within the connection timeout and reports `cluster_state:ok`.
 fn probe(address: &str, options: &RedisOptions) -> Result<(), String> {
@@ -90,7 +88,7 @@ fn probe(address: &str, options: &RedisOptions) -> Result<(), String> {
     }
 }
 
-impl Backend for Cluster {
+impl Backend for ClusterBackend {
     fn query(&mut self, cmd: &Cmd) -> Result<Value, RedisError> {
         self.connection.req_command(cmd)
     }

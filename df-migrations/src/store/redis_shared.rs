@@ -1,7 +1,7 @@
 //! What [`RedisStore`](super::RedisStore) and [`RedisClusterStore`](super::RedisClusterStore)
 //! share: their options, the lease's key, value and Lua scripts, and every [`Store`] method,
-//! written once over a small [`Backend`] (a single connection, or a cluster connection that
-//! routes each command by its key).
+//! written once in [`Redis`] over a small [`Backend`] (a single connection, or a cluster
+//! connection that routes each command by its key).
 //!
 //! Nothing here sends a command whose size grows with the dataset: keys are listed with
 //! `SCAN … COUNT`, values are read and written with pipelines of one-key `GET`/`SET`/`DEL`
@@ -135,7 +135,7 @@ fn runs(ops: &[Op], batch: usize) -> impl Iterator<Item = &[Op]> {
 
 /// How a transaction ended (see [`Backend::transaction`]).
 #[derive(Debug)]
-pub(super) enum Transaction {
+pub enum Transaction {
     /// Every command ran.
     Applied,
     /// The lease was not ours when watched, or changed (expired, taken) before `EXEC`;
@@ -240,7 +240,12 @@ pub(super) fn open_node(client: &Client, options: &RedisOptions) -> Result<Conne
 }
 
 /// How a store reaches Redis: the only part that differs between a server and a cluster.
-pub(super) trait Backend {
+///
+/// Public only because the [`Store`] implementation of the public [`Redis`] is bounded by
+/// it; this module is private, so no other crate can name or implement it. Its
+/// implementations are [`ServerBackend`](super::ServerBackend) and
+/// [`ClusterBackend`](super::ClusterBackend).
+pub trait Backend {
     /// Sends one command; on a cluster it goes to the node of its first key.
     fn query(&mut self, cmd: &Cmd) -> Result<Value, RedisError>;
 
@@ -275,8 +280,12 @@ pub(super) trait Backend {
     }
 }
 
-/// The [`Store`] methods over a [`Backend`].
-pub(super) struct RedisOps<B> {
+/// A Redis store over the backend `B`: [`RedisStore`](super::RedisStore) (a single
+/// server, `B` = [`ServerBackend`](super::ServerBackend)) or
+/// [`RedisClusterStore`](super::RedisClusterStore) (`B` =
+/// [`ClusterBackend`](super::ClusterBackend)). Every [`Store`] method is written once,
+/// here, over what `B` sends.
+pub struct Redis<B> {
     pub(super) backend: B,
     pub(super) options: RedisOptions,
     /// `redis://…` or `redis+cluster://…`, for [`Store::describe`] and errors.
@@ -289,7 +298,7 @@ fn get(key: &[u8]) -> Cmd {
     cmd
 }
 
-impl<B: Backend> RedisOps<B> {
+impl<B: Backend> Redis<B> {
     fn error(&self, err: &RedisError) -> String {
         describe_error(err, &self.options)
     }
@@ -362,7 +371,7 @@ impl<B: Backend> RedisOps<B> {
     }
 }
 
-impl<B: Backend> Store for RedisOps<B> {
+impl<B: Backend> Store for Redis<B> {
     fn describe(&self) -> String {
         self.name.clone()
     }
@@ -510,49 +519,6 @@ impl<B: Backend> Store for RedisOps<B> {
         }
     }
 }
-
-/// Implements [`Store`] for a public store type by delegating to its `ops` field (a
-/// [`RedisOps`]), so that the two Redis stores share every method.
-macro_rules! delegate_store {
-    ($store:ty) => {
-        impl $crate::store::Store for $store {
-            fn describe(&self) -> String {
-                self.ops.describe()
-            }
-            fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), $crate::store::StoreError> {
-                self.ops.scan(visit)
-            }
-            fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, $crate::store::StoreError> {
-                self.ops.get_many(keys)
-            }
-            fn write(&mut self, batch: &[$crate::store::Op]) -> Result<(), $crate::store::StoreError> {
-                self.ops.write(batch)
-            }
-            fn acquire_lease(
-                &mut self,
-                token: &str,
-                holder: &$crate::store::Holder,
-                ttl: std::time::Duration,
-            ) -> Result<Option<$crate::store::Holder>, $crate::store::StoreError> {
-                self.ops.acquire_lease(token, holder, ttl)
-            }
-            fn renew_lease(&mut self, token: &str, ttl: std::time::Duration) -> Result<bool, $crate::store::StoreError> {
-                self.ops.renew_lease(token, ttl)
-            }
-            fn release_lease(&mut self, token: &str) -> Result<(), $crate::store::StoreError> {
-                self.ops.release_lease(token)
-            }
-            fn write_if_leased(
-                &mut self,
-                token: &str,
-                batch: &[$crate::store::Op],
-            ) -> Result<$crate::store::Fenced, $crate::store::StoreError> {
-                self.ops.write_if_leased(token, batch)
-            }
-        }
-    };
-}
-pub(super) use delegate_store;
 
 #[cfg(test)]
 mod tests {
