@@ -7,15 +7,11 @@
 mod memory;
 mod redb;
 mod redis;
-mod redis_cluster;
-mod redis_shared;
 mod url;
 
 pub use memory::MemoryStore;
 pub use self::redb::{RedbStore, REDB_KEYS};
-pub use self::redis::{RedisStore, ServerBackend};
-pub use redis_cluster::{ClusterBackend, RedisClusterStore};
-pub use redis_shared::{Redis, RedisOptions};
+pub use self::redis::{ClusterBackend, Redis, RedisClusterStore, RedisOptions, RedisStore, ServerBackend};
 pub use url::{open, URL_FORMS};
 
 use std::time::Duration;

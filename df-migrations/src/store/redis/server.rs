@@ -1,27 +1,34 @@
-//! A single Redis server (or one database of it), Dragonflow's usual deployment.
-//!
-//! Writes are pipelines of `SET`/`DEL` and are not atomic: the engine's commit protocol
-//! makes a batch that stops part-way safe. The lease is the key `{df_schema.}lease` with an
-//! expiry; see `redis_shared` for its scripts.
-//!
-//! [`write_if_leased`](super::Store::write_if_leased) is one `MULTI`/`EXEC` transaction
-//! fenced by `WATCH` on the lease: Redis runs it whole or not at all, also across a server
-//! crash (an append-only file that ends inside a transaction is loaded without it), and
-//! from 7.0 aborts it when a watched key has expired (redis/redis#9194; before, an expiry
-//! went unnoticed, so older servers decline). The server runs nothing else while it runs
-//! the `EXEC` (about 3 s for a million changed objects on the benchmark machine). Queueing
-//! must end while the lease surely lasts (half its remaining time); a batch that takes
-//! longer is declined, and the engine stages it instead.
-//!
-//! A server that stops answering fails an operation after one response timeout, and the
-//! connection is reopened on the next one.
+//! The single-server backend, [`ServerBackend`]: one connection, reopened when it was
+//! lost, and the fenced `MULTI`/`EXEC` transaction that lets one server apply a whole
+//! commit under the lease.
 
-use super::redis_shared::{backend, decode_lease, node_client, open_node, Backend, Redis, RedisOptions, Transaction, LEASE_KEY};
-use super::StoreError;
-use redis::{Client, Cmd, Connection, ConnectionAddr, ConnectionInfo, ConnectionLike, RedisError, Value};
+use super::backend::{Backend, Redis};
+use super::connection::{describe, node_client, open_node, redact};
+use super::errors::backend;
+use super::lease::{decode_lease, LEASE_KEY};
+use super::transaction::Transaction;
+use super::RedisOptions;
+use crate::store::StoreError;
+use redis::{Client, Cmd, Connection, ConnectionAddr, ConnectionLike, RedisError, Value};
 use std::time::{Duration, Instant};
 
-/// A single Redis server (or one database of it); see the module documentation.
+/// A single Redis server (or one database of it), Dragonflow's usual deployment.
+///
+/// Writes are pipelines of `SET`/`DEL` and are not atomic: the engine's commit protocol
+/// makes a batch that stops part-way safe. The lease is the key `{df_schema.}lease` with an
+/// expiry, renewed and released by scripts that first check its token.
+///
+/// [`write_if_leased`](crate::store::Store::write_if_leased) is one `MULTI`/`EXEC`
+/// transaction fenced by `WATCH` on the lease: Redis runs it whole or not at all, also
+/// across a server crash (an append-only file that ends inside a transaction is loaded
+/// without it), and from 7.0 aborts it when a watched key has expired (redis/redis#9194;
+/// before, an expiry went unnoticed, so older servers decline). The server runs nothing
+/// else while it runs the `EXEC` (about 3 s for a million changed objects on the benchmark
+/// machine). Queueing must end while the lease surely lasts (half its remaining time); a
+/// batch that takes longer is declined, and the engine stages it instead.
+///
+/// A server that stops answering fails an operation after one response timeout, and the
+/// connection is reopened on the next one.
 pub type RedisStore = Redis<ServerBackend>;
 
 /// The backend of [`RedisStore`]: one connection, reopened (within the connection
@@ -190,44 +197,4 @@ fn too_old(info: &str) -> Option<String> {
     ((major, minor) < TRANSACTIONS_FROM).then(|| {
         format!("Redis {version} runs a transaction even when a watched key (the lease) expired in between; 7.0 and later do not")
     })
-}
-
-/// `redis://host:port/db` (never the credentials).
-fn describe(info: &ConnectionInfo) -> String {
-    let db = info.redis_settings().db();
-    let host = |host: &str| if host.contains(':') { format!("[{host}]") } else { host.to_owned() };
-    match info.addr() {
-        ConnectionAddr::Tcp(h, port) => format!("redis://{}:{port}/{db}", host(h)),
-        ConnectionAddr::TcpTls { host: h, port, .. } => format!("rediss://{}:{port}/{db}", host(h)),
-        ConnectionAddr::Unix(path) => format!("redis+unix://{}?db={db}", path.display()),
-        other => format!("redis:{other:?}/{db}"),
-    }
-}
-
-/// A URL that did not parse, without what may be a password.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn descriptions_name_the_server_and_database_without_credentials() {
-        for (url, expected) in [
-            ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
-            ("redis://localhost/3", "redis://localhost:6379/3"),
-            ("redis://user:secret@10.0.0.1:7000/1", "redis://10.0.0.1:7000/1"),
-            ("redis://[::1]:6380", "redis://[::1]:6380/0"),
-        ] {
-            let client = Client::open(url).unwrap();
-            assert_eq!(describe(client.get_connection_info()), expected, "{url}");
-        }
-        assert_eq!(redact("redis://u:p@host:1/0"), "redis://***@host:1/0");
-        assert_eq!(redact("nonsense"), "nonsense");
-    }
 }

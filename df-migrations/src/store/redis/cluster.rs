@@ -1,29 +1,36 @@
-//! A Redis Cluster. Dragonflow's keys carry a hash tag (`{table.topic}`), so one table and
-//! topic lives in one slot; the store never sends a command that spans slots:
-//!
-//! - `scan` sends `SCAN … COUNT` to every master (not the replicas, which hold the same
-//!   keys) and reads the values with pipelines of `GET` that the client splits by node;
-//! - `get_many` and `write` are such pipelines of `GET`, or of `SET`/`DEL`;
-//! - the lease scripts touch the lease and, for [`Store::write_if_leased`], one key that
-//!   must share the lease's slot: a record whose hash tag is not `{df_schema.}`, and any
-//!   batch of more than one write, is declined (the engine then stages its commit).
-//!
-//! Routing, redirections (`MOVED`/`ASK`) and reconnecting are the `redis` crate's cluster
-//! client's, which has one weakness: a node that stops answering without closing its
-//! connections (frozen, or cut off by a network partition) fails a pipeline only after one
-//! response timeout *per command sent to that node* in it (up to `batch_size /
-//! masters` of them), since the client waits for each reply in turn. A node that is down
-//! (connections refused or reset) fails at once.
-//!
-//! [`Store::write_if_leased`]: super::Store::write_if_leased
+//! The cluster backend, [`ClusterBackend`]: the `redis` crate's cluster connection, a
+//! probe that finds a usable node first, and the cluster's limits (no command across
+//! slots, so no transaction, and only the lease's slot under the lease).
 
-use super::redis_shared::{backend, hash_tag, node_client, open_node, Backend, Redis, RedisOptions, LEASE_HASH_TAG};
-use super::StoreError;
+use super::backend::{Backend, Redis};
+use super::connection::{node_client, open_node};
+use super::errors::backend;
+use super::lease::LEASE_HASH_TAG;
+use super::transaction::Transaction;
+use super::RedisOptions;
+use crate::store::StoreError;
 use redis::cluster::{cluster_pipe, ClusterClient, ClusterConnection};
 use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, ConnectionLike, ErrorKind, RedisError, Value};
 
-/// A Redis Cluster; see the module documentation.
+/// A Redis Cluster. Dragonflow's keys carry a hash tag (`{table.topic}`), so one table and
+/// topic lives in one slot; the store never sends a command that spans slots:
+///
+/// - `scan` sends `SCAN … COUNT` to every master (not the replicas, which hold the same
+///   keys) and reads the values with pipelines of `GET` that the client splits by node;
+/// - `get_many` and `write` are such pipelines of `GET`, or of `SET`/`DEL`;
+/// - the lease scripts touch the lease and, for [`Store::write_if_leased`], one key that
+///   must share the lease's slot: a record whose hash tag is not `{df_schema.}`, and any
+///   batch of more than one write, is declined (the engine then stages its commit).
+///
+/// Routing, redirections (`MOVED`/`ASK`) and reconnecting are the `redis` crate's cluster
+/// client's, which has one weakness: a node that stops answering without closing its
+/// connections (frozen, or cut off by a network partition) fails a pipeline only after one
+/// response timeout *per command sent to that node* in it (up to `batch_size /
+/// masters` of them), since the client waits for each reply in turn. A node that is down
+/// (connections refused or reset) fails at once.
+///
+/// [`Store::write_if_leased`]: crate::store::Store::write_if_leased
 pub type RedisClusterStore = Redis<ClusterBackend>;
 
 /// The backend of [`RedisClusterStore`]: the `redis` crate's cluster connection, which
@@ -136,6 +143,10 @@ impl Backend for ClusterBackend {
         Ok(redis::from_redis_value(reply)?)
     }
 
+    fn transaction(&mut self, _token: &str, _cmds: &mut dyn Iterator<Item = Cmd>) -> Result<Transaction, RedisError> {
+        Ok(Transaction::Declined("a Redis Cluster runs a transaction within one hash slot only".to_owned()))
+    }
+
     fn check_leased_key(&self, key: &str) -> Result<(), String> {
         if hash_tag(key.as_bytes()) == Some(LEASE_HASH_TAG.as_bytes()) {
             Ok(())
@@ -145,5 +156,28 @@ impl Backend for ClusterBackend {
                  where one script can check the lease and write"
             ))
         }
+    }
+}
+
+/// The hash tag of a key as Redis Cluster computes it: what lies between the first `{`
+/// and the first `}` after it, if that is not empty.
+fn hash_tag(key: &[u8]) -> Option<&[u8]> {
+    let open = key.iter().position(|&b| b == b'{')?;
+    let rest = &key[open + 1..];
+    let close = rest.iter().position(|&b| b == b'}')?;
+    (close > 0).then(|| &rest[..close])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_tags_follow_redis_cluster() {
+        assert_eq!(hash_tag(b"{df_schema.}commit"), Some(&b"df_schema."[..]));
+        assert_eq!(hash_tag(b"x{df_schema.}y{z}"), Some(&b"df_schema."[..]));
+        assert_eq!(hash_tag(b"{}{df_schema.}x"), None);
+        assert_eq!(hash_tag(b"df_schema.commit"), None);
+        assert_eq!(hash_tag(b"{df_schema.commit"), None);
     }
 }
