@@ -3,13 +3,18 @@
 use crate::plan::{BuildMigration, BuildModel};
 use df_schema::core::ModelSetError;
 use df_schema::registry::{self, MigrationEntry, ModelEntry};
+use df_schema::KeyLayout;
 use std::fmt;
 
 /// The models and migrations an engine upgrades to.
 #[derive(Debug, Clone)]
 pub struct Build {
+    /// The models, sorted by name.
     pub models: Vec<&'static ModelEntry>,
+    /// The hand-written migrations, sorted by id.
     pub migrations: Vec<&'static MigrationEntry>,
+    /// Where the models' keys live (see `df_schema::key_layout`).
+    pub layout: KeyLayout,
 }
 
 /// The models linked into this program collide, so no database can be upgraded to them
@@ -36,7 +41,7 @@ impl Build {
         if !collisions.is_empty() {
             return Err(CollidingModels(collisions));
         }
-        Ok(Build { models: registry::models(), migrations: registry::migrations() })
+        Ok(Build { models: registry::models(), migrations: registry::migrations(), layout: registry::layout() })
     }
 
     pub fn model(&self, name: &str) -> Option<&'static ModelEntry> {

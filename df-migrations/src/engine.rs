@@ -10,7 +10,7 @@ use crate::plan::{plan, DbModel, DbState, Plan, PlannedStep};
 use crate::records::{self, EngineState, LogRow, Manifest};
 use crate::run;
 use crate::snapshot::Snapshot;
-use crate::store::{Holder, Op, Store};
+use crate::store::{Holder, Namespaced, Op, Store};
 use crate::validate::validate;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,7 +101,8 @@ pub struct Status {
 
 /// The engine over one store.
 pub struct Engine<'s> {
-    store: &'s mut dyn Store,
+    /// The store as the build's key layout sees it.
+    store: Namespaced<'s>,
     build: Build,
     holder: Holder,
     lease_ttl: Duration,
@@ -142,6 +143,7 @@ fn db_state(state: &EngineState) -> DbState {
 
 impl<'s> Engine<'s> {
     pub fn new(store: &'s mut dyn Store, build: Build) -> Engine<'s> {
+        let store = Namespaced::new(store, build.layout);
         let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into());
         Engine {
             store,
@@ -159,7 +161,7 @@ impl<'s> Engine<'s> {
 
     /// The store, e.g. to release resources or inspect it in tests.
     pub fn store(&mut self) -> &mut dyn Store {
-        self.store
+        &mut self.store
     }
 
     fn acquire(&mut self) -> Result<Lease, EngineError> {
@@ -192,10 +194,10 @@ impl<'s> Engine<'s> {
     /// Reads the database, first completing or discarding an interrupted commit.
     fn read(&mut self, progress: &mut dyn FnMut(Event)) -> Result<(Snapshot, Option<Recovery>), EngineError> {
         progress(Event::Phase(Phase::Read));
-        let snapshot = Snapshot::read(self.store, |n| progress(Event::Read(n)))?;
-        match commit::recover(self.store, &snapshot)? {
+        let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
+        match commit::recover(&mut self.store, &snapshot)? {
             Recovery::Clean => Ok((snapshot, None)),
-            recovery => Ok((Snapshot::read(self.store, |n| progress(Event::Read(n)))?, Some(recovery))),
+            recovery => Ok((Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?, Some(recovery))),
         }
     }
 
@@ -206,6 +208,11 @@ impl<'s> Engine<'s> {
     }
 
     fn plan_for(&self, state: Option<&EngineState>, accept: &BTreeSet<String>) -> Result<Plan, EngineError> {
+        // A state without a layout predates layouts, which were all Dragonflow's.
+        let recorded = state.map(|s| s.layout.clone().unwrap_or_else(|| df_schema::KeyLayout::Dragonflow.label()));
+        if let Some(recorded) = recorded.filter(|recorded| *recorded != self.build.layout.label()) {
+            return Err(EngineError::OtherLayout { store: self.store.describe(), recorded, build: self.build.layout.label() });
+        }
         let db = state.map(db_state).unwrap_or_default();
         Ok(plan(&db, &self.build.plan_models(), &self.build.plan_migrations(), accept)?)
     }
@@ -286,14 +293,14 @@ impl<'s> Engine<'s> {
         // anything fails. Its time counts as the commit's.
         let started = Instant::now();
         let applied_at = options.applied_at.clone().unwrap_or_else(now);
-        let image = if options.dry_run { None } else { Some(image::write(self.store, &snapshot, &lease.tag())?) };
+        let image = if options.dry_run { None } else { Some(image::write(&mut self.store, &snapshot, &lease.tag())?) };
         let imaging = started.elapsed();
         let changes = match self.migrate(&mut snapshot, lease, &plan, options, &applied_at, progress, &mut report) {
             Ok(changes) => changes,
             Err(error) => {
                 if let Some(image) = &image {
                     // Best effort: the next run deletes what is left.
-                    let _ = image::discard(self.store, image);
+                    let _ = image::discard(&mut self.store, image);
                 }
                 return Err(error);
             }
@@ -310,7 +317,7 @@ impl<'s> Engine<'s> {
         let mut ops = changes.ops;
         ops.extend(manifest_ops(&snapshot, &manifest));
         drop(snapshot);
-        report.staged = commit::commit(self.store, lease, ops, &manifest)?.declined();
+        report.staged = commit::commit(&mut self.store, lease, ops, &manifest)?.declined();
         *report.timings.entry(Phase::Commit).or_default() += imaging + started.elapsed();
         report.committed = true;
         Ok(report)
@@ -335,6 +342,7 @@ impl<'s> Engine<'s> {
         // comparing with the original bytes, so no second parsed copy is kept.
         let mut nb = std::mem::take(&mut snapshot.nb);
         let mut state = snapshot.state.clone().unwrap_or_default();
+        state.layout = Some(self.build.layout.label());
         for id in &options.accept_changed {
             if let (Some(applied), Some(migration)) = (state.applied.get_mut(id), self.build.migration(id)) {
                 applied.checksum = Some(migration.checksum.to_owned());
@@ -375,7 +383,7 @@ impl<'s> Engine<'s> {
             if snapshot.state.is_some() {
                 return Err(EngineError::AlreadyBaselined { store: engine.store.describe() });
             }
-            let mut state = EngineState::default();
+            let mut state = EngineState { layout: Some(engine.build.layout.label()), ..EngineState::default() };
             let mut tables: BTreeMap<String, (String, u32, df_schema::core::Ty)> = BTreeMap::new();
             for model in &engine.build.models {
                 let history = (model.history)();
@@ -432,7 +440,7 @@ impl<'s> Engine<'s> {
                 Op::Set(records::state_key().encode(), serde_json::to_vec(&state).expect("state serializes")),
             ];
             let record = Manifest { action: "baseline".into(), id: format!("{}/{}", row.applied_at, lease.token), ..Manifest::default() };
-            commit::commit(engine.store, lease, ops, &record)?;
+            commit::commit(&mut engine.store, lease, ops, &record)?;
             Ok(Report { objects_read: snapshot.objects(), committed: true, ..Report::default() })
         })
     }
@@ -455,7 +463,7 @@ impl<'s> Engine<'s> {
             if changes::digest(current.iter().map(|(key, value)| (key.as_str(), *value))) != left_digest && !force {
                 return Err(EngineError::WrittenSince { store: engine.store.describe() });
             }
-            let mut ops = image::restore_ops(image::read(engine.store, &image)?, &current);
+            let mut ops = image::restore_ops(image::read(&mut engine.store, &image)?, &current);
             ops.extend(image::keys(&image).map(Op::Delete));
             report.tables = changes::summarize(&ops, &snapshot);
             if dry_run {
@@ -464,7 +472,7 @@ impl<'s> Engine<'s> {
             progress(Event::Phase(Phase::Commit));
             ops.push(Op::Delete(records::manifest_key().encode()));
             let record = Manifest { action: "rollback".into(), id: format!("{}/{}", now(), lease.token), ..Manifest::default() };
-            report.staged = commit::commit(engine.store, lease, ops, &record)?.declined();
+            report.staged = commit::commit(&mut engine.store, lease, ops, &record)?.declined();
             report.committed = true;
             Ok(report)
         })
@@ -472,21 +480,15 @@ impl<'s> Engine<'s> {
 
     /// The migration log, oldest first (reads every key).
     pub fn history(&mut self) -> Result<Vec<LogRow>, EngineError> {
-        let mut log = Snapshot::read(self.store, |_| {})?.log;
+        let mut log = Snapshot::read(&mut self.store, |_| {})?.log;
         log.sort_by(|a, b| (&a.applied_at, &a.proposed_at, &a.id).cmp(&(&b.applied_at, &b.proposed_at, &b.id)));
         Ok(log)
     }
 
     /// Every key with its value (the lease aside), for an export.
     pub fn dump(&mut self) -> Result<Vec<(String, Vec<u8>)>, EngineError> {
-        let lease = records::lease_key();
         let mut entries = Vec::new();
-        self.store.scan(&mut |key, value| {
-            let key = String::from_utf8_lossy(key).into_owned();
-            if key != lease {
-                entries.push((key, value));
-            }
-        })?;
+        self.store.scan("", &mut |key, value| entries.push((String::from_utf8_lossy(key).into_owned(), value)))?;
         entries.sort();
         Ok(entries)
     }
@@ -500,7 +502,7 @@ impl<'s> Engine<'s> {
             }
             let record = Manifest { action: "import".into(), id: format!("{}/{}", now(), lease.token), ..Manifest::default() };
             let count = ops.len();
-            commit::commit(engine.store, lease, ops, &record)?;
+            commit::commit(&mut engine.store, lease, ops, &record)?;
             Ok(count)
         })
     }
@@ -509,7 +511,7 @@ impl<'s> Engine<'s> {
     /// nothing; returns the problems found.
     pub fn verify(&mut self, progress: &mut dyn FnMut(Event)) -> Result<Vec<String>, EngineError> {
         progress(Event::Phase(Phase::Read));
-        let snapshot = Snapshot::read(self.store, |n| progress(Event::Read(n)))?;
+        let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
         let mut problems = Vec::new();
         if snapshot.commit.is_some() || !snapshot.staged.is_empty() {
             problems.push("a commit was interrupted; the next upgrade or `recover` completes it".to_owned());

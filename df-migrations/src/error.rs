@@ -56,6 +56,20 @@ pub enum EngineError {
     UnknownRelease { release: String, known: String },
     #[error("{store} is already stamped with df-schema state: baseline is for databases that predate df-schema")]
     AlreadyBaselined { store: String },
+    /// The database records another key layout than the build's models declare.
+    #[error(
+        "{store} records key layout `{recorded}`, but this build's models declare `{build}`: reading it in \
+         another layout would misplace every key. Run the runner built with the models that wrote it, or declare \
+         `df_schema::key_layout!` as they did"
+    )]
+    OtherLayout {
+        /// The store.
+        store: String,
+        /// The layout the database records.
+        recorded: String,
+        /// The build's layout.
+        build: String,
+    },
     #[error(
         "{store} does not look like release {release}: {} objects checked, {} do not match:{}",
         .checked, .mismatches.len(),

@@ -1,5 +1,7 @@
-//! Dragonflow's key layout, which every store uses, so that a real Dragonflow database is
-//! read and upgraded in place.
+//! The key forms of both key layouts (see `df_schema::key_layout`): Dragonflow's, so that a
+//! real Dragonflow database is read and upgraded in place, and an application's, which is
+//! the same forms under a namespace that `crate::store::Namespaced` adds and strips at
+//! the store, so that everything here works on keys without it.
 //!
 //! - An object: `{<table>.<topic>}<id>`; models without a topic use the empty topic.
 //! - A table's unique-key counter: `{unique_key.}<table>` (a decimal integer, as `INCR`
@@ -51,7 +53,7 @@ pub enum Slot {
 
 /// A key that does not follow the layout.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("key {key:?} is outside Dragonflow's layout (`{{table.topic}}id` or `{{unique_key.}}table`): {reason}")]
+#[error("key {key:?} is in df-schema's namespace but not in its key layout's form (`{{table.topic}}id` or `{{unique_key.}}table`): {reason}")]
 pub struct LayoutError {
     pub key: String,
     pub reason: &'static str,
@@ -268,7 +270,7 @@ mod tests {
         ] {
             assert_eq!(parse(raw).unwrap_err().reason, reason, "{raw:?}");
         }
-        let message = parse(b"session:42").unwrap_err().to_string();
-        assert!(message.starts_with("key \"session:42\" is outside Dragonflow's layout"), "{message}");
+        let message = parse(b"{session:42").unwrap_err().to_string();
+        assert!(message.starts_with("key \"{session:42\" is in df-schema's namespace but not in its key layout's form"), "{message}");
     }
 }

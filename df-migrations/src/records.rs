@@ -49,6 +49,10 @@ pub fn is_bookkeeping(raw: &str) -> bool {
 /// `{df_schema.}state`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EngineState {
+    /// The key layout the database was written in (`KeyLayout::label`); absent in states
+    /// written before layouts existed, which were Dragonflow's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
     pub models: BTreeMap<String, ModelState>,
     pub applied: BTreeMap<String, AppliedState>,
 }

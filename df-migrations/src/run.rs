@@ -261,7 +261,7 @@ mod tests {
             migration("b-declared", "B", MigrationFn::Whole(|_| Ok(())), Some(&["b"])),
             migration("a-whole", "A", MigrationFn::Whole(|_| Ok(())), None),
         ];
-        Build { models, migrations }
+        Build { models, migrations, layout: df_schema::KeyLayout::Dragonflow }
     }
 
     fn step(id: &str, kind: StepKind, model: &str, to: u32) -> PlannedStep {
@@ -304,7 +304,7 @@ mod tests {
 
     #[test]
     fn a_step_whose_table_is_unknown_runs_alone() {
-        let build = Build { models: Vec::new(), migrations: Vec::new() };
+        let build = Build { models: Vec::new(), migrations: Vec::new(), layout: df_schema::KeyLayout::Dragonflow };
         let steps = [step("new", StepKind::NewModel, "M", 1), step("auto", StepKind::Automatic, "M", 2)];
         assert_eq!(grouped(&steps, &build), [vec!["new"], vec!["auto"]]);
     }

@@ -55,7 +55,7 @@ impl Snapshot {
             });
             let mut batch = Vec::with_capacity(BATCH);
             let mut count = 0;
-            let scanned = store.scan(&mut |key, value| {
+            let scanned = store.scan("", &mut |key, value| {
                 count += 1;
                 progress(count);
                 batch.push((key.to_vec(), value));

@@ -110,7 +110,7 @@ fn bad_data_fails_the_upgrade_naming_it_and_writes_nothing() {
     let cases: [(&str, &str, &str); 4] = [
         ("{chassis.}bad", "not json", "does not hold JSON"),
         ("{chassis.}bad", "[1, 2]", "does not hold a JSON object: it holds an array"),
-        ("session:42", "x", "is outside Dragonflow's layout"),
+        ("{session:42", "x", "is in df-schema's namespace but not in its key layout's form"),
         ("{unique_key.}lport", "many", "does not hold a counter"),
     ];
     for (key, value, expected) in cases {

@@ -136,7 +136,7 @@ fn check_wrong_type_is_named(store: &mut dyn Store, add_list: impl FnOnce(&str))
     add_list(list);
     let errors = [
         store.get_many(&["{lport.t1}ok".to_owned(), list.to_owned()]).unwrap_err(),
-        store.scan(&mut |_, _| {}).unwrap_err(),
+        store.scan("", &mut |_, _| {}).unwrap_err(),
     ];
     for error in errors {
         let message = error.to_string();

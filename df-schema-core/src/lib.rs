@@ -19,7 +19,7 @@ pub use check::{check_model, steps_of, Mode, ModelDecl, RuleError, Verdict};
 pub use diff::{diff, likely_renames, Change, Step};
 pub use fingerprint::{canonical_json, digest_hex, fingerprint};
 pub use lock::{Lock, LockError, ModelHistory, VersionRecord, LOCK_FILE_NAME};
-pub use model_set::{check_model_set, reserved_table, LinkedModel, LinkedRelease, ModelSetError, RESERVED_TABLES};
+pub use model_set::{check_model_set, reserved_table, LinkedLayout, LinkedModel, LinkedRelease, ModelSetError, RESERVED_TABLES};
 pub use registry_check::{check_lock_coverage, CoverageError};
 pub use schema::{Field, VersionSchema};
 pub use time::{format_timestamp, parse_timestamp, TIMESTAMP_FORMATS};

@@ -39,6 +39,15 @@ pub struct LinkedRelease<'a> {
     pub lock: &'a str,
 }
 
+/// A key layout as one model crate declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkedLayout<'a> {
+    /// The layout's label, e.g. `application:myapp:`.
+    pub label: String,
+    /// The crate that declares it.
+    pub krate: &'a str,
+}
+
 /// A collision in the linked models.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -67,6 +76,11 @@ pub enum ModelSetError {
         model: String,
         /// The reserved table.
         table: String,
+    },
+    /// The linked crates declare more than one key layout (or one crate declares two).
+    TwoLayouts {
+        /// Each declaration, as `layout (crate)`.
+        declared: Vec<String>,
     },
     /// Two model sets use one release label.
     SharedRelease {
@@ -99,6 +113,13 @@ impl fmt::Display for ModelSetError {
                  `table = \"…\"` (reserved: {})",
                 RESERVED_TABLES.join(", ")
             ),
+            ModelSetError::TwoLayouts { declared } => write!(
+                f,
+                "the linked crates declare {} key layouts ({}): one program reads and writes one layout, so declare \
+                 `df_schema::key_layout!(…)` once, in one model crate, or link only one of the crates",
+                declared.len(),
+                declared.join(", ")
+            ),
             ModelSetError::SharedRelease { release, first, second } => write!(
                 f,
                 "release label `{release}` is used by two model sets, {first} and {second}, so `--to {release}` would \
@@ -117,7 +138,7 @@ pub fn reserved_table(model: &str, table: &str) -> Option<ModelSetError> {
 }
 
 /// Every collision among `models` and the releases their sets use, in a stable order.
-pub fn check_model_set(models: &[LinkedModel<'_>], releases: &[LinkedRelease<'_>]) -> Vec<ModelSetError> {
+pub fn check_model_set(models: &[LinkedModel<'_>], releases: &[LinkedRelease<'_>], layouts: &[LinkedLayout<'_>]) -> Vec<ModelSetError> {
     let place = |krate: &str, lock: &str| format!("crate `{krate}` ({lock})");
     let model = |m: &LinkedModel<'_>| format!("{} (crate `{}`)", m.name, m.krate);
     let mut errors = Vec::new();
@@ -136,6 +157,9 @@ pub fn check_model_set(models: &[LinkedModel<'_>], releases: &[LinkedRelease<'_>
         } else if let Some(first) = tables.insert(linked.table, linked) {
             errors.push(ModelSetError::SameTable { table: linked.table.into(), first: model(first), second: model(linked) });
         }
+    }
+    if layouts.len() > 1 {
+        errors.push(ModelSetError::TwoLayouts { declared: layouts.iter().map(|l| format!("{} (crate `{}`)", l.label, l.krate)).collect() });
     }
     let mut owners: BTreeMap<&str, &LinkedRelease<'_>> = BTreeMap::new();
     let mut reported: Vec<(&str, &str)> = Vec::new();
@@ -174,13 +198,13 @@ mod tests {
     fn apart_sets_pass() {
         let models = [model("Chassis", "chassis", "df"), model("Sensor", "sensor", "app")];
         let releases = [release("2.0", "df"), release("2.0", "df"), release("app-1", "app")];
-        assert_eq!(check_model_set(&models, &releases), []);
+        assert_eq!(check_model_set(&models, &releases, &[]), []);
     }
 
     #[test]
     fn a_name_or_table_used_twice_names_both_models() {
         let models = [model("Publisher", "publisher", "df"), model("Publisher", "publisher", "app"), model("Feed", "publisher", "news")];
-        let errors = check_model_set(&models, &[]);
+        let errors = check_model_set(&models, &[], &[]);
         assert_eq!(
             errors,
             [
@@ -202,15 +226,25 @@ mod tests {
 
     #[test]
     fn reserved_tables_are_refused() {
-        let errors = check_model_set(&[model("Log", "schema_migration", "app")], &[]);
+        let errors = check_model_set(&[model("Log", "schema_migration", "app")], &[], &[]);
         assert_eq!(errors, [ModelSetError::ReservedTable { model: "Log (crate `app`)".into(), table: "schema_migration".into() }]);
         assert!(errors[0].to_string().contains("reserved: schema_migration, df_schema, unique_key"), "{}", errors[0]);
     }
 
     #[test]
+    fn one_layout_per_program() {
+        let one = [LinkedLayout { label: "application:iot:".into(), krate: "iot" }];
+        assert_eq!(check_model_set(&[], &[], &one), []);
+        let two = [one[0].clone(), LinkedLayout { label: "dragonflow".into(), krate: "df" }];
+        let errors = check_model_set(&[], &[], &two);
+        assert_eq!(errors, [ModelSetError::TwoLayouts { declared: vec!["application:iot: (crate `iot`)".into(), "dragonflow (crate `df`)".into()] }]);
+        assert!(errors[0].to_string().starts_with("the linked crates declare 2 key layouts"), "{}", errors[0]);
+    }
+
+    #[test]
     fn a_release_label_of_two_sets_is_reported_once_per_set() {
         let releases = [release("2.0", "df"), release("2.0", "app"), release("2.0", "app"), release("3.0", "app")];
-        let errors = check_model_set(&[], &releases);
+        let errors = check_model_set(&[], &releases, &[]);
         assert_eq!(
             errors,
             [ModelSetError::SharedRelease { release: "2.0".into(), first: "crate `df` (df)".into(), second: "crate `app` (app)".into() }]

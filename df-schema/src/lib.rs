@@ -52,6 +52,7 @@
 mod error;
 mod lock_check;
 mod model;
+pub mod key_layout;
 mod nb_api;
 pub mod parallel;
 pub mod registry;
@@ -63,6 +64,7 @@ pub mod __private;
 pub use df_schema_core as core;
 pub use df_schema_derive::{df_embedded, df_model, migration};
 pub use error::MigrationError;
+pub use key_layout::KeyLayout;
 pub use model::Model;
 pub use nb_api::{fields, NbApi, Object, Stored};
 

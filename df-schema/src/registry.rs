@@ -146,6 +146,13 @@ pub fn migrations() -> Vec<&'static MigrationEntry> {
     migrations
 }
 
+/// The key layout of the models linked into this program: the one their crate declares
+/// with [`key_layout!`](crate::key_layout), else Dragonflow's. (More than one is a
+/// collision, see [`collisions`]; this then returns the first.)
+pub fn layout() -> crate::KeyLayout {
+    crate::key_layout::declared().first().map_or(crate::KeyLayout::Dragonflow, |(_, layout)| *layout)
+}
+
 /// What collides among the models linked into this program (see
 /// [`df_schema_core::check_model_set`]): two models with one name or one table, a model
 /// in a reserved table, a release label of two model sets. Empty when the program links
@@ -170,7 +177,11 @@ pub fn collisions() -> Vec<df_schema_core::ModelSetError> {
         let owner = models.iter().find(|model| model.lock == m.lock).map_or(m.lock, |model| krate(model.module_path));
         releases.push(df_schema_core::LinkedRelease { release: m.release, krate: owner, lock: m.lock });
     }
-    df_schema_core::check_model_set(&linked, &releases)
+    let layouts: Vec<_> = crate::key_layout::declared()
+        .into_iter()
+        .map(|(krate, layout)| df_schema_core::LinkedLayout { label: layout.label(), krate })
+        .collect();
+    df_schema_core::check_model_set(&linked, &releases, &layouts)
 }
 
 /// The embedded structs linked into this program, sorted by name.

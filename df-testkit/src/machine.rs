@@ -42,8 +42,11 @@ pub fn peak_rss() -> u64 {
         .map_or(0, |kib| kib * 1024)
 }
 
-/// The command line this process was started with, for a report's header.
+/// The command line this process was started with, as the `cargo run` of its package
+/// (`df-bench`, `df-faults`), for a report's header.
 pub fn command_line() -> String {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    format!("cargo run --release -p df-bench -- {}", args.join(" "))
+    let mut args = std::env::args();
+    let program = args.next().map(|path| std::path::Path::new(&path).file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or(path));
+    let args: Vec<String> = args.collect();
+    format!("cargo run --release -p {} -- {}", program.unwrap_or_default(), args.join(" "))
 }

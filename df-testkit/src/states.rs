@@ -108,10 +108,12 @@ impl fmt::Display for Found {
     }
 }
 
-/// Every key and value of a store, through its `scan`.
+/// Every key and value of a Dragonflow-layout store (every key that starts with `{`),
+/// through its `scan`: what a database shared with other software holds besides is not
+/// df-schema's.
 pub fn dump(store: &mut dyn Store) -> Result<Dump, StoreError> {
     let mut all = Dump::new();
-    store.scan(&mut |k, v| {
+    store.scan("{", &mut |k, v| {
         all.insert(String::from_utf8_lossy(k).into_owned(), v);
     })?;
     Ok(all)

@@ -102,4 +102,8 @@ pub use publisher::Publisher;
 pub use secgroup::{SecurityGroup, SecurityGroupRule};
 pub use switch_port::SwitchPort;
 
+// Dragonflow's own key layout, so that a real Dragonflow database is upgraded in place
+// (see `df_schema::key_layout`).
+df_schema::key_layout!(dragonflow);
+
 df_schema::check_schema_lock!();

@@ -71,8 +71,9 @@ impl Store for MemoryStore {
         "memory:".to_owned()
     }
 
-    fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
-        let data = self.inner().data.clone();
+    fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
+        let data: Vec<(String, Vec<u8>)> =
+            self.inner().data.range(prefix.to_owned()..).take_while(|(key, _)| key.starts_with(prefix)).map(|(k, v)| (k.clone(), v.clone())).collect();
         for (key, value) in data {
             visit(key.as_bytes(), value);
         }

@@ -5,11 +5,13 @@
 //! it.
 
 mod memory;
+mod namespace;
 mod redb;
 mod redis;
 mod url;
 
 pub use memory::MemoryStore;
+pub use namespace::Namespaced;
 pub use self::redb::{RedbStore, REDB_KEYS};
 pub use self::redis::{ClusterBackend, Redis, RedisClusterStore, RedisOptions, RedisStore, ServerBackend};
 pub use url::{open, URL_FORMS};
@@ -61,10 +63,13 @@ pub trait Store {
     /// A short description for messages: `redis://127.0.0.1:6379/0`, `redb:/path`.
     fn describe(&self) -> String;
 
-    /// Calls `visit` with every key and value, each exactly once (Redis `SCAN` may repeat
-    /// keys; the store drops repeats), in chunks of the store's choosing (never the whole
-    /// dataset in one command). The order is unspecified; the lease is not visited.
-    fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError>;
+    /// Calls `visit` with every key that starts with `prefix` and its value, each exactly
+    /// once (Redis `SCAN` may repeat keys; the store drops repeats), in chunks of the
+    /// store's choosing (never the whole dataset in one command). Keys without the prefix
+    /// are neither read nor visited, whatever they hold, so that a database shared with
+    /// other software is read only where df-schema owns it. The order is unspecified; the
+    /// lease is not visited.
+    fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError>;
 
     /// The values of some keys, `None` where absent.
     fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError>;
@@ -73,6 +78,13 @@ pub trait Store {
     /// connection); the engine's protocol makes that safe. Only
     /// [`Store::write_if_leased`] promises all-or-nothing.
     fn write(&mut self, batch: &[Op]) -> Result<(), StoreError>;
+
+    /// Keeps the lease under `namespace` from now on, for stores that keep it as a key, so
+    /// that a runner confined to a namespace (see `crate::layout`) writes nothing outside
+    /// it, and runners of two namespaces of one database do not wait for each other.
+    fn keep_lease_in(&mut self, namespace: &str) {
+        let _ = namespace;
+    }
 
     /// Takes the upgrade lease for `ttl` with a random `token`, recording `holder`.
     /// Returns the current holder if someone else has it.

@@ -7,7 +7,7 @@
 //! process that opens the same file, and that error names the holder the same way.
 
 use super::{Fenced, Holder, Op, Store, StoreError};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableError};
+use redb::{Database, ReadableDatabase, TableDefinition, TableError};
 use std::fs::File;
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
@@ -98,15 +98,18 @@ impl Store for RedbStore {
         format!("redb:{}", self.path.display())
     }
 
-    fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
+    fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.error(e))?;
         let table = match txn.open_table(REDB_KEYS) {
             Ok(table) => table,
             Err(TableError::TableDoesNotExist(_)) => return Ok(()),
             Err(e) => return Err(self.error(e)),
         };
-        for entry in table.iter().map_err(|e| self.error(e))? {
+        for entry in table.range(prefix..).map_err(|e| self.error(e))? {
             let (key, value) = entry.map_err(|e| self.error(e))?;
+            if !key.value().starts_with(prefix) {
+                break;
+            }
             visit(key.value().as_bytes(), value.value().to_vec());
         }
         Ok(())

@@ -35,10 +35,15 @@ pub fn dataset() -> Data {
 
 /// Everything `scan` visits, checking that no key is visited twice.
 pub fn scan_all(store: &mut dyn Store) -> Data {
+    scan_prefix(store, "")
+}
+
+/// Everything `scan(prefix)` visits, checking that no key is visited twice.
+fn scan_prefix(store: &mut dyn Store, prefix: &str) -> Data {
     let mut data = Data::new();
     let mut repeated = Vec::new();
     store
-        .scan(&mut |key, value| {
+        .scan(prefix, &mut |key, value| {
             if data.insert(key.to_vec(), value).is_some() {
                 repeated.push(String::from_utf8_lossy(key).into_owned());
             }
@@ -141,6 +146,15 @@ pub fn check_store(store: &mut dyn Store) -> Fenced {
         [Some(b"second".to_vec()), None, None, Some(b"v2-1".to_vec())],
         "{name}: get_many after the mixed write"
     );
+
+    // Prefix scans visit exactly the keys with the prefix, taken literally (no glob).
+    let glob = [Op::Set("app*:{g.}1".to_owned(), b"1".to_vec()), Op::Set("appX:{g.}2".to_owned(), b"2".to_vec()), Op::Set("app[:{g.}3".to_owned(), b"3".to_vec())];
+    apply(&mut expected, &glob);
+    store.write(&glob).unwrap_or_else(|e| panic!("write: {e}"));
+    for prefix in ["{bin.", "{unique_key.", "app*:", "app[:", "{table1", "{nothing"] {
+        let wanted: Data = expected.iter().filter(|(k, _)| k.starts_with(prefix.as_bytes())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(scan_prefix(store, prefix), wanted, "{name}: scan of prefix {prefix:?}");
+    }
 
     let fenced = check_lease(store, &mut expected);
     assert_same(store, &expected, "at the end");

@@ -44,8 +44,8 @@ impl<S: Store> Store for CrashingStore<S> {
     fn describe(&self) -> String {
         self.inner.describe()
     }
-    fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
-        self.inner.scan(visit)
+    fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
+        self.inner.scan(prefix, visit)
     }
     fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
         self.inner.get_many(keys)
@@ -62,6 +62,10 @@ impl<S: Store> Store for CrashingStore<S> {
         self.writes = self.fail_at;
         Err(self.crash())
     }
+    fn keep_lease_in(&mut self, namespace: &str) {
+        self.inner.keep_lease_in(namespace);
+    }
+
     fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {
         self.inner.acquire_lease(token, holder, ttl)
     }

@@ -27,7 +27,7 @@ const CASES: &[DataCase] = &[
         bad: |_| Ok(one("{chassis.}bad", "[1, 2]")),
         expect: &["{chassis.}bad", "does not hold a JSON object"],
     },
-    DataCase { name: "a key outside the layout", at_30: false, bad: |_| Ok(one("session:42", "x")), expect: &["session:42", "outside Dragonflow's layout"] },
+    DataCase { name: "an owned key that does not parse", at_30: false, bad: |_| Ok(one("{session:42", "x")), expect: &["{session:42", "not in its key layout's form"] },
     DataCase {
         name: "an object a migration cannot handle (a rule with protocol `dns`)",
         at_30: false,

@@ -36,7 +36,7 @@ pub trait Backend {
     fn scan_nodes(&mut self) -> Result<Vec<String>, RedisError>;
 
     /// One `SCAN cursor COUNT count` on a node of [`Backend::scan_nodes`].
-    fn scan_step(&mut self, node: &str, cursor: u64, count: usize) -> Result<(u64, Vec<Vec<u8>>), RedisError>;
+    fn scan_step(&mut self, node: &str, scan: &Cmd) -> Result<(u64, Vec<Vec<u8>>), RedisError>;
 
     /// Refuses keys that [`SET_IF_LEASED`] cannot write together with the lease.
     fn check_leased_key(&self, _key: &str) -> Result<(), String> {
@@ -46,7 +46,7 @@ pub trait Backend {
     /// Runs `cmds` as one `MULTI`/`EXEC` transaction that applies only while the lease
     /// (value `token`) is ours: it `WATCH`es the lease, so that Redis aborts the `EXEC`
     /// if the lease expired or changed in between.
-    fn transaction(&mut self, token: &str, cmds: &mut dyn Iterator<Item = Cmd>) -> Result<Transaction, RedisError>;
+    fn transaction(&mut self, lease: &str, token: &str, cmds: &mut dyn Iterator<Item = Cmd>) -> Result<Transaction, RedisError>;
 }
 
 /// A Redis store over the backend `B`: [`RedisStore`](super::RedisStore) (a single
@@ -59,6 +59,28 @@ pub struct Redis<B> {
     pub(super) options: RedisOptions,
     /// `redis://…` or `redis+cluster://…`, for [`Store::describe`] and errors.
     pub(super) name: String,
+    /// The lease's key: [`LEASE_KEY`] under the namespace of [`Store::keep_lease_in`].
+    pub(super) lease_key: String,
+}
+
+/// `SCAN cursor [MATCH prefix*] COUNT count`: the prefix with Redis's glob characters
+/// escaped, so that a namespace is matched literally.
+fn scan_command(cursor: u64, prefix: &str, count: usize) -> Cmd {
+    let mut cmd = redis::cmd("SCAN");
+    cmd.arg(cursor);
+    if !prefix.is_empty() {
+        let mut pattern = String::with_capacity(prefix.len() + 1);
+        for c in prefix.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('*');
+        cmd.arg("MATCH").arg(pattern);
+    }
+    cmd.arg("COUNT").arg(count);
+    cmd
 }
 
 /// `GET key`, for a pipeline.
@@ -121,14 +143,14 @@ impl<B: Backend> Redis<B> {
     /// else the lease.
     fn script(&mut self, script: &str, key: Option<&str>, args: &[&[u8]]) -> Result<i64, StoreError> {
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(script).arg(1 + usize::from(key.is_some())).arg(LEASE_KEY);
+        cmd.arg(script).arg(1 + usize::from(key.is_some())).arg(&self.lease_key);
         if let Some(key) = key {
             cmd.arg(key);
         }
         for arg in args {
             cmd.arg(*arg);
         }
-        let named = key.unwrap_or(LEASE_KEY).as_bytes();
+        let named = key.unwrap_or(&self.lease_key).as_bytes();
         match self.backend.query(&cmd) {
             Ok(Value::Int(n)) => Ok(n),
             Ok(other) => Err(key_error(&self.name, named, format!("the lease script replied {other:?}"))),
@@ -137,7 +159,8 @@ impl<B: Backend> Redis<B> {
     }
 
     fn lease_value(&mut self) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.fetch(&[LEASE_KEY.as_bytes()])?.pop().flatten())
+        let lease = self.lease_key.clone();
+        Ok(self.fetch(&[lease.as_bytes()])?.pop().flatten())
     }
 }
 
@@ -149,7 +172,7 @@ impl<B: Backend> Store for Redis<B> {
     /// Every key but the lease, each once (SCAN may return a key twice; this drops the
     /// repeats, remembering the keys seen), with its value; a key deleted between SCAN
     /// and GET is skipped.
-    fn scan(&mut self, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
+    fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
         let nodes = self.backend.scan_nodes().map_err(|err| backend(&self.name, format!("listing the nodes to scan: {}", self.error(&err))))?;
         // A fast hash rather than SipHash: every key goes through this set, on the thread
         // the read waits on (SipHash was 2.4% of the runner's CPU at a million keys).
@@ -159,9 +182,9 @@ impl<B: Backend> Store for Redis<B> {
             loop {
                 let (next, keys) = self
                     .backend
-                    .scan_step(&node, cursor, self.options.batch_size)
+                    .scan_step(&node, &scan_command(cursor, prefix, self.options.batch_size))
                     .map_err(|err| backend(&self.name, format!("SCAN on {node}: {}", self.error(&err))))?;
-                let fresh: Vec<Vec<u8>> = keys.into_iter().filter(|key| key != LEASE_KEY.as_bytes() && seen.insert(key.clone())).collect();
+                let fresh: Vec<Vec<u8>> = keys.into_iter().filter(|key| key != self.lease_key.as_bytes() && seen.insert(key.clone())).collect();
                 let refs: Vec<&[u8]> = fresh.iter().map(Vec::as_slice).collect();
                 for (key, value) in refs.iter().zip(self.fetch(&refs)?) {
                     if let Some(value) = value {
@@ -208,14 +231,18 @@ impl<B: Backend> Store for Redis<B> {
 
     /// `SET lease value NX PX ttl`; if the lease exists, its holder, unless it is ours
     /// (same token), which is renewed.
+    fn keep_lease_in(&mut self, namespace: &str) {
+        self.lease_key = format!("{namespace}{LEASE_KEY}");
+    }
+
     fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {
         let value = encode_lease(token, holder);
         // Each round fails only when the lease changed between two commands (it expired,
         // or another runner took it); a few rounds settle it.
         for _ in 0..5 {
             let mut set = redis::cmd("SET");
-            set.arg(LEASE_KEY).arg(&value).arg("NX").arg("PX").arg(millis(ttl));
-            let reply = self.backend.query(&set).map_err(|err| key_error(&self.name, LEASE_KEY.as_bytes(), self.error(&err)))?;
+            set.arg(&self.lease_key).arg(&value).arg("NX").arg("PX").arg(millis(ttl));
+            let reply = self.backend.query(&set).map_err(|err| key_error(&self.name, self.lease_key.as_bytes(), self.error(&err)))?;
             if reply != Value::Nil {
                 return Ok(None);
             }
@@ -223,7 +250,7 @@ impl<B: Backend> Store for Redis<B> {
             let (current_token, current_holder) = decode_lease(&current).ok_or_else(|| {
                 key_error(
                     &self.name,
-                    LEASE_KEY.as_bytes(),
+                    self.lease_key.as_bytes(),
                     format!("the lease holds {:?}, not a df-schema lease; delete it if no runner is upgrading", String::from_utf8_lossy(&current)),
                 )
             })?;
@@ -234,7 +261,7 @@ impl<B: Backend> Store for Redis<B> {
                 return Ok(None);
             }
         }
-        Err(key_error(&self.name, LEASE_KEY.as_bytes(), "the lease kept changing while it was being taken"))
+        Err(key_error(&self.name, self.lease_key.as_bytes(), "the lease kept changing while it was being taken"))
     }
 
     fn renew_lease(&mut self, token: &str, ttl: Duration) -> Result<bool, StoreError> {
@@ -262,7 +289,7 @@ impl<B: Backend> Store for Redis<B> {
             return Ok(if written { Fenced::Written } else { Fenced::LeaseLost });
         }
         let batch_size = self.options.batch_size;
-        let outcome = self.backend.transaction(token, &mut grouped(batch, batch_size).map(|(cmd, _)| cmd)).map_err(|err| {
+        let outcome = self.backend.transaction(&self.lease_key, token, &mut grouped(batch, batch_size).map(|(cmd, _)| cmd)).map_err(|err| {
             // No reply to `EXEC` itself leaves open whether it ran.
             backend(&self.name, format!(
                 "a transaction of {} writes failed ({}); if the reply to its EXEC was what failed, it may have been applied: `df-runner status` tells",
@@ -283,7 +310,7 @@ impl<B: Backend> Store for Redis<B> {
                 } else {
                     ("was refused, and nothing was applied", "remove that cause and run again")
                 };
-                let key = grouped(batch, batch_size).nth(index).map_or(LEASE_KEY, |(_, key)| key);
+                let key = grouped(batch, batch_size).nth(index).map_or(self.lease_key.as_str(), |(_, key)| key);
                 Err(key_error(&self.name, key.as_bytes(), format!("command {index} of the transaction {what}: {message}; {next}")))
             }
         }

@@ -5,7 +5,7 @@
 use super::backend::{Backend, Redis};
 use super::connection::{node_client, open_node};
 use super::errors::backend;
-use super::lease::LEASE_HASH_TAG;
+use super::lease::{LEASE_HASH_TAG, LEASE_KEY};
 use super::transaction::Transaction;
 use super::RedisOptions;
 use crate::store::StoreError;
@@ -80,7 +80,7 @@ impl RedisClusterStore {
             .map_err(failed)?;
         let connection = client.get_connection().map_err(failed)?;
         connection.set_write_timeout(Some(options.response_timeout)).map_err(failed)?;
-        Ok(Redis { backend: ClusterBackend { connection }, options: options.clone(), name })
+        Ok(Redis { backend: ClusterBackend { connection }, options: options.clone(), name, lease_key: LEASE_KEY.to_owned() })
     }
 }
 
@@ -133,17 +133,17 @@ impl Backend for ClusterBackend {
         Ok(masters)
     }
 
-    fn scan_step(&mut self, node: &str, cursor: u64, count: usize) -> Result<(u64, Vec<Vec<u8>>), RedisError> {
+    fn scan_step(&mut self, node: &str, scan: &Cmd) -> Result<(u64, Vec<Vec<u8>>), RedisError> {
         let (host, port) = node
             .rsplit_once(':')
             .and_then(|(host, port)| Some((host.to_owned(), port.parse().ok()?)))
             .ok_or_else(|| RedisError::from((ErrorKind::Client, "not a node address", node.to_owned())))?;
         let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host, port });
-        let reply = self.connection.route_command(redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(count), routing)?;
+        let reply = self.connection.route_command(scan, routing)?;
         Ok(redis::from_redis_value(reply)?)
     }
 
-    fn transaction(&mut self, _token: &str, _cmds: &mut dyn Iterator<Item = Cmd>) -> Result<Transaction, RedisError> {
+    fn transaction(&mut self, _lease: &str, _token: &str, _cmds: &mut dyn Iterator<Item = Cmd>) -> Result<Transaction, RedisError> {
         Ok(Transaction::Declined("a Redis Cluster runs a transaction within one hash slot only".to_owned()))
     }
 

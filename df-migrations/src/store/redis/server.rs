@@ -65,7 +65,7 @@ impl RedisStore {
             other => format!("{other:?}"),
         };
         let server = ServerBackend { client, connection, broken: false, options: options.clone(), address, no_transactions: None };
-        Ok(Redis { backend: server, options: options.clone(), name })
+        Ok(Redis { backend: server, options: options.clone(), name, lease_key: LEASE_KEY.to_owned() })
     }
 }
 
@@ -109,7 +109,7 @@ impl Backend for ServerBackend {
         Ok(vec![self.address.clone()])
     }
 
-    fn transaction(&mut self, token: &str, cmds: &mut dyn Iterator<Item = Cmd>) -> Result<Transaction, RedisError> {
+    fn transaction(&mut self, lease: &str, token: &str, cmds: &mut dyn Iterator<Item = Cmd>) -> Result<Transaction, RedisError> {
         if !self.options.transactions {
             return Ok(Transaction::Declined("transactions are turned off (staged commits were asked for)".to_owned()));
         }
@@ -123,9 +123,9 @@ impl Backend for ServerBackend {
         let started = Instant::now();
         let response_timeout = self.options.response_timeout;
         self.with(|connection| {
-            redis::cmd("WATCH").arg(LEASE_KEY).query::<()>(connection)?;
-            let (lease, left): (Option<Vec<u8>>, i64) = redis::pipe().get(LEASE_KEY).pttl(LEASE_KEY).query(connection)?;
-            if lease.as_deref().and_then(decode_lease).is_none_or(|(holder, _)| holder != token) {
+            redis::cmd("WATCH").arg(lease).query::<()>(connection)?;
+            let (value, left): (Option<Vec<u8>>, i64) = redis::pipe().get(lease).pttl(lease).query(connection)?;
+            if value.as_deref().and_then(decode_lease).is_none_or(|(holder, _)| holder != token) {
                 redis::cmd("UNWATCH").query::<()>(connection)?;
                 return Ok(Transaction::LeaseLost);
             }
@@ -182,8 +182,8 @@ impl Backend for ServerBackend {
         })
     }
 
-    fn scan_step(&mut self, _node: &str, cursor: u64, count: usize) -> Result<(u64, Vec<Vec<u8>>), RedisError> {
-        self.with(|connection| redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(count).query(connection))
+    fn scan_step(&mut self, _node: &str, scan: &Cmd) -> Result<(u64, Vec<Vec<u8>>), RedisError> {
+        self.with(|connection| scan.query(connection))
     }
 }
 
