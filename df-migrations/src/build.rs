@@ -2,7 +2,8 @@
 
 use crate::plan::{BuildMigration, BuildModel};
 use df_schema::core::ModelSetError;
-use df_schema::registry::{self, MigrationEntry, ModelEntry};
+use df_schema::core::ModelHistory;
+use df_schema::registry::{self, MigrationEntry, MigrationTarget, ModelEntry};
 use df_schema::KeyLayout;
 use std::fmt;
 
@@ -42,6 +43,20 @@ impl Build {
             return Err(CollidingModels(collisions));
         }
         Ok(Build { models: registry::models(), migrations: registry::migrations(), layout: registry::layout() })
+    }
+
+    /// The models this build removes, with their recorded histories (as their removal
+    /// migrations carry them).
+    pub fn removed(&self) -> impl Iterator<Item = (&'static str, &'static ModelHistory)> + '_ {
+        self.migrations.iter().filter_map(|m| match m.target {
+            MigrationTarget::Removes { model, history } => Some((model, history())),
+            MigrationTarget::Step { .. } => None,
+        })
+    }
+
+    /// Every model's recorded history by name: the declared models', then the removed ones'.
+    pub fn histories(&self) -> impl Iterator<Item = (&'static str, &'static ModelHistory)> + '_ {
+        self.models.iter().map(|m| (m.name, (m.history)())).chain(self.removed())
     }
 
     pub fn model(&self, name: &str) -> Option<&'static ModelEntry> {

@@ -385,18 +385,19 @@ impl<'s> Engine<'s> {
             }
             let mut state = EngineState { layout: Some(engine.build.layout.label()), ..EngineState::default() };
             let mut tables: BTreeMap<String, (String, u32, df_schema::core::Ty)> = BTreeMap::new();
-            for model in &engine.build.models {
-                let history = (model.history)();
+            // The models of the release: those the build declares, and those it removes
+            // (which the database holds until their removal runs).
+            for (name, history) in engine.build.histories() {
                 let at = history.versions.iter().rev().find(|(_, r)| {
                     r.schema.release.as_deref().is_some_and(|r| crate::plan::release_cmp(r, release).is_le())
                 });
                 if let Some((version, record)) = at {
-                    state.models.insert(model.name.to_owned(), records::ModelState { version: *version, fingerprint: record.fingerprint.clone() });
-                    tables.insert(record.schema.table.clone(), (model.name.to_owned(), *version, record.schema.object_ty()));
+                    state.models.insert(name.to_owned(), records::ModelState { version: *version, fingerprint: record.fingerprint.clone() });
+                    tables.insert(record.schema.table.clone(), (name.to_owned(), *version, record.schema.object_ty()));
                 }
             }
             if state.models.is_empty() {
-                let mut known: Vec<String> = engine.build.models.iter().flat_map(|m| (m.history)().versions.values().filter_map(|r| r.schema.release.clone())).collect();
+                let mut known: Vec<String> = engine.build.histories().flat_map(|(_, h)| h.versions.values().filter_map(|r| r.schema.release.clone())).collect();
                 known.sort_by(|a, b| crate::plan::release_cmp(a, b));
                 known.dedup();
                 return Err(EngineError::UnknownRelease { release: release.to_owned(), known: known.join(", ") });

@@ -69,7 +69,7 @@ impl From<&MigrationEntry> for BuildMigration {
     fn from(entry: &MigrationEntry) -> BuildMigration {
         let target = match entry.target {
             MigrationTarget::Step { model, to } => Target::Step { model: model.to_owned(), to },
-            MigrationTarget::Removes { model } => Target::Removes { model: model.to_owned() },
+            MigrationTarget::Removes { model, .. } => Target::Removes { model: model.to_owned() },
         };
         BuildMigration {
             id: entry.id.to_owned(),

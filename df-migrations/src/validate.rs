@@ -1,7 +1,7 @@
 //! Validation before a commit: every object of every model decodes as the version the
 //! model is at after the upgrade (its head: through the model's own `Deserialize`; an
-//! older version after `--to`: against the recorded shape), and no object is left in a
-//! table that no model stores in.
+//! older version after `--to`, or a removed model whose removal is still pending: against
+//! the recorded shape), and no object is left in a table that no model stores in.
 //!
 //! Objects are decoded from their JSON bytes, on every core (each object's check is
 //! independent of the others).
@@ -60,6 +60,12 @@ pub fn validate(nb: &NbApi, build: &Build, state: &EngineState, mut progress: im
             Check::Shape { model: model.name, version, ty: record.schema.object_ty() }
         };
         checks.insert(record.schema.table.clone(), check);
+    }
+    // A removed model whose removal is still pending (after `--to`) keeps its objects, in
+    // the shape of the version the database has.
+    for (model, history) in build.removed() {
+        let Some((version, record)) = state.models.get(model).and_then(|m| Some((m.version, history.versions.get(&m.version)?))) else { continue };
+        checks.insert(record.schema.table.clone(), Check::Shape { model, version, ty: record.schema.object_ty() });
     }
     let objects: Vec<(&str, &str, &Stored)> = nb.tables().flat_map(|table| nb.iter(table).map(move |(id, stored)| (table, id, stored))).collect();
     let mut failures = Failures::default();

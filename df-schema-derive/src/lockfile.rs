@@ -7,7 +7,9 @@
 //! Recording happens only when `DF_SCHEMA_BLESS` is set and `CI` is not. Writes take an
 //! exclusive file lock, so crates sharing a lock can build in parallel.
 
-use df_schema_core::{Lock, LOCK_FILE_NAME};
+use df_schema_core::{Lock, ModelHistory, LOCK_FILE_NAME};
+use proc_macro2::TokenStream;
+use quote::quote;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -124,4 +126,20 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert_eq!(*read(&path).unwrap(), Lock::default(), "a missing lock is empty");
     }
+}
+
+/// An expression of type `fn() -> &'static ModelHistory` that returns `history`, parsed
+/// once at run time from the lock text embedded here (only `name`'s record).
+pub fn history_fn(name: &str, history: &ModelHistory) -> TokenStream {
+    let mut single = Lock::default();
+    single.models.insert(name.to_owned(), history.clone());
+    let text = single.to_text();
+    quote! {{
+        fn history() -> &'static ::df_schema::__private::ModelHistory {
+            static HISTORY: ::df_schema::__private::OnceLock<::df_schema::__private::ModelHistory> =
+                ::df_schema::__private::OnceLock::new();
+            ::df_schema::__private::history_once(&HISTORY, #name, #text)
+        }
+        history
+    }}
 }

@@ -96,7 +96,13 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         Target::Step { model, to, .. } => {
             quote!(::df_schema::__private::MigrationTarget::Step { model: <#model as ::df_schema::Model>::NAME, to: #to })
         }
-        Target::Removes(model) => quote!(::df_schema::__private::MigrationTarget::Removes { model: #model }),
+        Target::Removes(model) => {
+            // The lock's record of the model; a model it never recorded is reported by the
+            // crate's `check_schema_lock!()` test, so it gets an empty history here.
+            let history = lockfile::read(std::path::Path::new(&lock)).ok().and_then(|l| l.models.get(model).cloned()).unwrap_or_default();
+            let history = lockfile::history_fn(model, &history);
+            quote!(::df_schema::__private::MigrationTarget::Removes { model: #model, history: #history })
+        }
     };
     quote! {
         #item

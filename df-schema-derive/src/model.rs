@@ -7,7 +7,7 @@ use crate::ctxt::Ctxt;
 use crate::fields::{self, FieldInfo};
 use crate::lockfile;
 use crate::ty_map::Mapper;
-use df_schema_core::{check_model, Change, Lock, ModelDecl, ModelHistory, RuleError, Step, Ty, VersionSchema};
+use df_schema_core::{check_model, Change, ModelDecl, ModelHistory, RuleError, Step, Ty, VersionSchema};
 use heck::{ToShoutySnakeCase, ToSnakeCase};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -203,9 +203,7 @@ fn model_impl(item: &ItemStruct, model: &ModelArgs, infos: &[FieldInfo], history
     let table = &model.table;
     let version = model.version.unwrap_or(u32::MAX);
     let fingerprint = history.versions.get(&version).map(|r| r.fingerprint.clone()).unwrap_or_default();
-    let mut single = Lock::default();
-    single.models.insert(name.clone(), history.clone());
-    let history_text = single.to_text();
+    let history_fn = lockfile::history_fn(&name, history);
     let has = |field: &str| infos.iter().any(|i| i.field.name == field);
     let id = if has("id") { quote!(&self.id) } else { quote!("") };
     let topic = if has("topic") { quote!(&self.topic) } else { quote!("") };
@@ -220,9 +218,7 @@ fn model_impl(item: &ItemStruct, model: &ModelArgs, infos: &[FieldInfo], history
             const HAS_TOPIC: bool = #has_topic;
 
             fn history() -> &'static ::df_schema::__private::ModelHistory {
-                static HISTORY: ::df_schema::__private::OnceLock<::df_schema::__private::ModelHistory> =
-                    ::df_schema::__private::OnceLock::new();
-                ::df_schema::__private::history_once(&HISTORY, #name, #history_text)
+                (#history_fn)()
             }
 
             fn id(&self) -> &str {

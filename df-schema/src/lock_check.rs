@@ -25,7 +25,7 @@ pub fn assert_lock_consistent(path: &str) {
     let removals: Vec<(&str, &str)> = migrations
         .iter()
         .filter_map(|m| match m.target {
-            MigrationTarget::Removes { model } => Some((m.id, model)),
+            MigrationTarget::Removes { model, .. } => Some((m.id, model)),
             MigrationTarget::Step { .. } => None,
         })
         .collect();

@@ -62,12 +62,18 @@ fn decode<M: Model>(json: &[u8]) -> Result<(), String> {
 }
 
 /// What a migration migrates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum MigrationTarget {
     /// The step of `model` from `to - 1` to `to`.
     Step { model: &'static str, to: u32 },
     /// The removal of a model that the code no longer declares.
-    Removes { model: &'static str },
+    Removes {
+        /// The removed model's name.
+        model: &'static str,
+        /// Its versions as the lock records them: what `baseline` checks the objects of a
+        /// database that still holds it against.
+        history: fn() -> &'static ModelHistory,
+    },
 }
 
 /// A registered hand-written migration.

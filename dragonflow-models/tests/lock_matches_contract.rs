@@ -250,7 +250,7 @@ fn proposed_dates_order_the_migrations_as_the_contract_rows() {
         .iter()
         .map(|m| match m.target {
             MigrationTarget::Step { model, to } => (m.release, model, to),
-            MigrationTarget::Removes { model } => panic!("no model was removed, yet {} removes {model}", m.id),
+            MigrationTarget::Removes { model, .. } => panic!("no model was removed, yet {} removes {model}", m.id),
         })
         .collect();
     assert_eq!(ordered, MIGRATIONS);
