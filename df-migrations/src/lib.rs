@@ -8,6 +8,7 @@
 //! what a database has applied and what this build knows, which steps are pending and in
 //! what order, and refuses when the two histories disagree.
 
+mod app;
 mod build;
 mod changes;
 mod commit;
@@ -24,6 +25,7 @@ pub mod store;
 pub mod transfer;
 mod validate;
 
+pub use app::{migrate, AppError, Database, Migrator, NotMigrated, Startup};
 pub use build::{Build, CollidingModels};
 pub use changes::TableSummary;
 pub use commit::Recovery;

@@ -236,3 +236,15 @@ fn a_migration_that_touches_a_table_it_did_not_declare_is_stopped_naming_both() 
     );
     assert_eq!(store.dump(), before);
 }
+
+#[test]
+fn a_database_recorded_in_another_key_layout_is_refused() {
+    let mut store = MemoryStore::new();
+    store.insert("{df_schema.}state", br#"{"layout":"application:other:","models":{},"applied":{}}"#.to_vec());
+    let before = store.dump();
+    for error in [engine(&mut store).status().unwrap_err(), engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err()] {
+        assert!(matches!(error, EngineError::OtherLayout { .. }), "{error:?}");
+        assert!(error.to_string().contains("records key layout `application:other:`, but this build's models declare `dragonflow`"), "{error}");
+    }
+    assert_eq!(store.dump(), before);
+}

@@ -5,119 +5,37 @@
 //!
 //! The sources and the expected compiler output come from the README's blocks tagged
 //! `walkthrough:<name>`, so the README cannot drift from what the compiler prints.
-//!
-//! It runs `cargo` on that crate, offline, with this workspace's `Cargo.lock` so that it
-//! builds with exactly the dependency versions the workspace uses, and with a target
-//! directory kept under `target/` so that later runs only rebuild the crate itself.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod readme;
 
-struct UserCrate {
-    dir: tempfile::TempDir,
-}
-
-impl UserCrate {
-    fn new() -> UserCrate {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-        let dir = tempfile::tempdir().unwrap();
-        let manifest = format!(
-            "[package]\nname = \"nb-models\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-             [dependencies]\ndf-schema = {{ path = {:?} }}\nserde_json = \"1\"\n\n[workspace]\n",
-            workspace.join("df-schema")
-        );
-        std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
-        std::fs::copy(workspace.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
-        std::fs::create_dir(dir.path().join("src")).unwrap();
-        UserCrate { dir }
-    }
-
-    fn write_lib(&self, source: &str) {
-        std::fs::write(self.dir.path().join("src/lib.rs"), source).unwrap();
-    }
-
-    fn lock(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("df-schema.lock")).unwrap_or_default()
-    }
-
-    /// Runs `cargo <command>` on the crate with the given extra environment, never
-    /// inheriting bless or CI from the test's own environment.
-    fn cargo(&self, command: &str, env: &[(&str, &str)]) -> Output {
-        let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/walkthrough");
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args([command, "--offline", "--quiet"])
-            .current_dir(self.dir.path())
-            .env("CARGO_TARGET_DIR", target)
-            .env_remove("CI")
-            .env_remove("DF_SCHEMA_BLESS")
-            .envs(env.iter().copied());
-        cargo.output().unwrap()
-    }
-}
-
-/// What cargo and the compiler (stderr) and a failing test (stdout) printed.
-fn printed(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-fn assert_ok(output: &Output) {
-    assert!(output.status.success(), "expected success:\n{}", printed(output));
-}
-
-fn assert_fails_with(output: &Output, expected: &[&str]) {
-    let text = printed(output);
-    assert!(!output.status.success(), "expected a failure, got success:\n{text}");
-    for part in expected {
-        assert!(text.contains(part), "expected `{part}` in:\n{text}");
-    }
-}
-
-/// The body of the README block opened by ```` ```<lang> walkthrough:<name> ````.
-fn readme_block(lang: &str, name: &str) -> String {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
-    let fence = format!("```{lang} walkthrough:{name}\n");
-    let start = readme.find(&fence).unwrap_or_else(|| panic!("the README has no block {fence}")) + fence.len();
-    let len = readme[start..].find("```\n").unwrap();
-    readme[start..start + len].to_owned()
-}
-
-/// Asserts that the lines of the README's expected output appear, in order, in what
-/// cargo printed.
-fn assert_prints_readme_block(output: &Output, name: &str) {
-    let printed = printed(output);
-    let mut actual = printed.lines().map(str::trim_end);
-    for line in readme_block("text", name).lines().map(str::trim_end) {
-        assert!(actual.any(|a| a == line), "README block `{name}`: line\n{line}\nnot printed (in order) in:\n{printed}");
-    }
-}
+use readme::{assert_fails_with, assert_ok, assert_prints_readme_block, readme_block, UserCrate};
 
 #[test]
 fn changing_a_model_as_the_readme_shows() {
-    let krate = UserCrate::new();
+    let krate = UserCrate::new("nb-models", &["df-schema"]);
     const BLESS: &[(&str, &str)] = &[("DF_SCHEMA_BLESS", "1")];
 
     // A new model must be recorded on purpose.
-    krate.write_lib(&readme_block("rust", "v1"));
+    krate.write_lib(&readme_block("rust", "walkthrough:v1"));
     let output = krate.cargo("build", &[]);
     assert_fails_with(&output, &["Chassis is a new model"]);
-    assert_prints_readme_block(&output, "new-model");
+    assert_prints_readme_block(&output, "walkthrough:new-model");
     assert_ok(&krate.cargo("build", BLESS));
-    assert!(krate.lock().contains(&readme_block("json", "lock")));
+    assert!(krate.lock().contains(&readme_block("json", "walkthrough:lock")));
     assert_ok(&krate.cargo("build", &[]));
 
     // Change a field: the compiler names the change and the fix.
-    krate.write_lib(&readme_block("rust", "changed"));
+    krate.write_lib(&readme_block("rust", "walkthrough:changed"));
     let output = krate.cargo("build", &[]);
     assert_fails_with(&output, &["Chassis changed but its version did not"]);
-    assert_prints_readme_block(&output, "changed");
+    assert_prints_readme_block(&output, "walkthrough:changed");
 
     // Bump: the new version must be recorded.
-    let v2 = readme_block("rust", "bumped");
+    let v2 = readme_block("rust", "walkthrough:bumped");
     krate.write_lib(&v2);
     let output = krate.cargo("build", &[]);
     assert_fails_with(&output, &["Chassis v2 is not in the schema lock yet"]);
-    assert_prints_readme_block(&output, "bumped");
+    assert_prints_readme_block(&output, "walkthrough:bumped");
 
     // CI never records, even when asked to.
     let before = krate.lock();
@@ -128,12 +46,12 @@ fn changing_a_model_as_the_readme_shows() {
     // Bless records v2; the step is not automatic, so the build asks for a migration.
     let output = krate.cargo("build", BLESS);
     assert_fails_with(&output, &["Chassis v1 → v2 needs a #[migration]"]);
-    assert_prints_readme_block(&output, "blessed");
+    assert_prints_readme_block(&output, "walkthrough:blessed");
     assert!(krate.lock().contains("\"2\": {"));
     assert!(krate.lock().contains("\"1\": {"), "v1 stays recorded");
 
     // The migration makes it build, and the crate's own tests pass.
-    let migration = readme_block("rust", "migration");
+    let migration = readme_block("rust", "walkthrough:migration");
     krate.write_lib(&format!("{v2}{migration}"));
     assert_ok(&krate.cargo("build", &[]));
     assert_ok(&krate.cargo("test", &[]));
