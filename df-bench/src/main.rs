@@ -38,24 +38,13 @@ enum Command {
     /// Runs df-runner with Dragonflow's models in this process: how the speed runs start
     /// runners as separate processes (`df_testkit::runner`).
     #[command(hide = true, disable_help_flag = true)]
-    Runner {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<std::ffi::OsString>,
-    },
+    Runner(df_testkit::runner::RunnerCommand),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Runner { args } => return df_runner::main_from(std::iter::once("df-runner".into()).chain(args)),
-        Command::Speed(args) => speed::run(&args),
-        Command::Compile(args) => compile::run(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+    match Cli::parse().command {
+        Command::Runner(runner) => runner.run(),
+        Command::Speed(args) => df_testkit::runner::exit_code(speed::run(&args)),
+        Command::Compile(args) => df_testkit::runner::exit_code(compile::run(&args)),
     }
 }

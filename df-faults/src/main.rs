@@ -31,21 +31,12 @@ enum Command {
     /// Runs df-runner with Dragonflow's models in this process: how the campaign starts
     /// runners as separate processes (`df_testkit::runner`).
     #[command(hide = true, disable_help_flag = true)]
-    Runner {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<std::ffi::OsString>,
-    },
+    Runner(df_testkit::runner::RunnerCommand),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Runner { args } => df_runner::main_from(std::iter::once("df-runner".into()).chain(args)),
-        Command::Campaign(args) => match faults::run(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Runner(runner) => runner.run(),
+        Command::Campaign(args) => df_testkit::runner::exit_code(faults::run(&args)),
     }
 }

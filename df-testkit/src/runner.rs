@@ -149,3 +149,30 @@ pub fn signal(child: &Child, signal: &str) -> anyhow::Result<()> {
     anyhow::ensure!(status.success(), "kill {signal} {} failed", child.id());
     Ok(())
 }
+
+/// The hidden `runner` command of a program that starts runners with [`Runner`]: its
+/// arguments are df-runner's, run in the program's own process, which links Dragonflow's
+/// models.
+#[derive(Debug, clap::Args)]
+pub struct RunnerCommand {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<std::ffi::OsString>,
+}
+
+impl RunnerCommand {
+    /// Runs df-runner with these arguments.
+    pub fn run(self) -> std::process::ExitCode {
+        df_runner::main_from(std::iter::once("df-runner".into()).chain(self.args))
+    }
+}
+
+/// The exit code of a benchmark's or campaign's result, printing the error (if any).
+pub fn exit_code(result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
