@@ -93,7 +93,8 @@ pub struct Manifest {
     pub stage: String,
     /// An id for the commit (its start time and lease token).
     pub id: String,
-    /// Digest of the data after the commit (see `crate::digest`).
+    /// Digest of the data after the commit (see `crate::changes::digest`), so that
+    /// rollback can tell whether anything was written since.
     pub digest: String,
 }
 
