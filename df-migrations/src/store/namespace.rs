@@ -63,9 +63,21 @@ impl Store for Namespaced<'_> {
 
     /// The owned keys that start with `prefix` (after the namespace), without the namespace.
     fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
-        let strip = self.namespace.len();
-        let owned = [self.namespace, self.owns, prefix.strip_prefix(self.owns).unwrap_or(prefix)].concat();
-        self.inner.scan(&owned, &mut |key, value| visit(&key[strip..], value))
+        // The longer of the two prefixes, if one extends the other; else no key is both.
+        let within = if prefix.starts_with(self.owns) {
+            prefix
+        } else if self.owns.starts_with(prefix) {
+            self.owns
+        } else {
+            return Ok(());
+        };
+        let namespace = self.namespace.as_bytes();
+        self.inner.scan(&[self.namespace, within].concat(), &mut |key, value| {
+            // A store visits only keys with the prefix; one that did not is not ours.
+            if let Some(key) = key.strip_prefix(namespace) {
+                visit(key, value);
+            }
+        })
     }
 
     fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
@@ -138,6 +150,7 @@ mod tests {
         let mut dragonflow = Namespaced::new(&mut memory, KeyLayout::Dragonflow);
         assert_eq!(keys(&mut dragonflow, ""), ["{lport.t1}p1", "{unique_key.}lport"]);
         assert_eq!(keys(&mut dragonflow, "{unique_key."), ["{unique_key.}lport"]);
+        assert_eq!(keys(&mut dragonflow, "session"), Vec::<String>::new(), "a prefix outside what the layout owns");
         assert_eq!(dragonflow.describe(), "memory:");
     }
 }
