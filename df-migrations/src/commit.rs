@@ -26,27 +26,11 @@
 //! commit renames into place.
 
 use crate::error::EngineError;
-use crate::layout::{self, Slot};
+use crate::layout::{self, StoredKey};
+use crate::lease::Lease;
 use crate::records::{self, Manifest};
 use crate::snapshot::Snapshot;
 use crate::store::{Fenced, Op, Store, StoreError};
-use std::time::Duration;
-
-/// This runner's lease.
-#[derive(Debug, Clone)]
-pub struct Lease {
-    pub token: String,
-    pub ttl: Duration,
-}
-
-impl Lease {
-    /// The tag of the keys this runner writes before its commit is decided (staging keys,
-    /// an upgrade's image): the first half of its token, which is random and unique per
-    /// runner.
-    pub fn tag(&self) -> String {
-        self.token.chars().take(16).collect()
-    }
-}
 
 /// How a commit was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +108,7 @@ fn roll_forward(store: &mut dyn Store, marks: &[String]) -> Result<(), EngineErr
     for mark in marks {
         let Some(key) = layout::unmark_raw(mark) else { continue };
         match layout::parse(mark.as_bytes()) {
-            Ok(Slot::Dropped(_)) => {
+            Ok(StoredKey::Dropped(_)) => {
                 ops.push(Op::Delete(key));
                 ops.push(Op::Delete(mark.clone()));
             }
@@ -138,8 +122,9 @@ fn roll_forward(store: &mut dyn Store, marks: &[String]) -> Result<(), EngineErr
     Ok(())
 }
 
-/// What recovery did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What recovery did. Serialized by variant name (`"RolledForward"`), as the runner's
+/// JSON reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Recovery {
     /// Nothing was interrupted.
     Clean,
@@ -149,21 +134,31 @@ pub enum Recovery {
     Discarded,
 }
 
+impl std::fmt::Display for Recovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Recovery::Clean => "nothing was interrupted",
+            Recovery::RolledForward => "completed an interrupted commit: the data is in its new state",
+            Recovery::Discarded => "discarded an undecided commit: the data is in its old state",
+        })
+    }
+}
+
 /// Completes or discards an interrupted commit found in `snapshot`, and deletes the
 /// images that no manifest names (an upgrade's that failed or died before its commit).
 /// The caller holds the lease and reads a new snapshot afterwards.
 pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, EngineError> {
-    let decided = snapshot.commit.as_ref().map(|record| record.stage.as_str());
+    let decided = snapshot.original.commit.as_ref().map(|record| record.stage.as_str());
     let (ours, mut garbage): (Vec<String>, Vec<String>) =
-        snapshot.staged.iter().cloned().partition(|mark| decided.is_some() && layout::commit_tag(mark) == decided);
+        snapshot.original.staged.iter().cloned().partition(|mark| decided.is_some() && layout::commit_tag(mark) == decided);
     // The last upgrade's image, and the image of the commit being decided.
-    let named = |tag: &String| [&snapshot.manifest, &snapshot.commit].into_iter().flatten().any(|m| m.image.as_ref().is_some_and(|i| i.tag == *tag));
-    garbage.extend(snapshot.images.iter().filter(|(_, tag)| !named(tag)).map(|(key, _)| key.clone()));
+    let named = |tag: &String| [&snapshot.original.manifest, &snapshot.original.commit].into_iter().flatten().any(|m| m.image.as_ref().is_some_and(|i| i.tag == *tag));
+    garbage.extend(snapshot.original.images.iter().filter(|(_, tag)| !named(tag)).map(|(key, _)| key.clone()));
     let discarded = !garbage.is_empty();
     if discarded {
         store.write(&garbage.into_iter().map(Op::Delete).collect::<Vec<_>>())?;
     }
-    match &snapshot.commit {
+    match &snapshot.original.commit {
         Some(_) => {
             roll_forward(store, &ours)?;
             Ok(Recovery::RolledForward)

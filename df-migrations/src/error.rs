@@ -71,11 +71,23 @@ pub enum EngineError {
         build: String,
     },
     #[error(
-        "{store} does not look like release {release}: {} objects checked, {} do not match:{}",
-        .checked, .mismatches.len(),
-        .mismatches.iter().map(|i| format!("\n  - {} {}: {}", i.model, i.key, i.reason)).collect::<String>()
+        "{store} does not look like release {release}: {} objects checked, {} do not match:{}{}",
+        .checked, .total,
+        .mismatches.iter().map(|i| format!("\n  - {} {}: {}", i.model, i.key, i.reason)).collect::<String>(),
+        if *.total > .mismatches.len() { format!("\n  - … and {} more", .total - .mismatches.len()) } else { String::new() }
     )]
-    BaselineMismatch { store: String, release: String, checked: usize, mismatches: Vec<Invalid> },
+    BaselineMismatch {
+        /// The store.
+        store: String,
+        /// The release it was to be stamped with.
+        release: String,
+        /// How many objects were checked.
+        checked: usize,
+        /// How many of them do not match.
+        total: usize,
+        /// The first of them.
+        mismatches: Vec<Invalid>,
+    },
     #[error("{store} already holds {keys} keys: import into an empty database, or pass --force to import over them")]
     NotEmpty { store: String, keys: usize },
     #[error("{store} has no upgrade to roll back")]

@@ -3,8 +3,8 @@
 //!
 //! Why an image rather than a backup copy of each key the commit overwrites: those copies
 //! had to be made inside the commit, by the store, since only there was the old value at
-//! hand (on Redis, a `COPY` per key: 6.5 s of a 9.2 s `EXEC` at a million objects, while
-//! the server answered nobody). The image is written before the migrations run, from the
+//! hand (on Redis, a `COPY` per key inside the `EXEC`, most of its time, while the server
+//! answers nobody). The image is written before the migrations run, from the
 //! bytes the runner has just read, in chunks of about a megabyte: a few hundred writes
 //! where the copies were a million, and nothing of it inside the commit.
 //!

@@ -39,9 +39,10 @@ pub enum Key {
     Counter { table: String },
 }
 
-/// What a stored key is.
+/// What a stored key is: live data or records, or a key of a commit in progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Slot {
+pub enum StoredKey {
+    /// A live key: an object, a counter, a log row or an engine record.
     Live(Key),
     /// The staged new value of a key, during a commit.
     Staged(Key),
@@ -155,7 +156,7 @@ pub fn unmark_raw(raw: &str) -> Option<String> {
 }
 
 /// Parses a stored key.
-pub fn parse<'a>(raw: &'a [u8]) -> Result<Slot, LayoutError> {
+pub fn parse<'a>(raw: &'a [u8]) -> Result<StoredKey, LayoutError> {
     let text = std::str::from_utf8(raw).map_err(|_| LayoutError {
         key: String::from_utf8_lossy(raw).into_owned(),
         reason: "it is not UTF-8",
@@ -173,15 +174,15 @@ pub fn parse<'a>(raw: &'a [u8]) -> Result<Slot, LayoutError> {
         if tag.is_empty() {
             return Err(error("an image chunk has no commit tag"));
         }
-        return Ok(Slot::Image { tag: tag.to_owned(), chunk });
+        return Ok(StoredKey::Image { tag: tag.to_owned(), chunk });
     }
     let untag = |tagged: &'a str| tagged.split_once('~').map(|(_, rest)| rest).ok_or_else(|| error("its staging marker has no commit tag"));
-    let (wrap, rest): (fn(Key) -> Slot, &str) = if let Some(rest) = rest.strip_prefix(STAGE) {
-        (Slot::Staged, untag(rest)?)
+    let (wrap, rest): (fn(Key) -> StoredKey, &str) = if let Some(rest) = rest.strip_prefix(STAGE) {
+        (StoredKey::Staged, untag(rest)?)
     } else if let Some(rest) = rest.strip_prefix(DROP) {
-        (Slot::Dropped, untag(rest)?)
+        (StoredKey::Dropped, untag(rest)?)
     } else {
-        (Slot::Live, rest)
+        (StoredKey::Live, rest)
     };
     if rest.is_empty() {
         return Err(error("it has no id after the hash tag"));
@@ -213,7 +214,7 @@ mod tests {
             if let Key::Object { table, topic, id } = &key {
                 assert_eq!(object_key(table, topic, id), text);
             }
-            assert_eq!(parse(text.as_bytes()), Ok(Slot::Live(key)));
+            assert_eq!(parse(text.as_bytes()), Ok(StoredKey::Live(key)));
         }
     }
 
@@ -222,13 +223,13 @@ mod tests {
         let key = Key::object("lport", "t1", "p1");
         let staged = stage_raw(&key.encode(), "c0ffee");
         assert_eq!(staged, "{lport.t1}~df-stage~c0ffee~p1");
-        assert_eq!(parse(staged.as_bytes()), Ok(Slot::Staged(key.clone())));
+        assert_eq!(parse(staged.as_bytes()), Ok(StoredKey::Staged(key.clone())));
         assert_eq!(commit_tag(&staged), Some("c0ffee"));
         let counter = Key::counter("secgroup");
         assert_eq!(stage_raw(&counter.encode(), "c0ffee"), "{unique_key.}~df-stage~c0ffee~secgroup");
         let dropped = drop_raw("{lport.t1}p1", "c0ffee");
         assert_eq!(dropped, "{lport.t1}~df-drop~c0ffee~p1");
-        assert_eq!(parse(dropped.as_bytes()), Ok(Slot::Dropped(key)));
+        assert_eq!(parse(dropped.as_bytes()), Ok(StoredKey::Dropped(key)));
         assert_eq!(commit_tag(&dropped), Some("c0ffee"));
         assert_eq!(commit_tag(&image_key("c0ffee", 0)), None);
         assert_eq!(parse(b"{lport.t1}~df-stage~p1").unwrap_err().reason, "its staging marker has no commit tag");
@@ -238,10 +239,10 @@ mod tests {
     fn image_chunks_carry_their_number_in_the_hash_tag() {
         let chunk = image_key("c0ffee", 12);
         assert_eq!(chunk, "{df_schema.12}~df-image~c0ffee");
-        assert_eq!(parse(chunk.as_bytes()), Ok(Slot::Image { tag: "c0ffee".into(), chunk: 12 }));
+        assert_eq!(parse(chunk.as_bytes()), Ok(StoredKey::Image { tag: "c0ffee".into(), chunk: 12 }));
         assert!(crate::records::is_bookkeeping(&chunk));
         // Only the engine's table holds images: elsewhere the marker is part of an id.
-        assert_eq!(parse(b"{lport.t1}~df-image~c0ffee"), Ok(Slot::Live(Key::object("lport", "t1", "~df-image~c0ffee"))));
+        assert_eq!(parse(b"{lport.t1}~df-image~c0ffee"), Ok(StoredKey::Live(Key::object("lport", "t1", "~df-image~c0ffee"))));
         assert_eq!(parse(b"{df_schema.x}~df-image~c0ffee").unwrap_err().reason, "an image chunk's hash tag does not end in its number");
         assert_eq!(parse(b"{df_schema.1}~df-image~").unwrap_err().reason, "an image chunk has no commit tag");
     }

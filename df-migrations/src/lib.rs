@@ -9,13 +9,13 @@
 //! what order, and refuses when the two histories disagree.
 
 mod app;
-mod build;
-mod changes;
 mod commit;
 mod engine;
 mod error;
 mod image;
 pub mod layout;
+mod lease;
+mod linked;
 mod object_check;
 mod plan;
 pub mod records;
@@ -24,14 +24,12 @@ mod snapshot;
 pub mod store;
 pub mod transfer;
 mod validate;
+mod writes;
 
 pub use app::{migrate, AppError, Database, Migrator, NotMigrated, Startup};
-pub use build::{Build, CollidingModels};
-pub use changes::TableSummary;
 pub use commit::Recovery;
-pub use engine::{Engine, Event, Phase, Report, ReportStep, Status, UpgradeOptions};
+pub use engine::{Engine, Event, ModelVersions, Phase, Report, ReportStep, Status, UpgradeOptions};
 pub use error::{EngineError, Invalid};
-pub use plan::{
-    limit_to_release, plan, release_cmp, Applied, BuildMigration, BuildModel, DbModel, DbState, Plan, PlanProblem,
-    PlanRefused, PlannedStep, StepKind, Target,
-};
+pub use linked::{Build, CollidingModels};
+pub use plan::{limit_to_release, plan, release_cmp, Plan, PlanProblem, PlanRefused, PlannedStep, StepKind, StepWork};
+pub use writes::TableSummary;

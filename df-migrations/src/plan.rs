@@ -7,112 +7,115 @@
 //! model's previous step has run, so that a new table exists before any migration fills
 //! it and an automatic step's defaults are in place before the model's next migration.
 
+use crate::linked::Build;
+use crate::records::EngineState;
 use df_schema::core::{steps_of, ModelHistory, Step};
 use df_schema::registry::{MigrationEntry, MigrationTarget, ModelEntry};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
-/// What a database says it is at.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DbState {
-    /// Each model's version and that version's fingerprint, by model name.
-    pub models: BTreeMap<String, DbModel>,
-    /// Every applied step, by id.
-    pub applied: BTreeMap<String, Applied>,
+/// What kind of step a planned step is, as reports and the log show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum StepKind {
+    /// A model the database does not have yet gets its (empty) table.
+    #[serde(rename = "new model")]
+    NewModel,
+    /// A version step that only adds fields with defaults.
+    #[serde(rename = "automatic")]
+    Automatic,
+    /// A version step with a `#[migration]`.
+    #[serde(rename = "hand-written")]
+    HandWritten,
+    /// A model deleted from the code, removed by a `#[migration(removes = …)]`.
+    #[serde(rename = "removal")]
+    Removal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DbModel {
-    pub version: u32,
-    pub fingerprint: String,
-}
-
-/// An applied step as the engine recorded it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Applied {
-    /// The checksum of a hand-written migration's code when it was applied.
-    pub checksum: Option<String>,
-}
-
-/// A model as this build knows it: its recorded history, the head being the latest.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BuildModel {
-    pub name: String,
-    pub history: ModelHistory,
-}
-
-impl From<&ModelEntry> for BuildModel {
-    fn from(entry: &ModelEntry) -> BuildModel {
-        BuildModel { name: entry.name.to_owned(), history: (entry.history)().clone() }
+impl fmt::Display for StepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StepKind::NewModel => "new model",
+            StepKind::Automatic => "automatic",
+            StepKind::HandWritten => "hand-written",
+            StepKind::Removal => "removal",
+        })
     }
 }
 
-/// What a hand-written migration migrates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Step { model: String, to: u32 },
-    Removes { model: String },
+/// What running a step takes: the registry entries it runs, as the plan found them, so
+/// that nothing is looked up again by id.
+#[derive(Debug, Clone, Copy)]
+pub enum StepWork {
+    /// Creating a model's table (nothing to write until objects exist).
+    Create(&'static ModelEntry),
+    /// Filling the recorded defaults of the fields a version added.
+    Defaults(&'static ModelEntry),
+    /// A hand-written migration of a model's version step.
+    Migration {
+        /// The model it migrates.
+        model: &'static ModelEntry,
+        /// The migration.
+        migration: &'static MigrationEntry,
+    },
+    /// A hand-written removal of a model the build no longer declares.
+    Removal {
+        /// The removal migration.
+        migration: &'static MigrationEntry,
+        /// The removed model's recorded history.
+        history: &'static ModelHistory,
+    },
 }
 
-/// A hand-written migration as this build knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildMigration {
+/// One pending step.
+#[derive(Debug, Clone)]
+pub struct PlannedStep {
+    /// The migration id, or a generated `auto/<Model>/v<N>` for framework steps.
     pub id: String,
-    pub target: Target,
-    pub release: String,
-    pub proposed_at: String,
+    /// The model the step changes.
+    pub model: &'static str,
+    /// The version the step leaves the model at (0 for a removal).
+    pub to: u32,
+    /// The release the step belongs to, if the lock or the migration names one.
+    pub release: Option<String>,
+    /// What the step does, for people.
     pub description: String,
-    pub checksum: String,
+    /// What running it takes.
+    pub work: StepWork,
 }
 
-impl From<&MigrationEntry> for BuildMigration {
-    fn from(entry: &MigrationEntry) -> BuildMigration {
-        let target = match entry.target {
-            MigrationTarget::Step { model, to } => Target::Step { model: model.to_owned(), to },
-            MigrationTarget::Removes { model, .. } => Target::Removes { model: model.to_owned() },
-        };
-        BuildMigration {
-            id: entry.id.to_owned(),
-            target,
-            release: entry.release.to_owned(),
-            proposed_at: entry.proposed_at.to_owned(),
-            description: entry.description.to_owned(),
-            checksum: entry.checksum.to_owned(),
+impl PlannedStep {
+    /// The step's kind.
+    pub fn kind(&self) -> StepKind {
+        match self.work {
+            StepWork::Create(_) => StepKind::NewModel,
+            StepWork::Defaults(_) => StepKind::Automatic,
+            StepWork::Migration { .. } => StepKind::HandWritten,
+            StepWork::Removal { .. } => StepKind::Removal,
+        }
+    }
+
+    /// The hand-written migration the step runs, if it runs one.
+    pub fn migration(&self) -> Option<&'static MigrationEntry> {
+        match self.work {
+            StepWork::Migration { migration, .. } | StepWork::Removal { migration, .. } => Some(migration),
+            StepWork::Create(_) | StepWork::Defaults(_) => None,
+        }
+    }
+
+    /// The history of the step's model as the lock records it.
+    pub fn history(&self) -> &'static ModelHistory {
+        match self.work {
+            StepWork::Create(model) | StepWork::Defaults(model) | StepWork::Migration { model, .. } => (model.history)(),
+            StepWork::Removal { history, .. } => history,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepKind {
-    /// A model the database does not have yet gets its (empty) table.
-    NewModel,
-    /// A version step that only adds fields with defaults.
-    Automatic,
-    /// A version step with a `#[migration]`.
-    HandWritten,
-    /// A model deleted from the code, removed by a `#[migration(removes = …)]`.
-    Removal,
-}
-
-/// One pending step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannedStep {
-    /// The migration id, or a generated `auto/<Model>/v<N>` for framework steps.
-    pub id: String,
-    pub kind: StepKind,
-    pub model: String,
-    /// The version the step leaves the model at (0 for a removal).
-    pub to: u32,
-    pub release: Option<String>,
-    pub description: String,
-    /// For hand-written migrations.
-    pub proposed_at: Option<String>,
-    pub checksum: Option<String>,
-}
-
 /// The pending steps, in order.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
+    /// The steps, in the order they run.
     pub steps: Vec<PlannedStep>,
 }
 
@@ -121,15 +124,46 @@ pub struct Plan {
 #[non_exhaustive]
 pub enum PlanProblem {
     /// The database applied a migration this build does not have: it is newer than the code.
-    UnknownMigration { id: String },
+    UnknownMigration {
+        /// The migration's id.
+        id: String,
+    },
     /// The database holds a model at a version this build does not have.
-    ModelAhead { model: String, database: u32, build: u32 },
+    ModelAhead {
+        /// The model.
+        model: String,
+        /// Its version in the database.
+        database: u32,
+        /// The latest version this build knows.
+        build: u32,
+    },
     /// The database holds a model this build neither declares nor removes.
-    UnknownModel { model: String, version: u32 },
+    UnknownModel {
+        /// The model.
+        model: String,
+        /// Its version in the database.
+        version: u32,
+    },
     /// The database's fingerprint for a model version differs from the build's record.
-    FingerprintMismatch { model: String, version: u32, database: String, build: String },
+    FingerprintMismatch {
+        /// The model.
+        model: String,
+        /// The version both record.
+        version: u32,
+        /// The database's fingerprint.
+        database: String,
+        /// The build's fingerprint.
+        build: String,
+    },
     /// An applied migration's code changed since it was applied.
-    ChecksumChanged { id: String, database: String, build: String },
+    ChecksumChanged {
+        /// The migration's id.
+        id: String,
+        /// The checksum recorded when it was applied.
+        database: String,
+        /// The checksum of the build's code.
+        build: String,
+    },
 }
 
 impl fmt::Display for PlanProblem {
@@ -165,6 +199,7 @@ impl fmt::Display for PlanProblem {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("the database and this build disagree:\n- {}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n- "))]
 pub struct PlanRefused {
+    /// Every disagreement found.
     pub problems: Vec<PlanProblem>,
 }
 
@@ -173,50 +208,55 @@ fn auto_id(model: &str, to: u32) -> String {
     format!("auto/{model}/v{to}")
 }
 
-/// Plans the pending steps of `db` for `build`. `accepted` lists migration ids whose
-/// changed checksum the operator accepts.
-pub fn plan(
-    db: &DbState,
-    models: &[BuildModel],
-    migrations: &[BuildMigration],
-    accepted: &BTreeSet<String>,
-) -> Result<Plan, PlanRefused> {
-    let problems = check_consistency(db, models, migrations, accepted);
-    let by_step: BTreeMap<(&str, u32), &BuildMigration> = migrations
+/// Plans the pending steps of a database in `state` (the default state for one without
+/// df-schema's records) for `build`. `accepted` lists migration ids whose changed
+/// checksum the operator accepts.
+pub fn plan(state: &EngineState, build: &Build, accepted: &BTreeSet<String>) -> Result<Plan, PlanRefused> {
+    let problems = check_consistency(state, build, accepted);
+    let by_step: BTreeMap<(&str, u32), &'static MigrationEntry> = build
+        .migrations
         .iter()
-        .filter_map(|m| match &m.target {
-            Target::Step { model, to } => Some(((model.as_str(), *to), m)),
-            Target::Removes { .. } => None,
+        .filter_map(|m| match m.target {
+            MigrationTarget::Step { model, to } => Some(((model, to), *m)),
+            MigrationTarget::Removes { .. } => None,
         })
         .collect();
 
     // Each model's pending steps, in version order.
     let mut queues: BTreeMap<&str, VecDeque<PlannedStep>> = BTreeMap::new();
-    for model in models {
-        let Some((head, _)) = model.history.latest() else { continue };
-        let from = db.models.get(&model.name).map_or(0, |m| m.version);
-        let queue = queues.entry(&model.name).or_default();
-        if from == 0 {
+    for &model in &build.models {
+        let history = (model.history)();
+        let Some((head, _)) = history.latest() else { continue };
+        let from = state.models.get(model.name).map_or(0, |m| m.version);
+        let queue = queues.entry(model.name).or_default();
+        if let (0, Some(first)) = (from, history.versions.get(&1)) {
             queue.push_back(PlannedStep {
-                id: auto_id(&model.name, 1),
-                kind: StepKind::NewModel,
-                model: model.name.clone(),
+                id: auto_id(model.name, 1),
+                model: model.name,
                 to: 1,
-                release: model.history.versions[&1].schema.release.clone(),
-                description: format!("{} created (table `{}`)", model.name, model.history.versions[&1].schema.table),
-                proposed_at: None,
-                checksum: None,
+                release: first.schema.release.clone(),
+                description: format!("{} created (table `{}`)", model.name, first.schema.table),
+                work: StepWork::Create(model),
             });
         }
-        for step in steps_of(&model.name, &model.history, head).into_iter().filter(|s| s.from >= from.max(1)) {
-            queue.push_back(version_step(&model.history, &step, by_step.get(&(model.name.as_str(), step.to)).copied()));
+        for step in steps_of(model.name, history, head).into_iter().filter(|s| s.from >= from.max(1)) {
+            queue.push_back(version_step(model, &step, by_step.get(&(model.name, step.to)).copied()));
         }
     }
     // Removals are queues of one.
-    for migration in migrations {
-        if let Target::Removes { model } = &migration.target {
-            if db.models.contains_key(model) && !db.applied.contains_key(&migration.id) {
-                queues.entry(model).or_default().push_back(hand_written(migration, StepKind::Removal, model, 0, None));
+    for &migration in &build.migrations {
+        if let MigrationTarget::Removes { model, history } = migration.target {
+            if state.models.contains_key(model) && !state.applied.contains_key(migration.id) {
+                let step = PlannedStep {
+                    id: migration.id.to_owned(),
+                    model,
+                    to: 0,
+                    // A removal has only the migration's own label.
+                    release: Some(migration.release.to_owned()),
+                    description: migration.description.to_owned(),
+                    work: StepWork::Removal { migration, history: history() },
+                };
+                queues.entry(model).or_default().push_back(step);
             }
         }
     }
@@ -226,35 +266,27 @@ pub fn plan(
     Ok(Plan { steps: merge(queues) })
 }
 
-fn version_step(history: &ModelHistory, step: &Step, migration: Option<&BuildMigration>) -> PlannedStep {
-    let release = history.versions[&step.to].schema.release.clone();
+fn version_step(model: &'static ModelEntry, step: &Step, migration: Option<&'static MigrationEntry>) -> PlannedStep {
+    // A version step belongs to the release the lock records for the version, else to
+    // its migration's.
+    let release = (model.history)().versions.get(&step.to).and_then(|v| v.schema.release.clone());
     match migration {
-        Some(m) => hand_written(m, StepKind::HandWritten, &step.model, step.to, release),
+        Some(migration) => PlannedStep {
+            id: migration.id.to_owned(),
+            model: model.name,
+            to: step.to,
+            release: release.or_else(|| Some(migration.release.to_owned())),
+            description: migration.description.to_owned(),
+            work: StepWork::Migration { model, migration },
+        },
         None => PlannedStep {
-            id: auto_id(&step.model, step.to),
-            kind: StepKind::Automatic,
-            model: step.model.clone(),
+            id: auto_id(model.name, step.to),
+            model: model.name,
             to: step.to,
             release,
             description: format!("{} v{} → v{}: {}", step.model, step.from, step.to, step.summary()),
-            proposed_at: None,
-            checksum: None,
+            work: StepWork::Defaults(model),
         },
-    }
-}
-
-fn hand_written(m: &BuildMigration, kind: StepKind, model: &str, to: u32, release: Option<String>) -> PlannedStep {
-    PlannedStep {
-        id: m.id.clone(),
-        kind,
-        model: model.to_owned(),
-        to,
-        // A version step belongs to the release the lock records for the version; a
-        // removal has only the migration's own label.
-        release: release.or_else(|| Some(m.release.clone())),
-        description: m.description.clone(),
-        proposed_at: Some(m.proposed_at.clone()),
-        checksum: Some(m.checksum.clone()),
     }
 }
 
@@ -268,14 +300,14 @@ pub fn release_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 /// The steps of `plan` up to and including `release`: a step of a later release is left
 /// out, and so is every later step of its model, so that a model's steps stay in order.
 pub fn limit_to_release(plan: Plan, release: &str) -> Plan {
-    let mut stopped: BTreeSet<String> = BTreeSet::new();
+    let mut stopped: BTreeSet<&str> = BTreeSet::new();
     let steps = plan
         .steps
         .into_iter()
         .filter(|step| {
             let later = step.release.as_deref().is_some_and(|r| release_cmp(r, release).is_gt());
-            if later || stopped.contains(&step.model) {
-                stopped.insert(step.model.clone());
+            if later || stopped.contains(step.model) {
+                stopped.insert(step.model);
                 return false;
             }
             true
@@ -292,12 +324,12 @@ fn merge(mut queues: BTreeMap<&str, VecDeque<PlannedStep>>) -> Vec<PlannedStep> 
     loop {
         let framework = queues
             .iter()
-            .find(|(_, q)| q.front().is_some_and(|s| matches!(s.kind, StepKind::NewModel | StepKind::Automatic)))
+            .find(|(_, q)| q.front().is_some_and(|s| s.migration().is_none()))
             .map(|(model, _)| *model);
         let next = framework.or_else(|| {
             queues
                 .iter()
-                .filter_map(|(model, q)| q.front().map(|s| (s.proposed_at.clone(), s.id.clone(), *model)))
+                .filter_map(|(model, q)| q.front().map(|s| (s.migration().map(|m| m.proposed_at), s.id.as_str(), *model)))
                 .min()
                 .map(|(_, _, model)| model)
         });
@@ -310,49 +342,43 @@ fn merge(mut queues: BTreeMap<&str, VecDeque<PlannedStep>>) -> Vec<PlannedStep> 
     }
 }
 
-fn check_consistency(
-    db: &DbState,
-    models: &[BuildModel],
-    migrations: &[BuildMigration],
-    accepted: &BTreeSet<String>,
-) -> Vec<PlanProblem> {
+fn check_consistency(state: &EngineState, build: &Build, accepted: &BTreeSet<String>) -> Vec<PlanProblem> {
     let mut problems = Vec::new();
-    let known_auto: BTreeSet<String> = models
-        .iter()
-        .flat_map(|m| m.history.versions.keys().map(|v| auto_id(&m.name, *v)))
-        .collect();
-    for (id, applied) in &db.applied {
-        match migrations.iter().find(|m| &m.id == id) {
+    // Framework steps of every model the lock has recorded, removed ones included.
+    let known_auto: BTreeSet<String> =
+        build.histories().flat_map(|(name, history)| history.versions.keys().map(move |v| auto_id(name, *v))).collect();
+    for (id, applied) in &state.applied {
+        match build.migration(id) {
             None if known_auto.contains(id) || id.starts_with("baseline/") => {}
             None => problems.push(PlanProblem::UnknownMigration { id: id.clone() }),
             Some(m) => match &applied.checksum {
-                Some(then) if then != &m.checksum && !accepted.contains(id) => problems.push(PlanProblem::ChecksumChanged {
+                Some(then) if then != m.checksum && !accepted.contains(id) => problems.push(PlanProblem::ChecksumChanged {
                     id: id.clone(),
                     database: then.clone(),
-                    build: m.checksum.clone(),
+                    build: m.checksum.to_owned(),
                 }),
                 _ => {}
             },
         }
     }
-    for (name, state) in &db.models {
-        let Some(model) = models.iter().find(|m| &m.name == name) else {
-            let removed = migrations.iter().any(|m| matches!(&m.target, Target::Removes { model } if model == name));
-            if !removed {
-                problems.push(PlanProblem::UnknownModel { model: name.clone(), version: state.version });
+    for (name, at) in &state.models {
+        let Some(model) = build.model(name) else {
+            if !build.removed().any(|(removed, _)| removed == name) {
+                problems.push(PlanProblem::UnknownModel { model: name.clone(), version: at.version });
             }
             continue;
         };
-        match model.history.versions.get(&state.version) {
+        let history = (model.history)();
+        match history.versions.get(&at.version) {
             None => problems.push(PlanProblem::ModelAhead {
                 model: name.clone(),
-                database: state.version,
-                build: model.history.latest().map_or(0, |(v, _)| v),
+                database: at.version,
+                build: history.latest().map_or(0, |(v, _)| v),
             }),
-            Some(record) if record.fingerprint != state.fingerprint => problems.push(PlanProblem::FingerprintMismatch {
+            Some(record) if record.fingerprint != at.fingerprint => problems.push(PlanProblem::FingerprintMismatch {
                 model: name.clone(),
-                version: state.version,
-                database: state.fingerprint.clone(),
+                version: at.version,
+                database: at.fingerprint.clone(),
                 build: record.fingerprint.clone(),
             }),
             Some(_) => {}
@@ -364,47 +390,22 @@ fn check_consistency(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use df_schema::core::{Field, Ty, VersionRecord, VersionSchema};
-    use serde_json::json;
+    use crate::linked::test_build::{self, test_model};
+    use crate::records::{AppliedState, ModelState};
+    use df_schema::registry::MigrationFn;
+    use df_schema::KeyLayout;
 
-    /// A model whose versions have the given fields (`name` or `name=default`).
-    fn model(name: &str, versions: &[(&str, &[&str])]) -> BuildModel {
-        let mut history = ModelHistory::default();
-        for (i, (release, fields)) in versions.iter().enumerate() {
-            let fields = fields
-                .iter()
-                .map(|f| {
-                    let (name, default) = match f.split_once('=') {
-                        Some((n, d)) => (n, Some(json!(d))),
-                        None => (*f, None),
-                    };
-                    Field { name: name.into(), ty: Ty::Str, nullable: false, default }
-                })
-                .collect();
-            let schema = VersionSchema::new(name.to_lowercase(), Some((*release).into()), fields);
-            history.versions.insert(i as u32 + 1, VersionRecord::new(schema));
-        }
-        BuildModel { name: name.into(), history }
+    fn build(models: Vec<&'static ModelEntry>, migrations: Vec<&'static MigrationEntry>) -> Build {
+        Build { models, migrations, layout: KeyLayout::Dragonflow }
     }
 
-    fn migration(id: &str, model: &str, to: u32, proposed_at: &str) -> BuildMigration {
-        BuildMigration {
-            id: id.into(),
-            target: Target::Step { model: model.into(), to },
-            release: "x".into(),
-            proposed_at: proposed_at.into(),
-            description: format!("{id} description"),
-            checksum: format!("sum-{id}"),
+    fn at(models: &[(&'static ModelEntry, u32)]) -> EngineState {
+        let mut state = EngineState::default();
+        for (m, v) in models {
+            let fingerprint = (m.history)().versions[v].fingerprint.clone();
+            state.models.insert(m.name.to_owned(), ModelState { version: *v, fingerprint });
         }
-    }
-
-    fn at(models: &[&BuildModel], versions: &[u32]) -> DbState {
-        let mut db = DbState::default();
-        for (m, v) in models.iter().zip(versions) {
-            let fingerprint = m.history.versions[v].fingerprint.clone();
-            db.models.insert(m.name.clone(), DbModel { version: *v, fingerprint });
-        }
-        db
+        state
     }
 
     fn ids(plan: &Plan) -> Vec<&str> {
@@ -413,15 +414,16 @@ mod tests {
 
     /// Dragonflow's shape of the problem: LogicalSwitch's 5.0 migration fills the new
     /// Subnet table, and its automatic v4 follows its v3.
-    fn switches() -> (BuildModel, BuildModel, Vec<BuildMigration>) {
-        let lswitch = model(
+    fn switches() -> (&'static ModelEntry, &'static ModelEntry, Vec<&'static MigrationEntry>) {
+        let lswitch = test_model!(
             "LogicalSwitch",
-            &[("2.0", &["id", "subnets"]), ("3.0", &["id", "subnets", "unique_key"]), ("5.0", &["id", "unique_key"]), ("5.0", &["id", "unique_key", "qos_policy=x"])],
+            "lswitch",
+            &[("2.0", &["id", "subnets"]), ("3.0", &["id", "subnets", "unique_key"]), ("5.0", &["id", "unique_key"]), ("5.0", &["id", "unique_key", "qos_policy=x"])]
         );
-        let subnet = model("Subnet", &[("5.0", &["id"])]);
+        let subnet = test_model!("Subnet", "subnet", &[("5.0", &["id"])]);
         let migrations = vec![
-            migration("lswitch-subnets", "LogicalSwitch", 3, "2019-01-02T00:00:00Z"),
-            migration("lswitch-unique-key", "LogicalSwitch", 2, "2017-01-01T00:00:00Z"),
+            test_build::step("lswitch-subnets", "LogicalSwitch", 3, "2019-01-02T00:00:00Z"),
+            test_build::step("lswitch-unique-key", "LogicalSwitch", 2, "2017-01-01T00:00:00Z"),
         ];
         (lswitch, subnet, migrations)
     }
@@ -429,11 +431,11 @@ mod tests {
     #[test]
     fn new_tables_exist_before_migrations_and_automatic_steps_follow_their_predecessor() {
         let (lswitch, subnet, migrations) = switches();
-        let db = at(&[&lswitch], &[1]);
-        let plan = plan(&db, &[lswitch, subnet], &migrations, &BTreeSet::new()).unwrap();
+        let plan = plan(&at(&[(lswitch, 1)]), &build(vec![lswitch, subnet], migrations), &BTreeSet::new()).unwrap();
         assert_eq!(ids(&plan), ["auto/Subnet/v1", "lswitch-unique-key", "lswitch-subnets", "auto/LogicalSwitch/v4"]);
-        let kinds: Vec<StepKind> = plan.steps.iter().map(|s| s.kind).collect();
+        let kinds: Vec<StepKind> = plan.steps.iter().map(PlannedStep::kind).collect();
         assert_eq!(kinds, [StepKind::NewModel, StepKind::HandWritten, StepKind::HandWritten, StepKind::Automatic]);
+        assert!(matches!(plan.steps[1].work, StepWork::Migration { model, migration } if model.name == "LogicalSwitch" && migration.id == "lswitch-unique-key"));
         assert_eq!(plan.steps[3].release.as_deref(), Some("5.0"));
         assert!(plan.steps[3].description.contains("field `qos_policy` added"), "{}", plan.steps[3].description);
     }
@@ -441,33 +443,30 @@ mod tests {
     #[test]
     fn only_pending_steps_and_nothing_when_up_to_date() {
         let (lswitch, subnet, migrations) = switches();
-        let db = at(&[&lswitch, &subnet], &[3, 1]);
-        let pending = plan(&db, &[lswitch.clone(), subnet.clone()], &migrations, &BTreeSet::new()).unwrap();
+        let build = build(vec![lswitch, subnet], migrations);
+        let pending = plan(&at(&[(lswitch, 3), (subnet, 1)]), &build, &BTreeSet::new()).unwrap();
         assert_eq!(ids(&pending), ["auto/LogicalSwitch/v4"]);
-        let db = at(&[&lswitch, &subnet], &[4, 1]);
-        assert_eq!(plan(&db, &[lswitch, subnet], &migrations, &BTreeSet::new()).unwrap(), Plan::default());
+        assert!(plan(&at(&[(lswitch, 4), (subnet, 1)]), &build, &BTreeSet::new()).unwrap().steps.is_empty());
     }
 
     #[test]
     fn hand_written_steps_order_by_date_then_id_but_never_against_version_order() {
-        let a = model("A", &[("1", &["id"]), ("2", &["id", "x"]), ("3", &["id", "y"])]);
-        let b = model("B", &[("1", &["id"]), ("2", &["id", "z"])]);
+        let a = test_model!("A", "a", &[("1", &["id"]), ("2", &["id", "x"]), ("3", &["id", "y"])]);
+        let b = test_model!("B", "b", &[("1", &["id"]), ("2", &["id", "z"])]);
         let migrations = vec![
             // A's v3 was proposed before its v2: version order still wins.
-            migration("a3", "A", 3, "2017-01-01T00:00:00Z"),
-            migration("a2", "A", 2, "2018-01-01T00:00:00Z"),
-            migration("b2", "B", 2, "2018-01-01T00:00:00Z"),
+            test_build::step("a3", "A", 3, "2017-01-01T00:00:00Z"),
+            test_build::step("a2", "A", 2, "2018-01-01T00:00:00Z"),
+            test_build::step("b2", "B", 2, "2018-01-01T00:00:00Z"),
         ];
-        let db = at(&[&a, &b], &[1, 1]);
-        let plan = plan(&db, &[a, b], &migrations, &BTreeSet::new()).unwrap();
+        let plan = plan(&at(&[(a, 1), (b, 1)]), &build(vec![a, b], migrations), &BTreeSet::new()).unwrap();
         assert_eq!(ids(&plan), ["a2", "a3", "b2"], "a2 and b2 tie on the date; the id decides");
     }
 
     #[test]
     fn to_release_stops_every_model_at_that_release() {
         let (lswitch, subnet, migrations) = switches();
-        let db = at(&[&lswitch], &[1]);
-        let full = plan(&db, &[lswitch, subnet], &migrations, &BTreeSet::new()).unwrap();
+        let full = plan(&at(&[(lswitch, 1)]), &build(vec![lswitch, subnet], migrations), &BTreeSet::new()).unwrap();
         assert_eq!(ids(&limit_to_release(full.clone(), "3.0")), ["lswitch-unique-key"]);
         assert_eq!(ids(&limit_to_release(full.clone(), "5.0")), ids(&full));
         assert!(limit_to_release(full, "2.0").steps.is_empty());
@@ -478,40 +477,51 @@ mod tests {
     #[test]
     fn a_fresh_database_gets_every_model_from_its_creation() {
         let (lswitch, subnet, migrations) = switches();
-        let plan = plan(&DbState::default(), &[lswitch, subnet], &migrations, &BTreeSet::new()).unwrap();
+        let plan = plan(&EngineState::default(), &build(vec![lswitch, subnet], migrations), &BTreeSet::new()).unwrap();
         assert_eq!(
             ids(&plan),
             ["auto/LogicalSwitch/v1", "auto/Subnet/v1", "lswitch-unique-key", "lswitch-subnets", "auto/LogicalSwitch/v4"]
         );
     }
 
+    fn legacy_removal() -> &'static MigrationEntry {
+        fn history() -> &'static ModelHistory {
+            static CELL: std::sync::OnceLock<ModelHistory> = std::sync::OnceLock::new();
+            CELL.get_or_init(|| test_build::history("legacy", &[("1", &["id"]), ("2", &["id", "a"]), ("3", &["id", "b"])]))
+        }
+        let target = MigrationTarget::Removes { model: "Legacy", history };
+        test_build::migration("drop-legacy", target, "2018-06-01T00:00:00Z", MigrationFn::Whole(|_| Ok(())), None)
+    }
+
     #[test]
     fn removals_are_planned_while_the_database_has_the_model() {
         let (lswitch, _, mut migrations) = switches();
-        migrations.push(BuildMigration {
-            target: Target::Removes { model: "Legacy".into() },
-            ..migration("drop-legacy", "Legacy", 0, "2018-06-01T00:00:00Z")
-        });
-        let mut db = at(&[&lswitch], &[2]);
-        db.models.insert("Legacy".into(), DbModel { version: 3, fingerprint: "f".into() });
-        let pending = plan(&db, std::slice::from_ref(&lswitch), &migrations, &BTreeSet::new()).unwrap();
+        migrations.push(legacy_removal());
+        let build = build(vec![lswitch], migrations);
+        let mut state = at(&[(lswitch, 2)]);
+        state.models.insert("Legacy".into(), ModelState { version: 3, fingerprint: "f".into() });
+        let pending = plan(&state, &build, &BTreeSet::new()).unwrap();
         assert_eq!(ids(&pending), ["drop-legacy", "lswitch-subnets", "auto/LogicalSwitch/v4"]);
-        assert_eq!(pending.steps[0].kind, StepKind::Removal);
-        db.models.remove("Legacy");
-        let pending = plan(&db, &[lswitch], &migrations, &BTreeSet::new()).unwrap();
+        assert_eq!(pending.steps[0].kind(), StepKind::Removal);
+        assert_eq!(pending.steps[0].history().versions.len(), 3, "the removed model's recorded history");
+        state.models.remove("Legacy");
+        // The framework created the removed model once: its creation step is known.
+        state.applied.insert("auto/Legacy/v1".into(), AppliedState::default());
+        state.applied.insert("drop-legacy".into(), AppliedState { checksum: Some("sum-drop-legacy".into()) });
+        let pending = plan(&state, &build, &BTreeSet::new()).unwrap();
         assert!(!ids(&pending).contains(&"drop-legacy"));
     }
 
     #[test]
     fn a_database_newer_than_the_build_is_refused_naming_the_cause() {
         let (lswitch, subnet, migrations) = switches();
-        let mut db = at(&[&lswitch], &[4]);
-        db.models.insert("Subnet".into(), DbModel { version: 2, fingerprint: "f".into() });
-        db.models.insert("Router".into(), DbModel { version: 1, fingerprint: "f".into() });
-        db.applied.insert("from-the-future".into(), Applied::default());
-        db.applied.insert("auto/LogicalSwitch/v4".into(), Applied::default());
-        db.applied.insert("baseline/2.0".into(), Applied::default());
-        let refused = plan(&db, &[lswitch, subnet], &migrations, &BTreeSet::new()).unwrap_err();
+        let mut state = at(&[(lswitch, 4)]);
+        state.models.insert("Subnet".into(), ModelState { version: 2, fingerprint: "f".into() });
+        state.models.insert("Router".into(), ModelState { version: 1, fingerprint: "f".into() });
+        state.applied.insert("from-the-future".into(), AppliedState::default());
+        state.applied.insert("auto/LogicalSwitch/v4".into(), AppliedState::default());
+        state.applied.insert("baseline/2.0".into(), AppliedState::default());
+        let refused = plan(&state, &build(vec![lswitch, subnet], migrations), &BTreeSet::new()).unwrap_err();
         assert_eq!(
             refused.problems,
             [
@@ -526,19 +536,19 @@ mod tests {
     #[test]
     fn a_different_history_of_the_same_version_is_refused() {
         let (lswitch, subnet, migrations) = switches();
-        let mut db = at(&[&lswitch], &[2]);
-        db.models.get_mut("LogicalSwitch").unwrap().fingerprint = "0000000000000000".into();
-        let refused = plan(&db, &[lswitch, subnet], &migrations, &BTreeSet::new()).unwrap_err();
+        let mut state = at(&[(lswitch, 2)]);
+        state.models.get_mut("LogicalSwitch").unwrap().fingerprint = "0000000000000000".into();
+        let refused = plan(&state, &build(vec![lswitch, subnet], migrations), &BTreeSet::new()).unwrap_err();
         assert!(matches!(&refused.problems[..], [PlanProblem::FingerprintMismatch { version: 2, .. }]));
     }
 
     #[test]
     fn changed_migration_code_is_refused_unless_accepted() {
         let (lswitch, subnet, migrations) = switches();
-        let mut db = at(&[&lswitch, &subnet], &[2, 1]);
-        db.applied.insert("lswitch-unique-key".into(), Applied { checksum: Some("old-sum".into()) });
-        let models = [lswitch, subnet];
-        let refused = plan(&db, &models, &migrations, &BTreeSet::new()).unwrap_err();
+        let build = build(vec![lswitch, subnet], migrations);
+        let mut state = at(&[(lswitch, 2), (subnet, 1)]);
+        state.applied.insert("lswitch-unique-key".into(), AppliedState { checksum: Some("old-sum".into()) });
+        let refused = plan(&state, &build, &BTreeSet::new()).unwrap_err();
         assert_eq!(
             refused.problems,
             [PlanProblem::ChecksumChanged {
@@ -548,6 +558,6 @@ mod tests {
             }]
         );
         let accepted = BTreeSet::from(["lswitch-unique-key".to_owned()]);
-        assert_eq!(ids(&plan(&db, &models, &migrations, &accepted).unwrap()), ["lswitch-subnets", "auto/LogicalSwitch/v4"]);
+        assert_eq!(ids(&plan(&state, &build, &accepted).unwrap()), ["lswitch-subnets", "auto/LogicalSwitch/v4"]);
     }
 }

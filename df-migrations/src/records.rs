@@ -17,15 +17,18 @@ use crate::layout::{Key, ENGINE_TABLE, LOG_TABLE};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// `{df_schema.}state`, the record planning reads.
 pub fn state_key() -> Key {
     Key::object(ENGINE_TABLE, "", "state")
 }
 
+/// `{df_schema.}commit`, present while a staged commit is decided but not rolled forward.
 pub fn commit_key() -> Key {
     Key::object(ENGINE_TABLE, "", "commit")
 }
 
-pub fn manifest_key() -> Key {
+/// `{df_schema.}backup`, the last upgrade's manifest, which rollback reads.
+pub fn backup_key() -> Key {
     Key::object(ENGINE_TABLE, "", "backup")
 }
 
@@ -34,6 +37,7 @@ pub fn lease_key() -> String {
     Key::object(ENGINE_TABLE, "", "lease").encode()
 }
 
+/// The migration log row of step `id`.
 pub fn log_key(id: &str) -> Key {
     Key::object(LOG_TABLE, "", id)
 }
@@ -53,16 +57,22 @@ pub struct EngineState {
     /// written before layouts existed, which were Dragonflow's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<String>,
+    /// Each model's version and that version's fingerprint, by model name.
     pub models: BTreeMap<String, ModelState>,
+    /// Every applied step, by id.
     pub applied: BTreeMap<String, AppliedState>,
 }
 
+/// A model as the database has it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelState {
+    /// The version its objects are at.
     pub version: u32,
+    /// That version's fingerprint when it was applied, to notice a re-recorded history.
     pub fingerprint: String,
 }
 
+/// An applied step as the engine recorded it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AppliedState {
     /// A hand-written migration's checksum when it was applied (or last accepted).
@@ -73,18 +83,38 @@ pub struct AppliedState {
 /// One row of the migration log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogRow {
+    /// The step's id: a migration's, `auto/<Model>/v<N>` or `baseline/<release>`.
     pub id: String,
+    /// The release the step belongs to (empty when none is recorded).
     pub release: String,
+    /// What the step did.
     pub description: String,
+    /// When the migration was proposed (a framework step: when it was applied), RFC 3339.
     pub proposed_at: String,
+    /// When the step was applied, RFC 3339.
     pub applied_at: String,
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Applied an upgrade's steps.
+    #[default]
+    Upgrade,
+    /// Restored the state before the last upgrade.
+    Rollback,
+    /// Stamped a database that predates df-schema.
+    Baseline,
+    /// Wrote an export into a database.
+    Import,
 }
 
 /// `{df_schema.}backup`, and the content of `{df_schema.}commit`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
-    /// What the commit did: `upgrade`, `rollback`, `baseline` or `import`.
-    pub action: String,
+    /// What the commit did.
+    pub action: Action,
     /// An upgrade's pre-upgrade image, which rollback restores.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageRef>,
@@ -93,7 +123,7 @@ pub struct Manifest {
     pub stage: String,
     /// An id for the commit (its start time and lease token).
     pub id: String,
-    /// Digest of the data after the commit (see `crate::changes::digest`), so that
+    /// Digest of the data after the commit (see `crate::writes::digest`), so that
     /// rollback can tell whether anything was written since.
     pub digest: String,
 }
@@ -103,6 +133,7 @@ pub struct Manifest {
 pub struct ImageRef {
     /// The commit tag in its chunks' keys.
     pub tag: String,
+    /// How many chunk keys it has.
     pub chunks: usize,
     /// Keys (with their values) in all chunks together.
     pub entries: usize,
@@ -114,12 +145,20 @@ mod tests {
 
     #[test]
     fn bookkeeping_is_the_engine_tables_records_but_its_state() {
-        for key in [commit_key(), manifest_key()] {
+        for key in [commit_key(), backup_key()] {
             assert!(is_bookkeeping(&key.encode()), "{key}");
         }
         assert!(is_bookkeeping(&lease_key()));
         for key in [state_key(), log_key("lport-v2"), Key::object("lport", "t1", "commit"), Key::object("df_schemas", "", "x"), Key::counter("df_schema")] {
             assert!(!is_bookkeeping(&key.encode()), "{key}");
         }
+    }
+
+    #[test]
+    fn actions_are_stored_as_lowercase_words() {
+        let manifest = Manifest { action: Action::Rollback, ..Manifest::default() };
+        let json = serde_json::to_value(&manifest).unwrap();
+        assert_eq!(json["action"], "rollback");
+        assert_eq!(serde_json::from_value::<Manifest>(json).unwrap(), manifest);
     }
 }

@@ -15,12 +15,11 @@
 //! always run in plan order, and a migration that declared nothing, or a model's removal,
 //! is a barrier that no step crosses.
 
-use crate::build::Build;
 use crate::error::EngineError;
-use crate::plan::{PlannedStep, StepKind};
+use crate::plan::{PlannedStep, StepWork};
 use crate::records::{AppliedState, EngineState, LogRow, ModelState};
 use df_schema::core::{diff, Change};
-use df_schema::registry::MigrationFn;
+use df_schema::registry::{MigrationEntry, MigrationFn};
 use df_schema::{MigrationError, NbApi, Object};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +28,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// The plan's steps in passes (see the module documentation): each step that works on
 /// one object at a time joins the earliest pass it may, and every other step is a pass of
 /// its own.
-pub fn passes<'a>(steps: &'a [PlannedStep], build: &Build) -> Vec<Vec<&'a PlannedStep>> {
+pub fn passes(steps: &[PlannedStep]) -> Vec<Vec<&PlannedStep>> {
     /// A pass, with the tables its steps touch (`None`: any table).
     struct Pass<'a> {
         steps: Vec<&'a PlannedStep>,
@@ -42,8 +41,8 @@ pub fn passes<'a>(steps: &'a [PlannedStep], build: &Build) -> Vec<Vec<&'a Planne
     };
     let mut passes: Vec<Pass> = Vec::new();
     for step in steps {
-        let tables = tables_of(step, build);
-        let per_object = per_object(step, build) && tables.is_some();
+        let tables = tables_of(step);
+        let per_object = per_object(step) && tables.is_some();
         // After the last pass that touches the same tables; into it, if it is a per-object
         // pass, or else into the first per-object pass after it.
         let last = passes.iter().rposition(|pass| overlap(&pass.tables, &tables));
@@ -69,52 +68,52 @@ pub fn passes<'a>(steps: &'a [PlannedStep], build: &Build) -> Vec<Vec<&'a Planne
 
 /// The tables a step reads or writes, if it says: a per-object step's model table, a
 /// whole-database migration's declared tables; `None` for any table.
-fn tables_of(step: &PlannedStep, build: &Build) -> Option<BTreeSet<String>> {
-    let model = build.model(&step.model);
-    let table = |version| Some((model?.history)().versions.get(&version)?.schema.table.clone());
-    let one = |table: Option<String>| table.map(|table| BTreeSet::from([table]));
-    match step.kind {
-        StepKind::NewModel | StepKind::Automatic => one(table(step.to)),
-        StepKind::HandWritten => match build.migration(&step.id)? {
-            migration if matches!(migration.run, MigrationFn::Each(_)) => one(model?.per_object_table(step.to).ok().map(str::to_owned)),
-            migration => Some(migration.tables?.iter().map(|table| (*table).to_owned()).collect()),
+fn tables_of(step: &PlannedStep) -> Option<BTreeSet<String>> {
+    let one = |table: &str| Some(BTreeSet::from([table.to_owned()]));
+    match step.work {
+        StepWork::Create(_) | StepWork::Defaults(_) => one(&step.history().versions.get(&step.to)?.schema.table),
+        StepWork::Migration { model, migration } => match migration.run {
+            MigrationFn::Each(_) => one(model.per_object_table(step.to).ok()?),
+            MigrationFn::Whole(_) => Some(migration.tables?.iter().map(|table| (*table).to_owned()).collect()),
         },
-        StepKind::Removal => None,
+        StepWork::Removal { .. } => None,
     }
 }
 
 /// Runs one pass of [`passes`] on `nb`, updating `state`; returns the log rows to append.
-pub fn run_pass(nb: &mut NbApi, pass: &[&PlannedStep], build: &Build, state: &mut EngineState, applied_at: &str) -> Result<Vec<LogRow>, EngineError> {
+pub fn run_pass(nb: &mut NbApi, pass: &[&PlannedStep], state: &mut EngineState, applied_at: &str) -> Result<Vec<LogRow>, EngineError> {
     match pass {
-        [step] if !per_object(step, build) => run_whole(nb, build, step)?,
-        _ => run_per_object(nb, pass, build)?,
+        [step] if !per_object(step) => run_whole(nb, step)?,
+        _ => run_per_object(nb, pass)?,
     }
-    Ok(pass.iter().map(|step| record(step, build, state, applied_at)).collect())
+    Ok(pass.iter().map(|step| record(step, state, applied_at)).collect())
 }
 
-/// What one per-object step does to an object.
-enum Work {
+/// What one step of a per-object pass does to each object of its table.
+enum ObjectWork {
+    /// Fills these recorded defaults where the field is absent.
     Defaults(Vec<(&'static str, &'static Value)>),
+    /// Runs a per-object migration.
     Each(fn(&str, &mut Object) -> Result<(), MigrationError>),
 }
 
 /// Why a per-object pass stopped: the index of the step in the pass, and what happened.
-enum Stop {
+enum PassStopped {
     Failed(usize, MigrationError),
     Panicked(usize, String, String),
 }
 
-fn run_per_object(nb: &mut NbApi, pass: &[&PlannedStep], build: &Build) -> Result<(), EngineError> {
+fn run_per_object(nb: &mut NbApi, pass: &[&PlannedStep]) -> Result<(), EngineError> {
     // Per table, in plan order, what each step does there.
-    let mut tables: BTreeMap<String, Vec<(usize, Work)>> = BTreeMap::new();
+    let mut tables: BTreeMap<String, Vec<(usize, ObjectWork)>> = BTreeMap::new();
     for (index, step) in pass.iter().enumerate() {
-        let work = match step.kind {
-            StepKind::Automatic => added_defaults(build, step).map(|(table, defaults)| (table, Work::Defaults(defaults))),
-            StepKind::HandWritten => match build.migration(&step.id).map(|m| m.run) {
-                Some(MigrationFn::Each(f)) => Some((step_table(build, step)?, Work::Each(f))),
-                _ => None,
-            },
-            StepKind::NewModel | StepKind::Removal => None,
+        let work = match step.work {
+            StepWork::Defaults(_) => added_defaults(step).map(|(table, defaults)| (table, ObjectWork::Defaults(defaults))),
+            StepWork::Migration { model, migration: MigrationEntry { run: MigrationFn::Each(f), .. } } => {
+                let table = model.per_object_table(step.to).map_err(|error| EngineError::Migration { id: step.id.clone(), error })?;
+                Some((table.to_owned(), ObjectWork::Each(*f)))
+            }
+            StepWork::Migration { .. } | StepWork::Create(_) | StepWork::Removal { .. } => None,
         };
         if let Some((table, work)) = work {
             tables.entry(table).or_default().push((index, work));
@@ -124,12 +123,12 @@ fn run_per_object(nb: &mut NbApi, pass: &[&PlannedStep], build: &Build) -> Resul
         let result = nb.update_each_par(table, |id, object| {
             for (index, work) in work {
                 match work {
-                    Work::Defaults(defaults) => df_schema::fields::fill_missing(object, defaults),
-                    Work::Each(f) => match catch_unwind(AssertUnwindSafe(|| f(id, object))) {
+                    ObjectWork::Defaults(defaults) => df_schema::fields::fill_missing(object, defaults),
+                    ObjectWork::Each(f) => match catch_unwind(AssertUnwindSafe(|| f(id, object))) {
                         Ok(Ok(())) => {}
-                        Ok(Err(MigrationError::Table { message, .. })) => return Err(Stop::Failed(*index, MigrationError::object(table, id, message))),
-                        Ok(Err(error)) => return Err(Stop::Failed(*index, error)),
-                        Err(panic) => return Err(Stop::Panicked(*index, panic_message(panic), id.to_owned())),
+                        Ok(Err(MigrationError::Table { message, .. })) => return Err(PassStopped::Failed(*index, MigrationError::object(table, id, message))),
+                        Ok(Err(error)) => return Err(PassStopped::Failed(*index, error)),
+                        Err(panic) => return Err(PassStopped::Panicked(*index, panic_message(panic), id.to_owned())),
                     },
                 }
             }
@@ -137,8 +136,8 @@ fn run_per_object(nb: &mut NbApi, pass: &[&PlannedStep], build: &Build) -> Resul
         });
         match result {
             Ok(()) => {}
-            Err(Stop::Failed(index, error)) => return Err(EngineError::Migration { id: pass[index].id.clone(), error }),
-            Err(Stop::Panicked(index, message, id)) => {
+            Err(PassStopped::Failed(index, error)) => return Err(EngineError::Migration { id: pass[index].id.clone(), error }),
+            Err(PassStopped::Panicked(index, message, id)) => {
                 return Err(EngineError::MigrationPanicked { id: pass[index].id.clone(), message, at: Some((table.clone(), id)) });
             }
         }
@@ -147,32 +146,30 @@ fn run_per_object(nb: &mut NbApi, pass: &[&PlannedStep], build: &Build) -> Resul
 }
 
 /// Whether a step works on one object at a time, and so can share a pass.
-fn per_object(step: &PlannedStep, build: &Build) -> bool {
-    match step.kind {
-        StepKind::NewModel | StepKind::Automatic => true,
-        StepKind::HandWritten => matches!(build.migration(&step.id).map(|m| m.run), Some(MigrationFn::Each(_))),
-        StepKind::Removal => false,
+fn per_object(step: &PlannedStep) -> bool {
+    match step.work {
+        StepWork::Create(_) | StepWork::Defaults(_) => true,
+        StepWork::Migration { migration, .. } => matches!(migration.run, MigrationFn::Each(_)),
+        StepWork::Removal { .. } => false,
     }
 }
 
 /// The step's bookkeeping: the model's new version and fingerprint, the migration's
 /// checksum, and its log row.
-fn record(step: &PlannedStep, build: &Build, state: &mut EngineState, applied_at: &str) -> LogRow {
-    if step.kind == StepKind::Removal {
-        state.models.remove(&step.model);
+fn record(step: &PlannedStep, state: &mut EngineState, applied_at: &str) -> LogRow {
+    if let StepWork::Removal { .. } = step.work {
+        state.models.remove(step.model);
     } else {
-        let fingerprint = build
-            .model(&step.model)
-            .and_then(|m| (m.history)().versions.get(&step.to).map(|r| r.fingerprint.clone()))
-            .unwrap_or_default();
-        state.models.insert(step.model.clone(), ModelState { version: step.to, fingerprint });
+        let fingerprint = step.history().versions.get(&step.to).map(|r| r.fingerprint.clone()).unwrap_or_default();
+        state.models.insert(step.model.to_owned(), ModelState { version: step.to, fingerprint });
     }
-    state.applied.insert(step.id.clone(), AppliedState { checksum: step.checksum.clone() });
+    let migration = step.migration();
+    state.applied.insert(step.id.clone(), AppliedState { checksum: migration.map(|m| m.checksum.to_owned()) });
     LogRow {
         id: step.id.clone(),
         release: step.release.clone().unwrap_or_default(),
         description: step.description.clone(),
-        proposed_at: step.proposed_at.clone().unwrap_or_else(|| applied_at.to_owned()),
+        proposed_at: migration.map_or(applied_at, |m| m.proposed_at).to_owned(),
         applied_at: applied_at.to_owned(),
     }
 }
@@ -180,8 +177,8 @@ fn record(step: &PlannedStep, build: &Build, state: &mut EngineState, applied_at
 /// An automatic step's work: every added field's recorded default, in the table the new
 /// version is stored in. (The history lives as long as the program, so the defaults are
 /// lent from it.)
-fn added_defaults(build: &Build, step: &PlannedStep) -> Option<(String, Vec<(&'static str, &'static Value)>)> {
-    let history: &'static _ = (build.model(&step.model)?.history)();
+fn added_defaults(step: &PlannedStep) -> Option<(String, Vec<(&'static str, &'static Value)>)> {
+    let history = step.history();
     let (old, new) = (history.versions.get(&(step.to - 1))?, history.versions.get(&step.to)?);
     let added: Vec<String> = diff(&old.schema, &new.schema, false)
         .into_iter()
@@ -194,21 +191,10 @@ fn added_defaults(build: &Build, step: &PlannedStep) -> Option<(String, Vec<(&'s
     Some((new.schema.table.clone(), defaults))
 }
 
-/// The table a per-object migration runs on (see `ModelEntry::per_object_table`).
-fn step_table(build: &Build, step: &PlannedStep) -> Result<String, EngineError> {
-    let Some(model) = build.model(&step.model) else {
-        // The plan only names models of this build.
-        return Err(EngineError::MigrationPanicked { id: step.id.clone(), message: format!("{} is not in this build", step.model), at: None });
-    };
-    model.per_object_table(step.to).map(str::to_owned).map_err(|error| EngineError::Migration { id: step.id.clone(), error })
-}
-
-fn run_whole(nb: &mut NbApi, build: &Build, step: &PlannedStep) -> Result<(), EngineError> {
-    let Some(migration) = build.migration(&step.id).filter(|m| matches!(m.run, MigrationFn::Whole(_))) else {
-        // The plan only names migrations of this build, and per-object ones run in passes.
-        return Err(EngineError::MigrationPanicked { id: step.id.clone(), message: "not in this build".into(), at: None });
-    };
-    // On its declared tables alone, if it declared them.
+/// Runs a step that takes the whole database: a whole-database migration or a removal
+/// (on its declared tables alone, if it declared them).
+fn run_whole(nb: &mut NbApi, step: &PlannedStep) -> Result<(), EngineError> {
+    let Some(migration) = step.migration() else { return Ok(()) };
     match catch_unwind(AssertUnwindSafe(|| migration.run(nb))) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(EngineError::Migration { id: step.id.clone(), error }),
@@ -230,82 +216,60 @@ fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use df_schema::core::{ModelHistory, VersionRecord, VersionSchema};
-    use df_schema::registry::{MigrationEntry, MigrationTarget, ModelEntry};
-    use std::sync::OnceLock;
+    use crate::linked::test_build::{self, test_model};
+    use df_schema::registry::{MigrationTarget, ModelEntry};
 
-    fn history(table: &str) -> ModelHistory {
-        let versions = (1..=4).map(|v| (v, VersionRecord::new(VersionSchema::new(table.to_owned(), None, Vec::new())))).collect();
-        ModelHistory { versions }
-    }
-
-    fn model(name: &'static str, table: &'static str, history: fn() -> &'static ModelHistory) -> &'static ModelEntry {
-        let entry = ModelEntry { name, table, version: 4, fingerprint: "", has_topic: false, history, decode: |_| Ok(()), module_path: "", lock: "" };
-        Box::leak(Box::new(entry))
+    /// Models `A` (table `a`) and `B` (table `b`) at versions 1 to 4.
+    fn models() -> (&'static ModelEntry, &'static ModelEntry) {
+        (
+            test_model!("A", "a", &[("", &[]), ("", &[]), ("", &[]), ("", &[])]),
+            test_model!("B", "b", &[("", &[]), ("", &[]), ("", &[]), ("", &[])]),
+        )
     }
 
     fn migration(id: &'static str, model: &'static str, run: MigrationFn, tables: Option<&'static [&'static str]>) -> &'static MigrationEntry {
-        let target = MigrationTarget::Step { model, to: 2 };
-        let entry = MigrationEntry { id, target, release: "", proposed_at: "", description: "", checksum: "", run, tables, lock: "" };
-        Box::leak(Box::new(entry))
+        test_build::migration(id, MigrationTarget::Step { model, to: 2 }, "", run, tables)
     }
 
-    /// Models `A` (table `a`) and `B` (table `b`) at versions 1 to 4, and three migrations:
-    /// per-object, whole-database with declared tables, and whole-database without.
-    fn build() -> Build {
-        static A: OnceLock<ModelHistory> = OnceLock::new();
-        static B: OnceLock<ModelHistory> = OnceLock::new();
-        let models = vec![model("A", "a", || A.get_or_init(|| history("a"))), model("B", "b", || B.get_or_init(|| history("b")))];
-        let migrations = vec![
-            migration("b-each", "B", MigrationFn::Each(|_, _| Ok(())), None),
-            migration("b-declared", "B", MigrationFn::Whole(|_| Ok(())), Some(&["b"])),
-            migration("a-whole", "A", MigrationFn::Whole(|_| Ok(())), None),
-        ];
-        Build { models, migrations, layout: df_schema::KeyLayout::Dragonflow }
+    fn step(id: &str, model: &'static ModelEntry, to: u32, work: StepWork) -> PlannedStep {
+        PlannedStep { id: id.to_owned(), model: model.name, to, release: None, description: String::new(), work }
     }
 
-    fn step(id: &str, kind: StepKind, model: &str, to: u32) -> PlannedStep {
-        PlannedStep {
-            id: id.to_owned(),
-            kind,
-            model: model.to_owned(),
-            to,
-            release: None,
-            description: String::new(),
-            proposed_at: None,
-            checksum: None,
-        }
-    }
-
-    fn grouped(steps: &[PlannedStep], build: &Build) -> Vec<Vec<String>> {
-        passes(steps, build).iter().map(|pass| pass.iter().map(|step| step.id.clone()).collect()).collect()
+    fn grouped(steps: &[PlannedStep]) -> Vec<Vec<String>> {
+        passes(steps).iter().map(|pass| pass.iter().map(|step| step.id.clone()).collect()).collect()
     }
 
     #[test]
     fn per_object_steps_share_a_pass_and_cross_only_migrations_of_other_tables() {
+        let (a, b) = models();
+        let each = migration("b-each", "B", MigrationFn::Each(|_, _| Ok(())), None);
+        let declared = migration("b-declared", "B", MigrationFn::Whole(|_| Ok(())), Some(&["b"]));
+        let whole = migration("a-whole", "A", MigrationFn::Whole(|_| Ok(())), None);
+        let removal = test_build::migration("gone", MigrationTarget::Removes { model: "C", history: a.history }, "", MigrationFn::Whole(|_| Ok(())), None);
         let steps = [
-            step("a-new", StepKind::NewModel, "A", 1),
-            step("a-auto2", StepKind::Automatic, "A", 2),
-            step("b-declared", StepKind::HandWritten, "B", 2),
+            step("a-new", a, 1, StepWork::Create(a)),
+            step("a-auto2", a, 2, StepWork::Defaults(a)),
+            step("b-declared", b, 2, StepWork::Migration { model: b, migration: declared }),
             // Table `a` only: joins the first pass, across the migration of table `b`.
-            step("a-auto3", StepKind::Automatic, "A", 3),
+            step("a-auto3", a, 3, StepWork::Defaults(a)),
             // Table `b`: after the migration that declared it.
-            step("b-auto3", StepKind::Automatic, "B", 3),
-            step("a-whole", StepKind::HandWritten, "A", 4),
+            step("b-auto3", b, 3, StepWork::Defaults(b)),
+            step("a-whole", a, 4, StepWork::Migration { model: a, migration: whole }),
             // Nothing crosses a migration that declared no tables, or a removal.
-            step("b-each", StepKind::HandWritten, "B", 4),
-            step("gone", StepKind::Removal, "C", 1),
-            step("a-auto4", StepKind::Automatic, "A", 4),
+            step("b-each", b, 4, StepWork::Migration { model: b, migration: each }),
+            step("gone", a, 0, StepWork::Removal { migration: removal, history: (a.history)() }),
+            step("a-auto4", a, 4, StepWork::Defaults(a)),
         ];
         let expected = [vec!["a-new", "a-auto2", "a-auto3"], vec!["b-declared"], vec!["b-auto3"], vec!["a-whole"], vec!["b-each"], vec!["gone"], vec!["a-auto4"]];
-        assert_eq!(grouped(&steps, &build()), expected);
-        assert!(passes(&[], &build()).is_empty());
+        assert_eq!(grouped(&steps), expected);
+        assert!(passes(&[]).is_empty());
     }
 
     #[test]
     fn a_step_whose_table_is_unknown_runs_alone() {
-        let build = Build { models: Vec::new(), migrations: Vec::new(), layout: df_schema::KeyLayout::Dragonflow };
-        let steps = [step("new", StepKind::NewModel, "M", 1), step("auto", StepKind::Automatic, "M", 2)];
-        assert_eq!(grouped(&steps, &build), [vec!["new"], vec!["auto"]]);
+        let (a, _) = models();
+        // Versions beyond the recorded history have no table.
+        let steps = [step("new", a, 7, StepWork::Create(a)), step("auto", a, 8, StepWork::Defaults(a))];
+        assert_eq!(grouped(&steps), [vec!["new"], vec!["auto"]]);
     }
 }

@@ -3,7 +3,7 @@
 //! bytes, and which keys there were, to tell created keys from changed ones.
 
 use crate::error::EngineError;
-use crate::layout::{self, Key, KeyParts, Slot, ENGINE_TABLE, LOG_TABLE};
+use crate::layout::{self, Key, KeyParts, StoredKey, ENGINE_TABLE, LOG_TABLE};
 use crate::object_check::{shape, Shape};
 use crate::records::{self, EngineState, LogRow, Manifest};
 use crate::store::Store;
@@ -11,17 +11,27 @@ use df_schema::{NbApi, Stored};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A database in memory.
+/// A database in memory: its objects for the migrations, and the rest as read.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// The data: every object of every table but the log and the engine's, and the counters.
     pub nb: NbApi,
+    /// Everything else that was read, which stays as read while the migrations change `nb`.
+    pub original: Original,
+}
+
+/// The database as read, but for its objects: which keys there were and the other live
+/// keys' bytes (what a commit's writes are worked out against), and the engine's records.
+#[derive(Debug, Default)]
+pub struct Original {
     /// Every live key (data, counters, log, state; not the bookkeeping records), sorted.
     pub keys: Vec<String>,
     /// The bytes of the live keys that are not in `nb` as objects: counters, the log and
     /// the state.
     pub records: BTreeMap<String, Vec<u8>>,
+    /// The migration log's rows, in key order.
     pub log: Vec<LogRow>,
+    /// `{df_schema.}state`, absent in a database that predates df-schema.
     pub state: Option<EngineState>,
     /// `{df_schema.}commit`, present if a commit was interrupted.
     pub commit: Option<Manifest>,
@@ -31,6 +41,13 @@ pub struct Snapshot {
     pub staged: BTreeSet<String>,
     /// The chunks of pre-upgrade images (see `crate::image`), with their commit tags.
     pub images: BTreeMap<String, String>,
+}
+
+impl Original {
+    /// Whether `key` was a live key when read.
+    pub fn had(&self, key: &str) -> bool {
+        self.keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
+    }
 }
 
 impl Snapshot {
@@ -45,13 +62,13 @@ impl Snapshot {
         let describe = store.describe();
         std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Vec<u8>)>>(64);
-            let filer = scope.spawn(move || {
-                let mut filer = Filer::default();
+            let builder = scope.spawn(move || {
+                let mut builder = SnapshotBuilder::default();
                 for (key, value) in receiver.into_iter().flatten() {
                     // The first error is the one reported; the rest is drained unread.
-                    filer.add(&describe, key, value)?;
+                    builder.add(&describe, key, value)?;
                 }
-                filer.finish(&describe)
+                builder.finish(&describe)
             });
             let mut batch = Vec::with_capacity(BATCH);
             let mut count = 0;
@@ -60,21 +77,16 @@ impl Snapshot {
                 progress(count);
                 batch.push((key.to_vec(), value));
                 if batch.len() == BATCH {
-                    // A send fails only once the filer stopped at an error, reported below.
+                    // A send fails only once the builder stopped at an error, reported below.
                     let _ = sender.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                 }
             });
             let _ = sender.send(batch);
             drop(sender);
-            let filed: Result<Snapshot, EngineError> = filer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let filed: Result<Snapshot, EngineError> = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             scanned?;
             filed
         })
-    }
-
-    /// Whether `key` was a live key when read.
-    pub fn had(&self, key: &str) -> bool {
-        self.keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
     }
 
     /// How many data objects there are (the log and the engine's records aside).
@@ -85,7 +97,7 @@ impl Snapshot {
     /// Every live key, as the parts that join to it (a record's key is one part), with its
     /// value as read; records first, then each table's objects by id.
     pub fn live(&self) -> impl Iterator<Item = (KeyParts<'_>, &[u8])> {
-        let records = self.records.iter().map(|(key, value)| ([key.as_str(), "", "", "", "", "", ""], value.as_slice()));
+        let records = self.original.records.iter().map(|(key, value)| ([key.as_str(), "", "", "", "", "", ""], value.as_slice()));
         let objects = self.nb.tables().flat_map(move |table| {
             self.nb.iter(table).map(move |(id, stored)| {
                 (layout::key_parts(table, stored.topic(), "", id), stored.flushed_bytes().expect("a snapshot's objects are as read"))
@@ -106,44 +118,44 @@ impl Snapshot {
 /// order (hash order on Redis); they are collected unsorted and sorted once at the end,
 /// which costs far less than a million inserts at random places of a tree.
 #[derive(Default)]
-struct Filer {
+struct SnapshotBuilder {
     snapshot: Snapshot,
     /// Per table, its objects by id, unsorted.
     objects: BTreeMap<String, Vec<(String, Stored)>>,
 }
 
-impl Filer {
+impl SnapshotBuilder {
     fn add(&mut self, store: &str, raw_key: Vec<u8>, value: Vec<u8>) -> Result<(), EngineError> {
-        let slot = layout::parse(&raw_key).map_err(|e| EngineError::Layout(e, store.to_owned()))?;
+        let stored_key = layout::parse(&raw_key).map_err(|e| EngineError::Layout(e, store.to_owned()))?;
         let text = String::from_utf8(raw_key).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let bad = |what, reason: String| EngineError::BadValue { store: store.to_owned(), key: text.clone(), what, reason };
-        let snapshot = &mut self.snapshot;
-        let key = match slot {
-            Slot::Staged(_) | Slot::Dropped(_) => {
-                snapshot.staged.insert(text);
+        let original = &mut self.snapshot.original;
+        let key = match stored_key {
+            StoredKey::Staged(_) | StoredKey::Dropped(_) => {
+                original.staged.insert(text);
                 return Ok(());
             }
-            Slot::Image { tag, .. } => {
-                snapshot.images.insert(text, tag);
+            StoredKey::Image { tag, .. } => {
+                original.images.insert(text, tag);
                 return Ok(());
             }
-            Slot::Live(key) => key,
+            StoredKey::Live(key) => key,
         };
         match key {
             Key::Counter { table } => {
                 let number = std::str::from_utf8(&value).ok().and_then(|v| v.trim().parse::<i64>().ok());
                 let number = number.ok_or_else(|| bad("a counter", "not a decimal integer".to_owned()))?;
-                snapshot.nb.set_counter(&table, number);
+                self.snapshot.nb.set_counter(&table, number);
             }
             Key::Object { table, id, .. } if table == ENGINE_TABLE => {
                 let parse_manifest = |v: &[u8]| serde_json::from_slice::<Manifest>(v).map_err(|e| bad("a df-schema record", e.to_string()));
                 match id.as_str() {
                     "state" => {
                         let state = serde_json::from_slice(&value).map_err(|e| bad("the df-schema state", e.to_string()))?;
-                        snapshot.state = Some(state);
+                        original.state = Some(state);
                     }
-                    "commit" => snapshot.commit = Some(parse_manifest(&value)?),
-                    "backup" => snapshot.manifest = Some(parse_manifest(&value)?),
+                    "commit" => original.commit = Some(parse_manifest(&value)?),
+                    "backup" => original.manifest = Some(parse_manifest(&value)?),
                     _ => {}
                 }
                 if records::is_bookkeeping(&text) {
@@ -155,7 +167,7 @@ impl Filer {
                 if row.id != id {
                     return Err(bad("a migration log row", format!("its id is {:?}", row.id)));
                 }
-                snapshot.log.push(row);
+                original.log.push(row);
             }
             Key::Object { table, topic, id } => {
                 match shape(&value) {
@@ -167,12 +179,12 @@ impl Filer {
                     Err(e) => return Err(bad("JSON", e.to_string())),
                 }
                 self.objects.entry(table).or_default().push((id, Stored::from_store(topic, value)));
-                snapshot.keys.push(text);
+                original.keys.push(text);
                 return Ok(());
             }
         }
-        snapshot.keys.push(text.clone());
-        snapshot.records.insert(text, value);
+        original.keys.push(text.clone());
+        original.records.insert(text, value);
         Ok(())
     }
 
@@ -180,15 +192,15 @@ impl Filer {
     /// sort on a core of their own while the tables sort here: the store has finished
     /// reading, and everything waits for this.
     fn finish(self, store: &str) -> Result<Snapshot, EngineError> {
-        let Filer { mut snapshot, objects } = self;
-        let mut keys = std::mem::take(&mut snapshot.keys);
+        let SnapshotBuilder { mut snapshot, objects } = self;
+        let mut keys = std::mem::take(&mut snapshot.original.keys);
         std::thread::scope(|scope| {
             let sorting = scope.spawn(|| keys.sort_unstable());
-            let filed = Filer::file_tables(&mut snapshot.nb, objects, store);
+            let filed = SnapshotBuilder::file_tables(&mut snapshot.nb, objects, store);
             sorting.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             filed
         })?;
-        snapshot.keys = keys;
+        snapshot.original.keys = keys;
         Ok(snapshot)
     }
 
@@ -232,10 +244,10 @@ mod tests {
         assert_eq!(snapshot.nb.ids("lport"), ["p1", "p2", "p3"]);
         assert_eq!(snapshot.nb.get_stored("lport", "p3").unwrap().topic(), "t2");
         assert_eq!(snapshot.objects(), 4);
-        assert!(snapshot.keys.windows(2).all(|pair| pair[0] < pair[1]), "{:?}", snapshot.keys);
-        assert_eq!(snapshot.keys.len(), 5);
-        assert!(snapshot.had(&Key::object("lport", "t2", "p3").encode()));
-        assert!(!snapshot.had(&Key::object("lport", "t1", "p3").encode()));
+        assert!(snapshot.original.keys.windows(2).all(|pair| pair[0] < pair[1]), "{:?}", snapshot.original.keys);
+        assert_eq!(snapshot.original.keys.len(), 5);
+        assert!(snapshot.original.had(&Key::object("lport", "t2", "p3").encode()));
+        assert!(!snapshot.original.had(&Key::object("lport", "t1", "p3").encode()));
         assert_eq!(snapshot.nb.counter("lport"), 7);
     }
 

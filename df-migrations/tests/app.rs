@@ -39,7 +39,7 @@ fn a_fresh_database_is_migrated_once_then_nothing_is_pending() {
     let mut store = Watched::new(MemoryStore::new());
     let Startup::Migrated(report) = migrator().run(&mut store).unwrap() else { panic!("a fresh database has steps pending") };
     assert!(report.committed);
-    assert_eq!(report.steps.iter().map(|s| s.kind.as_str()).collect::<Vec<_>>(), ["new model", "automatic", "new model"], "{report:#?}");
+    assert_eq!(report.steps.iter().map(|s| s.kind.to_string()).collect::<Vec<_>>(), ["new model", "automatic", "new model"], "{report:#?}");
     let reads = store.scans();
     assert!(reads > 0);
     assert!(matches!(migrator().run(&mut store).unwrap(), Startup::NothingPending));
@@ -63,10 +63,10 @@ fn the_fast_path_reads_no_object_and_takes_no_lease() {
 #[test]
 fn an_interrupted_commit_is_recovered_not_skipped() {
     let mut store = Watched::new(migrated_memory());
-    let record = Manifest { action: "upgrade".into(), id: "interrupted".into(), ..Manifest::default() };
+    let record = Manifest { action: df_migrations::records::Action::Upgrade, id: "interrupted".into(), ..Manifest::default() };
     store.write(&[Op::Set(records::commit_key().encode(), serde_json::to_vec(&record).unwrap())]).unwrap();
     let Startup::Migrated(report) = migrator().run(&mut store).unwrap() else { panic!("an interrupted commit must be recovered") };
-    assert_eq!(report.recovered.as_deref(), Some("RolledForward"), "{report:#?}");
+    assert_eq!(report.recovered, Some(df_migrations::Recovery::RolledForward), "{report:#?}");
     assert!(report.steps.is_empty());
     assert!(store.scans() > 0, "the upgrade read the database");
     assert!(matches!(migrator().run(&mut store).unwrap(), Startup::NothingPending));

@@ -7,7 +7,7 @@ mod common;
 use common::{engine, options, seed, APPLIED_AT};
 use df_testkit::crash::{CrashingStore, Writes};
 use df_migrations::store::{Holder, MemoryStore, Store};
-use df_migrations::layout::{self, Slot};
+use df_migrations::layout::{self, StoredKey};
 use df_migrations::{EngineError, Event, Recovery, UpgradeOptions};
 use df_schema::registry::{MigrationEntry, MigrationFn};
 use serde_json::Value;
@@ -52,7 +52,7 @@ fn to_release_stops_there_and_the_rest_follows_later() {
     let mut store = baselined();
     let report = engine(&mut store).upgrade(&UpgradeOptions { to_release: Some("3.0".into()), ..options() }, &mut |_| {}).unwrap();
     assert_eq!(report.steps.len(), 4);
-    assert_eq!(engine(&mut store).status().unwrap().models["LogicalPort"], (Some(2), 5));
+    assert_eq!(engine(&mut store).status().unwrap().models["LogicalPort"], df_migrations::ModelVersions { database: Some(2), build: 5 });
     engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
     assert_eq!(Value::Object(objects(&store)), dragonflow_fixtures::release_5_0_objects());
 }
@@ -60,7 +60,7 @@ fn to_release_stops_there_and_the_rest_follows_later() {
 /// The commit tags of the images in `store`.
 fn image_tags(store: &MemoryStore) -> Vec<String> {
     let tags = store.dump().into_keys().filter_map(|key| match layout::parse(key.as_bytes()) {
-        Ok(Slot::Image { tag, .. }) => Some(tag),
+        Ok(StoredKey::Image { tag, .. }) => Some(tag),
         _ => None,
     });
     tags.collect::<BTreeSet<_>>().into_iter().collect()

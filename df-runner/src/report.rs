@@ -35,7 +35,7 @@ pub fn summary(out: &mut dyn Write, format: Format, report: &Report, verb: &str)
         return json(out, report);
     }
     if let Some(recovery) = &report.recovered {
-        writeln!(out, "recovered an interrupted commit first: {recovery}")?;
+        writeln!(out, "first {recovery}")?;
     }
     writeln!(out, "{:<18} {:>8} {:>8} {:>8} {:>10}", "TABLE", "CREATED", "CHANGED", "DELETED", "UNCHANGED")?;
     let mut total = df_migrations::TableSummary::default();

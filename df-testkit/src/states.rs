@@ -2,8 +2,8 @@
 //! database must be exactly the old state or exactly the new one; a mix of the two, or
 //! anything else, is a failure, and the keys that differ are what a person needs to see.
 
-use df_migrations::layout::{self, Slot};
-use df_migrations::records::{manifest_key, Manifest};
+use df_migrations::layout::{self, StoredKey};
+use df_migrations::records::{backup_key, Manifest};
 use df_migrations::store::{Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -24,12 +24,12 @@ pub fn differing(a: &Dump, b: &Dump) -> Vec<String> {
 /// image's chunks are tagged with the token, so each is compared with the chunk of the
 /// same number under the expected tag.
 pub fn differing_from_upgrade(actual: &Dump, expected: &Dump) -> Vec<String> {
-    let manifest = manifest_key().encode();
+    let manifest = backup_key().encode();
     let mut keys = differing(actual, expected);
     keys.retain(|key| *key != manifest || !same_manifest_but_token(&actual[key], &expected[key]));
     if let (Some(ours), Some(theirs)) = (image_tag(actual), image_tag(expected)) {
         keys.retain(|key| match layout::parse(key.as_bytes()) {
-            Ok(Slot::Image { chunk, .. }) => actual.get(&layout::image_key(&ours, chunk)) != expected.get(&layout::image_key(&theirs, chunk)),
+            Ok(StoredKey::Image { chunk, .. }) => actual.get(&layout::image_key(&ours, chunk)) != expected.get(&layout::image_key(&theirs, chunk)),
             _ => true,
         });
     }
@@ -38,7 +38,7 @@ pub fn differing_from_upgrade(actual: &Dump, expected: &Dump) -> Vec<String> {
 
 /// The tag of the image that the upgrade manifest in `dump` names.
 fn image_tag(dump: &Dump) -> Option<String> {
-    let manifest: Manifest = serde_json::from_slice(dump.get(&manifest_key().encode())?).ok()?;
+    let manifest: Manifest = serde_json::from_slice(dump.get(&backup_key().encode())?).ok()?;
     Some(manifest.image?.tag)
 }
 

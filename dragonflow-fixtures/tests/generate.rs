@@ -2,7 +2,7 @@
 //! asked for, in the 2.0 shapes and Dragonflow's key layout exactly, with every case the
 //! migrations handle; and the engine upgrades one to 5.0.
 
-use df_migrations::layout::{parse, Key, Slot};
+use df_migrations::layout::{parse, Key, StoredKey};
 use df_migrations::store::{MemoryStore, Op, Store};
 use df_migrations::{Build, Engine, UpgradeOptions};
 use df_schema::registry::{self, ModelEntry};
@@ -35,13 +35,13 @@ fn parsed(store: &[(String, Vec<u8>)]) -> Parsed {
     let mut counters = BTreeMap::new();
     for (key, bytes) in store {
         match parse(key.as_bytes()).unwrap_or_else(|e| panic!("{e}")) {
-            Slot::Live(Key::Object { table, topic, id }) => {
+            StoredKey::Live(Key::Object { table, topic, id }) => {
                 let object: Value = serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{key}: {e}"));
                 // Compact JSON, exactly as serde_json writes it.
                 assert_eq!(object.to_string().as_bytes(), bytes.as_slice(), "{key}");
                 objects.push((table, topic, id, object));
             }
-            Slot::Live(Key::Counter { table }) => {
+            StoredKey::Live(Key::Counter { table }) => {
                 let text = std::str::from_utf8(bytes).unwrap();
                 counters.insert(table, text.parse().unwrap_or_else(|_| panic!("{key} holds {text:?}")));
             }
@@ -321,7 +321,7 @@ fn the_engine_upgrades_a_generated_deployment_to_5_0() {
     let topic_of: BTreeMap<&str, &str> = parsed.objects.iter().filter(|o| o.0 == "lswitch").map(|o| (o.2.as_str(), o.1.as_str())).collect();
     let mut lsubnets = 0;
     for (key, bytes) in &after {
-        let Ok(Slot::Live(Key::Object { table, topic, id })) = parse(key.as_bytes()) else { continue };
+        let Ok(StoredKey::Live(Key::Object { table, topic, id })) = parse(key.as_bytes()) else { continue };
         assert_ne!(table, "ovs_port", "{key}");
         if table == "lsubnet" {
             let subnet: Value = serde_json::from_slice(bytes).unwrap();

@@ -60,7 +60,7 @@ fn two_runners_at_once_exactly_one_upgrades() {
     assert_eq!(succeeded, 1, "{outputs:?}");
     let loser = outputs.iter().find(|o| !o.status.success()).unwrap();
     let message = String::from_utf8_lossy(&loser.stderr);
-    assert!(message.contains("another runner holds the upgrade lock") && message.contains("df-runner pid"), "{message}");
+    assert!(message.contains("another runner holds the upgrade lock") && message.contains(" pid "), "{message}");
     ok(runner(&server.url(), &["verify"]).output().unwrap());
 }
 

@@ -75,7 +75,7 @@ fn loser(finished: &Finished) -> Option<&'static str> {
     // Redis: the lease's refusal; redb: the file lock's, or redb's own refusal to open a
     // file another process has open; each names the holder.
     let named = error.contains("another runner holds the upgrade lock") || error.contains("the database is open in another process");
-    if named && error.contains("df-runner pid") {
+    if named && error.contains(" pid ") && error.contains(" on ") {
         return Some("refused naming the holder");
     }
     // redb refuses a second process before the first has recorded itself in the lock

@@ -4,9 +4,9 @@
 
 use super::counter;
 use super::error::{AppError, NotMigrated};
-use crate::build::Build;
+use crate::linked::Build;
 use crate::engine::{Engine, Status};
-use crate::layout::{self, Key, Slot};
+use crate::layout::{self, Key, StoredKey};
 use crate::store::{self, Namespaced, Op, RedisOptions, Store};
 use df_schema::Model;
 use std::time::Duration;
@@ -129,7 +129,7 @@ impl Database {
         let mut objects = Vec::with_capacity(found.len());
         for (raw, value) in found {
             // Staged values of an interrupted commit share the prefix; they are not objects.
-            if let Ok(Slot::Live(Key::Object { table, topic, id })) = layout::parse(&raw) {
+            if let Ok(StoredKey::Live(Key::Object { table, topic, id })) = layout::parse(&raw) {
                 if table == M::TABLE {
                     objects.push(self.decode(&String::from_utf8_lossy(&raw), &topic, &id, &value)?);
                 }
@@ -168,7 +168,7 @@ impl Database {
         let key = layout::object_key(M::TABLE, topic, id);
         let reason = if !M::HAS_TOPIC && !topic.is_empty() {
             "the model has no topic: its objects are stored under the empty topic"
-        } else if layout::parse(key.as_bytes()) != Ok(Slot::Live(Key::object(M::TABLE, topic, id))) {
+        } else if layout::parse(key.as_bytes()) != Ok(StoredKey::Live(Key::object(M::TABLE, topic, id))) {
             "the key would not read back as this id and topic (an empty id, a `}` in the topic, or an id that starts \
              with one of the engine's markers `~df-…~`)"
         } else {
@@ -201,8 +201,8 @@ fn not_migrated(status: &Status) -> Option<NotMigrated> {
     if status.interrupted_commit {
         return Some(NotMigrated::InterruptedCommit);
     }
-    if let Some((model, (db, build))) = status.models.iter().find(|(_, (db, build))| *db != Some(*build)) {
-        return Some(NotMigrated::Model { model: model.clone(), db: *db, build: *build });
+    if let Some((model, versions)) = status.models.iter().find(|(_, v)| v.database != Some(v.build)) {
+        return Some(NotMigrated::Model { model: model.clone(), db: versions.database, build: versions.build });
     }
     status.pending.first().map(|first| NotMigrated::Pending { steps: status.pending.len(), first: first.id.clone() })
 }

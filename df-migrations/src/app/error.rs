@@ -4,7 +4,7 @@
 //! still migrating", and each message names the store, the model, the table and the key
 //! a person needs to find the problem.
 
-use crate::build::CollidingModels;
+use crate::linked::CollidingModels;
 use crate::error::EngineError;
 use crate::store::{Holder, StoreError};
 use std::fmt;

@@ -5,7 +5,7 @@
 //! deployment), only the engine's records are read.
 
 use super::error::AppError;
-use crate::build::Build;
+use crate::linked::Build;
 use crate::engine::{Engine, Report, Status, UpgradeOptions};
 use crate::error::EngineError;
 use crate::store::{self, Holder, RedisOptions, Store};

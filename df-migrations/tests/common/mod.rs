@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses its own part
 
 use df_migrations::store::Store;
-use df_migrations::{EngineError, Event};
+use df_migrations::{EngineError, Event, ModelVersions};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -39,8 +39,8 @@ pub fn full_flow(store: &mut dyn Store) {
     let before = dump(store);
     let status = engine(store).status().unwrap();
     assert!(status.baselined);
-    assert_eq!(status.models["LogicalPort"], (Some(1), 5));
-    assert_eq!(status.models["Subnet"], (None, 1));
+    assert_eq!(status.models["LogicalPort"], ModelVersions { database: Some(1), build: 5 });
+    assert_eq!(status.models["Subnet"], ModelVersions { database: None, build: 1 });
     assert_eq!(status.pending.len(), 16, "{:#?}", status.pending);
     assert_eq!(status.last_applied.unwrap().id, "baseline/2.0");
 

@@ -43,15 +43,13 @@ fn with_engine(global: &Options, build: &Build, command: impl FnOnce(&mut Engine
 
 fn recover(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let recovery = engine.recover()?;
-    let what = match recovery {
-        None => "nothing to recover: no commit was interrupted",
-        Some(df_migrations::Recovery::RolledForward) => "completed an interrupted commit: the data is in its new state",
-        Some(_) => "discarded an undecided commit: the data is in its old state",
-    };
     if global.format == Format::Json {
-        report::json(out, &serde_json::json!({"recovered": recovery.map(|r| format!("{r:?}"))}))?;
+        report::json(out, &serde_json::json!({ "recovered": recovery }))?;
     } else if !global.quiet {
-        writeln!(out, "{what}")?;
+        match recovery {
+            None => writeln!(out, "nothing to recover: no commit was interrupted")?,
+            Some(recovery) => writeln!(out, "{recovery}")?,
+        }
     }
     Ok(Outcome::Success)
 }
@@ -86,10 +84,10 @@ fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow:
         writeln!(out, "an interrupted commit is recorded: the next upgrade (or rollback) completes it first")?;
     }
     writeln!(out, "{:<16} {:>9} {:>9}", "MODEL", "DATABASE", "BUILD")?;
-    for (model, (db, build)) in &status.models {
-        let db = db.map_or_else(|| "-".to_owned(), |v| format!("v{v}"));
-        let mark = if db == format!("v{build}") { "" } else { "  pending" };
-        writeln!(out, "{model:<16} {db:>9} {:>9}{mark}", format!("v{build}"))?;
+    for (model, versions) in &status.models {
+        let db = versions.database.map_or_else(|| "-".to_owned(), |v| format!("v{v}"));
+        let mark = if versions.database == Some(versions.build) { "" } else { "  pending" };
+        writeln!(out, "{model:<16} {db:>9} {:>9}{mark}", format!("v{}", versions.build))?;
     }
     writeln!(out, "{} steps pending", status.pending.len())?;
     match &status.last_applied {

@@ -30,8 +30,8 @@ pub fn paused_holds_the_lock(pause: &mut Pause, expected: &mut Expected) -> anyh
     }
     let second = runner.run(&["upgrade"])?;
     let first = paused.resume()?;
-    let holder = format!("open in another process: df-runner pid {pid} ");
-    if second.success || !second.stderr.contains(&holder) {
+    let named = second.stderr.contains("open in another process: ") && second.stderr.contains(&format!(" pid {pid} on "));
+    if second.success || !named {
         return Ok(Run::Failed(format!("the second runner was not refused naming the paused one (pid {pid}): {}", second.describe())));
     }
     if !first.committed() {

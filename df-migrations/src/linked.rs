@@ -1,6 +1,6 @@
-//! What this build knows: the models and migrations linked into the program.
+//! What this build knows: the models and migrations linked into the program, checked to be
+//! one model set, and looked up by name.
 
-use crate::plan::{BuildMigration, BuildModel};
 use df_schema::core::ModelSetError;
 use df_schema::core::ModelHistory;
 use df_schema::registry::{self, MigrationEntry, MigrationTarget, ModelEntry};
@@ -59,10 +59,12 @@ impl Build {
         self.models.iter().map(|m| (m.name, (m.history)())).chain(self.removed())
     }
 
+    /// The declared model named `name`.
     pub fn model(&self, name: &str) -> Option<&'static ModelEntry> {
         self.models.iter().copied().find(|m| m.name == name)
     }
 
+    /// The hand-written migration with id `id`.
     pub fn migration(&self, id: &str) -> Option<&'static MigrationEntry> {
         self.migrations.iter().copied().find(|m| m.id == id)
     }
@@ -75,12 +77,7 @@ impl Build {
         self.migrations[index] = Box::leak(Box::new(replace(self.migrations[index])));
         Some(self)
     }
-
-    pub fn plan_models(&self) -> Vec<BuildModel> {
-        self.models.iter().map(|m| BuildModel::from(*m)).collect()
-    }
-
-    pub fn plan_migrations(&self) -> Vec<BuildMigration> {
-        self.migrations.iter().map(|m| BuildMigration::from(*m)).collect()
-    }
 }
+
+#[cfg(test)]
+pub(crate) mod test_build;

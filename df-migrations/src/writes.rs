@@ -1,9 +1,10 @@
-//! From the database as read and the database as migrated to the writes that turn one
-//! into the other, with the manifest that lets rollback undo them and a per-table summary.
+//! The commit's writes: from the database as read and the database as migrated to the
+//! writes that turn one into the other, with the manifest that lets rollback undo them
+//! and a per-table summary.
 
 use crate::layout::{self, Key};
 use crate::records::{self, EngineState, LogRow, Manifest};
-use crate::snapshot::Snapshot;
+use crate::snapshot::Original;
 use crate::store::Op;
 use df_schema::{parallel, NbApi, Stored};
 use serde::Serialize;
@@ -13,15 +14,19 @@ use std::collections::BTreeMap;
 /// What one table gains and loses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct TableSummary {
+    /// Objects (or counters) the commit creates.
     pub created: usize,
+    /// Objects it rewrites with other values.
     pub changed: usize,
+    /// Objects it deletes.
     pub deleted: usize,
+    /// Objects it leaves as they were.
     pub unchanged: usize,
 }
 
 /// The writes of a commit.
 #[derive(Debug, Default)]
-pub struct Changes {
+pub struct Writes {
     /// Writes to live keys.
     pub ops: Vec<Op>,
     /// Digest of the live data after the commit.
@@ -86,12 +91,12 @@ impl Group {
     }
 }
 
-/// The writes that turn `snapshot` into the migrated `nb`, logging `rows` with `state`.
+/// The writes that turn the database read (`original` and the objects `nb` was read as) into the migrated `nb`, logging `rows` with `state`.
 /// Consumes `nb`: each changed object's bytes move into its write, uncopied.
-pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineState) -> Changes {
-    let mut post: Vec<Entry> = Vec::with_capacity(snapshot.keys.len() + rows.len() + 1);
+pub fn compute(original: &Original, nb: NbApi, rows: &[LogRow], state: &EngineState) -> Writes {
+    let mut post: Vec<Entry> = Vec::with_capacity(original.keys.len() + rows.len() + 1);
     let mut record = |key: String, value: Vec<u8>, kind: Kind| {
-        let changed = snapshot.records.get(&key) != Some(&value);
+        let changed = original.records.get(&key) != Some(&value);
         post.push(Entry { key, value, kind, changed });
     };
     for (table, value) in nb.counters() {
@@ -101,8 +106,8 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
         record(records::log_key(&row.id).encode(), serde_json::to_vec(row).expect("rows serialize"), Kind::Record);
     }
     record(records::state_key().encode(), serde_json::to_vec(state).expect("state serializes"), Kind::Record);
-    for (key, value) in &snapshot.records {
-        if matches!(layout::parse(key.as_bytes()), Ok(layout::Slot::Live(Key::Object { table, .. })) if table == layout::LOG_TABLE) {
+    for (key, value) in &original.records {
+        if matches!(layout::parse(key.as_bytes()), Ok(layout::StoredKey::Live(Key::Object { table, .. })) if table == layout::LOG_TABLE) {
             post.push(Entry { key: key.clone(), value: value.clone(), kind: Kind::Record, changed: false });
         }
     }
@@ -125,22 +130,22 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
     let mut summary: BTreeMap<String, TableSummary> = BTreeMap::new();
     let mut deleted = |key: &String, ops: &mut Vec<Op>| {
         match layout::parse(key.as_bytes()) {
-            Ok(layout::Slot::Live(Key::Object { table, .. })) => summary.entry(table).or_default().deleted += 1,
-            Ok(layout::Slot::Live(Key::Counter { .. })) => summary.entry(layout::COUNTERS.to_owned()).or_default().changed += 1,
+            Ok(layout::StoredKey::Live(Key::Object { table, .. })) => summary.entry(table).or_default().deleted += 1,
+            Ok(layout::StoredKey::Live(Key::Counter { .. })) => summary.entry(layout::COUNTERS.to_owned()).or_default().changed += 1,
             _ => {}
         }
         ops.push(Op::Delete(key.clone()));
     };
-    let mut changes = Changes::default();
+    let mut out = Writes::default();
     let mut writes = Vec::with_capacity(post.len());
     let mut counts = vec![TableSummary::default(); tables.len()];
     let mut counters_written = 0;
-    let mut read = snapshot.keys.iter().peekable();
-    changes.digest = std::thread::scope(|scope| {
+    let mut read = original.keys.iter().peekable();
+    out.digest = std::thread::scope(|scope| {
         let digesting = scope.spawn(|| digest(post.iter().map(|e| (e.key.as_str(), e.value.as_slice()))));
         for entry in &post {
             while let Some(gone) = read.next_if(|k| k.as_str() < entry.key.as_str()) {
-                deleted(gone, &mut changes.ops);
+                deleted(gone, &mut out.ops);
             }
             let existed = read.next_if(|k| **k == entry.key).is_some();
             let write = !existed || entry.changed;
@@ -157,39 +162,39 @@ pub fn compute(snapshot: &Snapshot, nb: NbApi, rows: &[LogRow], state: &EngineSt
     });
     // Each written value moves into its write, uncopied.
     let sets: Vec<Op> = post.into_iter().zip(writes).filter(|(_, write)| *write).map(|(entry, _)| Op::Set(entry.key, entry.value)).collect();
-    read.for_each(|gone| deleted(gone, &mut changes.ops));
-    changes.ops.extend(sets);
+    read.for_each(|gone| deleted(gone, &mut out.ops));
+    out.ops.extend(sets);
     summary.entry(layout::COUNTERS.to_owned()).or_default().changed += counters_written;
     for (table, count) in tables.into_iter().zip(counts) {
         let entry = summary.entry(table).or_default();
         (entry.created, entry.changed, entry.unchanged) = (count.created, count.changed, count.unchanged);
     }
     summary.retain(|_, s| *s != TableSummary::default());
-    changes.summary = summary;
-    changes
-}
-
-/// The writes that record an upgrade's `manifest` (which names its image) and delete the
-/// images that `snapshot` holds: the previous upgrade's, which only the last upgrade's
-/// rollback needs.
-pub fn manifest_ops(snapshot: &Snapshot, manifest: &Manifest) -> Vec<Op> {
-    let mut out: Vec<Op> = snapshot.images.keys().cloned().map(Op::Delete).collect();
-    out.push(Op::Set(records::manifest_key().encode(), serde_json::to_vec(manifest).expect("manifest serializes")));
+    out.summary = summary;
     out
 }
 
-/// Per table, what a list of live writes does to `snapshot` (image chunks and the
+/// The writes that record an upgrade's `manifest` (which names its image) and delete the
+/// images that `original` holds: the previous upgrade's, which only the last upgrade's
+/// rollback needs.
+pub fn manifest_ops(original: &Original, manifest: &Manifest) -> Vec<Op> {
+    let mut out: Vec<Op> = original.images.keys().cloned().map(Op::Delete).collect();
+    out.push(Op::Set(records::backup_key().encode(), serde_json::to_vec(manifest).expect("manifest serializes")));
+    out
+}
+
+/// Per table, what a list of live writes does to the database read (image chunks and the
 /// engine's records aside): for a rollback's report.
-pub fn summarize(ops: &[Op], snapshot: &Snapshot) -> BTreeMap<String, TableSummary> {
+pub fn summarize(ops: &[Op], original: &Original) -> BTreeMap<String, TableSummary> {
     let mut summary: BTreeMap<String, TableSummary> = BTreeMap::new();
     for op in ops {
         let table = match layout::parse(op.key().as_bytes()) {
-            Ok(layout::Slot::Live(Key::Object { table, .. })) if table != layout::ENGINE_TABLE => table,
-            Ok(layout::Slot::Live(Key::Counter { .. })) => layout::COUNTERS.to_owned(),
+            Ok(layout::StoredKey::Live(Key::Object { table, .. })) if table != layout::ENGINE_TABLE => table,
+            Ok(layout::StoredKey::Live(Key::Counter { .. })) => layout::COUNTERS.to_owned(),
             _ => continue,
         };
         let entry = summary.entry(table).or_default();
-        match (op, snapshot.had(op.key())) {
+        match (op, original.had(op.key())) {
             (Op::Set(..), true) => entry.changed += 1,
             (Op::Set(..), false) => entry.created += 1,
             (Op::Delete(_), _) => entry.deleted += 1,

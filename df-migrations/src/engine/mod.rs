@@ -1,0 +1,218 @@
+//! The engine: status, plan, upgrade (and its dry run), baseline, rollback, verify, export
+//! and import, each under the upgrade lease where it may write, each recovering an
+//! interrupted commit first.
+//!
+//! This file holds the engine itself and the commands that only read; the commands that
+//! write have a file each.
+
+mod baseline;
+mod report;
+mod rollback;
+mod upgrade;
+
+pub use report::{Event, ModelVersions, Phase, Report, ReportStep, Status};
+pub use upgrade::UpgradeOptions;
+
+use crate::commit::{self, Recovery};
+use crate::error::EngineError;
+use crate::lease::{self, Lease};
+use crate::linked::Build;
+use crate::plan::{limit_to_release, plan, Plan};
+use crate::records::{self, Action, EngineState, LogRow, Manifest};
+use crate::snapshot::Snapshot;
+use crate::store::{Namespaced, Op, Store};
+use crate::validate::validate;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// The engine over one store.
+pub struct Engine<'s> {
+    /// The store as the build's key layout sees it.
+    store: Namespaced<'s>,
+    build: Build,
+    /// Who this process is, for the lease's holder record.
+    who: String,
+    lease_ttl: Duration,
+}
+
+/// Now, as the log and the records write times.
+fn now() -> String {
+    df_schema::core::format_timestamp(&chrono::Utc::now())
+}
+
+/// The id of a commit made now under `lease`.
+fn commit_id(at: &str, lease: &Lease) -> String {
+    format!("{at}/{}", lease.token)
+}
+
+impl<'s> Engine<'s> {
+    /// An engine that upgrades `store` to `build`'s models.
+    pub fn new(store: &'s mut dyn Store, build: Build) -> Engine<'s> {
+        let store = Namespaced::new(store, build.layout);
+        Engine { store, build, who: lease::this_process(), lease_ttl: Duration::from_secs(60) }
+    }
+
+    /// How long the lease lasts without renewal (a runner that pauses longer loses it).
+    pub fn with_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self
+    }
+
+    /// The store, e.g. to release resources or inspect it in tests.
+    pub fn store(&mut self) -> &mut dyn Store {
+        &mut self.store
+    }
+
+    fn acquire(&mut self) -> Result<Lease, EngineError> {
+        let lease = Lease::new(self.lease_ttl);
+        match self.store.acquire_lease(&lease.token, &lease::holder(&self.who), lease.ttl)? {
+            None => Ok(lease),
+            Some(holder) => Err(EngineError::Locked { store: self.store.describe(), holder }),
+        }
+    }
+
+    fn renew(&mut self, lease: &Lease) -> Result<(), EngineError> {
+        if self.store.renew_lease(&lease.token, lease.ttl)? {
+            Ok(())
+        } else {
+            Err(EngineError::LeaseLost { store: self.store.describe() })
+        }
+    }
+
+    /// Runs `f` under the lease and releases it afterwards, whatever `f` returned.
+    fn leased<T>(&mut self, f: impl FnOnce(&mut Self, &Lease) -> Result<T, EngineError>) -> Result<T, EngineError> {
+        let lease = self.acquire()?;
+        let result = f(self, &lease);
+        let released = self.store.release_lease(&lease.token);
+        let value = result?;
+        released?;
+        Ok(value)
+    }
+
+    /// Reads the database, first completing or discarding an interrupted commit.
+    fn read(&mut self, progress: &mut dyn FnMut(Event)) -> Result<(Snapshot, Option<Recovery>), EngineError> {
+        progress(Event::Phase(Phase::Read));
+        let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
+        match commit::recover(&mut self.store, &snapshot)? {
+            Recovery::Clean => Ok((snapshot, None)),
+            recovery => Ok((Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?, Some(recovery))),
+        }
+    }
+
+    /// Completes or discards an interrupted commit; the data is then exactly the old or
+    /// exactly the new state.
+    pub fn recover(&mut self) -> Result<Option<Recovery>, EngineError> {
+        self.leased(|engine, _| engine.read(&mut |_| {}).map(|(_, recovery)| recovery))
+    }
+
+    /// The plan for a database in `state` (`None`: without df-schema's records), refusing
+    /// a database written in another key layout.
+    fn plan_for(&self, state: Option<&EngineState>, accept: &BTreeSet<String>) -> Result<Plan, EngineError> {
+        // A state without a layout predates layouts, which were all Dragonflow's.
+        let recorded = state.map(|s| s.layout.clone().unwrap_or_else(|| df_schema::KeyLayout::Dragonflow.label()));
+        if let Some(recorded) = recorded.filter(|recorded| *recorded != self.build.layout.label()) {
+            return Err(EngineError::OtherLayout { store: self.store.describe(), recorded, build: self.build.layout.label() });
+        }
+        Ok(plan(state.unwrap_or(&EngineState::default()), &self.build, accept)?)
+    }
+
+    /// The state record alone (no scan), and whether a commit record is present.
+    fn read_state(&mut self) -> Result<(Option<EngineState>, bool), EngineError> {
+        let keys = [records::state_key().encode(), records::commit_key().encode()];
+        let values = self.store.get_many(&keys)?;
+        let state = match &values[0] {
+            None => None,
+            Some(bytes) => Some(serde_json::from_slice(bytes).map_err(|e| EngineError::BadValue {
+                store: self.store.describe(),
+                key: keys[0].clone(),
+                what: "the df-schema state",
+                reason: e.to_string(),
+            })?),
+        };
+        Ok((state, values[1].is_some()))
+    }
+
+    /// Versions, pending steps and the last applied step, from the engine's records only.
+    pub fn status(&mut self) -> Result<Status, EngineError> {
+        let (state, interrupted_commit) = self.read_state()?;
+        let pending = self.plan_for(state.as_ref(), &BTreeSet::new())?.steps.iter().map(ReportStep::from).collect();
+        let mut models = BTreeMap::new();
+        for model in &self.build.models {
+            let database = state.as_ref().and_then(|s| s.models.get(model.name)).map(|m| m.version);
+            models.insert(model.name.to_owned(), ModelVersions { database, build: model.version });
+        }
+        let ids: Vec<String> = state.iter().flat_map(|s| s.applied.keys()).map(|id| records::log_key(id).encode()).collect();
+        let last_applied = self
+            .store
+            .get_many(&ids)?
+            .into_iter()
+            .flatten()
+            .filter_map(|bytes| serde_json::from_slice::<LogRow>(&bytes).ok())
+            .max_by(|a, b| (&a.applied_at, &a.proposed_at, &a.id).cmp(&(&b.applied_at, &b.proposed_at, &b.id)));
+        Ok(Status { baselined: state.is_some(), models, pending, last_applied, interrupted_commit })
+    }
+
+    /// The pending steps (from the engine's records only), up to `to_release` if given.
+    pub fn plan(&mut self, to_release: Option<&str>) -> Result<Plan, EngineError> {
+        let (state, _) = self.read_state()?;
+        let plan = self.plan_for(state.as_ref(), &BTreeSet::new())?;
+        Ok(match to_release {
+            Some(release) => limit_to_release(plan, release),
+            None => plan,
+        })
+    }
+
+    /// The migration log, oldest first (reads every key).
+    pub fn history(&mut self) -> Result<Vec<LogRow>, EngineError> {
+        let mut log = Snapshot::read(&mut self.store, |_| {})?.original.log;
+        log.sort_by(|a, b| (&a.applied_at, &a.proposed_at, &a.id).cmp(&(&b.applied_at, &b.proposed_at, &b.id)));
+        Ok(log)
+    }
+
+    /// Every key with its value (the lease aside), for an export.
+    pub fn dump(&mut self) -> Result<Vec<(String, Vec<u8>)>, EngineError> {
+        let mut entries = Vec::new();
+        self.store.scan("", &mut |key, value| entries.push((String::from_utf8_lossy(key).into_owned(), value)))?;
+        entries.sort();
+        Ok(entries)
+    }
+
+    /// Writes an import under the lease. Refuses a database that holds keys unless `force`.
+    pub fn import(&mut self, ops: Vec<Op>, force: bool) -> Result<usize, EngineError> {
+        self.leased(|engine, lease| {
+            let existing = engine.dump()?.len();
+            if existing > 0 && !force {
+                return Err(EngineError::NotEmpty { store: engine.store.describe(), keys: existing });
+            }
+            let record = Manifest { action: Action::Import, id: commit_id(&now(), lease), ..Manifest::default() };
+            let count = ops.len();
+            commit::commit(&mut engine.store, lease, ops, &record)?;
+            Ok(count)
+        })
+    }
+
+    /// Decodes every object as its head model and checks the applied checksums. Writes
+    /// nothing; returns the problems found.
+    pub fn verify(&mut self, progress: &mut dyn FnMut(Event)) -> Result<Vec<String>, EngineError> {
+        progress(Event::Phase(Phase::Read));
+        let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
+        let mut problems = Vec::new();
+        if snapshot.original.commit.is_some() || !snapshot.original.staged.is_empty() {
+            problems.push("a commit was interrupted; the next upgrade or `recover` completes it".to_owned());
+        }
+        match self.plan_for(snapshot.original.state.as_ref(), &BTreeSet::new()) {
+            Err(EngineError::Plan(refused)) => problems.extend(refused.problems.iter().map(ToString::to_string)),
+            Err(other) => return Err(other),
+            Ok(plan) if !plan.steps.is_empty() => {
+                problems.push(format!("{} steps are pending: the objects are not at their head versions yet", plan.steps.len()));
+            }
+            Ok(_) => {}
+        }
+        progress(Event::Phase(Phase::Validate));
+        let state = snapshot.original.state.clone().unwrap_or_default();
+        if let Err(invalid @ EngineError::Invalid { .. }) = validate(&snapshot.nb, &self.build, &state, |n| progress(Event::Validated(n))) {
+            problems.push(invalid.to_string());
+        }
+        Ok(problems)
+    }
+}

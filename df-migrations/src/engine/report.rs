@@ -1,0 +1,98 @@
+//! What the engine's commands report: progress while they run, and what they did.
+
+use crate::writes::TableSummary;
+use crate::commit::Recovery;
+use crate::plan::{PlannedStep, StepKind};
+use crate::records::LogRow;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A phase of an upgrade, for progress and timings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Reading the whole database (and recovering an interrupted commit).
+    Read,
+    /// Running the steps on the in-memory copy.
+    Migrate,
+    /// Checking every object against its model.
+    Validate,
+    /// Writing the image and the commit.
+    Commit,
+}
+
+/// Progress events, for a progress bar.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A phase begins.
+    Phase(Phase),
+    /// Keys read so far.
+    Read(usize),
+    /// A step is about to run.
+    Step(&'a PlannedStep),
+    /// Objects validated so far.
+    Validated(usize),
+}
+
+/// What an upgrade or rollback did (or, dry, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// The steps run, in order.
+    pub steps: Vec<ReportStep>,
+    /// The data objects read.
+    pub objects_read: usize,
+    /// Per table, what the commit creates, changes, deletes and leaves.
+    pub tables: BTreeMap<String, TableSummary>,
+    /// Whether anything was written.
+    pub committed: bool,
+    /// Why the commit was staged rather than written in one fenced batch, if it was.
+    pub staged: Option<String>,
+    /// What recovering an interrupted commit did first, if one was found.
+    pub recovered: Option<Recovery>,
+    /// Time per phase.
+    pub timings: BTreeMap<Phase, Duration>,
+}
+
+/// One step of a plan or report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportStep {
+    /// The migration id, or `auto/<Model>/v<N>`.
+    pub id: String,
+    /// What kind of step it is.
+    pub kind: StepKind,
+    /// The release it belongs to.
+    pub release: Option<String>,
+    /// What it does.
+    pub description: String,
+}
+
+impl From<&PlannedStep> for ReportStep {
+    fn from(step: &PlannedStep) -> ReportStep {
+        ReportStep { id: step.id.clone(), kind: step.kind(), release: step.release.clone(), description: step.description.clone() }
+    }
+}
+
+/// A model's version in the database and in this build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ModelVersions {
+    /// The database's version, if the database has the model.
+    pub database: Option<u32>,
+    /// This build's (head) version.
+    pub build: u32,
+}
+
+/// What `status` shows: read from the engine's records only, not from the objects.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// Whether the database carries df-schema's state.
+    pub baselined: bool,
+    /// Per model of this build, its versions.
+    pub models: BTreeMap<String, ModelVersions>,
+    /// The pending steps, in order.
+    pub pending: Vec<ReportStep>,
+    /// The log row of the step applied last.
+    pub last_applied: Option<LogRow>,
+    /// Whether a commit was interrupted (the next upgrade or `recover` completes it).
+    pub interrupted_commit: bool,
+}
