@@ -9,53 +9,117 @@ use df_schema::MigrationError;
 /// One object that does not decode as its head model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
+    /// The model and version it was checked as (`LogicalPort v5`), or `(no model)`.
     pub model: String,
+    /// Its stored key.
     pub key: String,
+    /// Why it does not decode.
     pub reason: String,
 }
 
+/// Why the engine refused or stopped. Whatever the error, nothing was committed, unless
+/// the variant says otherwise.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EngineError {
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A key in df-schema's namespace is not in the layout's form (the error, the store).
     #[error("{store}: {0}", store = .1)]
     Layout(LayoutError, String),
+    /// A key holds a value that is not what its key says.
     #[error("{store}: key {key} does not hold {what}: {reason}")]
-    BadValue { store: String, key: String, what: &'static str, reason: String },
+    BadValue {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The key.
+        key: String,
+        /// What the key should hold.
+        what: &'static str,
+        /// Why its value is not that.
+        reason: String,
+    },
+    /// Another runner holds the upgrade lease.
     #[error(
         "another runner holds the upgrade lock on {store}: {} since {}. Wait for it to finish; if it died, \
          its lease expires by itself (after --lease-ttl) and the next run completes or discards its commit",
         .holder.who, .holder.since
     )]
-    Locked { store: String, holder: Holder },
+    Locked {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// Who holds the lease, and since when.
+        holder: Holder,
+    },
+    /// The lease expired during the command and may have been taken over.
     #[error(
         "{store}: this runner's lease expired (it paused longer than --lease-ttl) and another runner may have \
          taken over; nothing was committed. Run the command again"
     )]
-    LeaseLost { store: String },
+    LeaseLost {
+        /// The store, as `Store::describe` names it.
+        store: String,
+    },
+    /// The database and the build disagree.
     #[error(transparent)]
     Plan(#[from] PlanRefused),
+    /// A database with objects but without df-schema's state: it needs `baseline`.
     #[error(
         "{store} holds {objects} objects but no df-schema state: it predates df-schema. Stamp it with \
          `df-runner baseline --release <its release>` first"
     )]
-    NotBaselined { store: String, objects: usize },
+    NotBaselined {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// How many objects it holds.
+        objects: usize,
+    },
+    /// A migration returned an error.
     #[error("migration `{id}` failed: {error}; nothing was written")]
-    Migration { id: String, error: MigrationError },
+    Migration {
+        /// The migration's id.
+        id: String,
+        /// Its error, naming the table and object where it knows them.
+        error: MigrationError,
+    },
+    /// A migration panicked.
     #[error("migration `{id}` panicked{}: {message}; nothing was written", at.as_ref().map(|(t, k)| format!(" on table `{t}`, object `{k}`")).unwrap_or_default())]
-    MigrationPanicked { id: String, message: String, at: Option<(String, String)> },
+    MigrationPanicked {
+        /// The migration's id.
+        id: String,
+        /// The panic's message.
+        message: String,
+        /// The table and object id it was on, where known.
+        at: Option<(String, String)>,
+    },
+    /// Objects do not decode as their models after the steps.
     #[error(
         "{} objects do not decode as their head model; nothing was written:{}{}",
         .total,
         .first.iter().map(|i| format!("\n  - {} {}: {}", i.model, i.key, i.reason)).collect::<String>(),
         if *.total > .first.len() { format!("\n  - … and {} more", .total - .first.len()) } else { String::new() }
     )]
-    Invalid { total: usize, first: Vec<Invalid> },
+    Invalid {
+        /// How many objects fail.
+        total: usize,
+        /// The first of them.
+        first: Vec<Invalid>,
+    },
+    /// `baseline` was given a release no model has.
     #[error("no model of this build has a version of release {release}: releases known: {known}")]
-    UnknownRelease { release: String, known: String },
+    UnknownRelease {
+        /// The release asked for.
+        release: String,
+        /// The releases the build's models have, in order, comma-separated.
+        known: String,
+    },
+    /// `baseline` on a database that already has df-schema's state.
     #[error("{store} is already stamped with df-schema state: baseline is for databases that predate df-schema")]
-    AlreadyBaselined { store: String },
+    AlreadyBaselined {
+        /// The store, as `Store::describe` names it.
+        store: String,
+    },
     /// The database records another key layout than the build's models declare.
     #[error(
         "{store} records key layout `{recorded}`, but this build's models declare `{build}`: reading it in \
@@ -70,6 +134,7 @@ pub enum EngineError {
         /// The build's layout.
         build: String,
     },
+    /// `baseline`'s sample does not have the release's shape.
     #[error(
         "{store} does not look like release {release}: {} objects checked, {} do not match:{}{}",
         .checked, .total,
@@ -77,7 +142,7 @@ pub enum EngineError {
         if *.total > .mismatches.len() { format!("\n  - … and {} more", .total - .mismatches.len()) } else { String::new() }
     )]
     BaselineMismatch {
-        /// The store.
+        /// The store, as `Store::describe` names it.
         store: String,
         /// The release it was to be stamped with.
         release: String,
@@ -88,14 +153,28 @@ pub enum EngineError {
         /// The first of them.
         mismatches: Vec<Invalid>,
     },
+    /// `import` into a database that holds keys, without `force`.
     #[error("{store} already holds {keys} keys: import into an empty database, or pass --force to import over them")]
-    NotEmpty { store: String, keys: usize },
+    NotEmpty {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// How many keys it holds.
+        keys: usize,
+    },
+    /// `rollback` without an upgrade to roll back.
     #[error("{store} has no upgrade to roll back")]
-    NothingToRollBack { store: String },
+    NothingToRollBack {
+        /// The store, as `Store::describe` names it.
+        store: String,
+    },
+    /// `rollback` of data written since the upgrade, without `force`.
     #[error(
         "{store} was written since the last upgrade (its data no longer matches what the upgrade \
          left); rolling back restores every key exactly as it was before the upgrade, so those writes \
          would be lost. Use --force to roll back anyway"
     )]
-    WrittenSince { store: String },
+    WrittenSince {
+        /// The store, as `Store::describe` names it.
+        store: String,
+    },
 }

@@ -34,9 +34,19 @@ const IMAGE: &str = "~df-image~";
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
     /// An object of a table (the log and the engine's records included).
-    Object { table: String, topic: String, id: String },
+    Object {
+        /// Its table.
+        table: String,
+        /// Its topic (its partition; empty for models without one).
+        topic: String,
+        /// Its id.
+        id: String,
+    },
     /// A table's unique-key counter.
-    Counter { table: String },
+    Counter {
+        /// The table it counts for.
+        table: String,
+    },
 }
 
 /// What a stored key is: live data or records, or a key of a commit in progress.
@@ -49,22 +59,31 @@ pub enum StoredKey {
     /// A key the commit deletes, during a commit.
     Dropped(Key),
     /// Chunk `chunk` of the pre-upgrade image of the commit tagged `tag`.
-    Image { tag: String, chunk: usize },
+    Image {
+        /// The commit tag of the upgrade the image belongs to.
+        tag: String,
+        /// The chunk's number.
+        chunk: usize,
+    },
 }
 
 /// A key that does not follow the layout.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("key {key:?} is in df-schema's namespace but not in its key layout's form (`{{table.topic}}id` or `{{unique_key.}}table`): {reason}")]
 pub struct LayoutError {
+    /// The key, as text (invalid UTF-8 replaced).
     pub key: String,
+    /// What is wrong with it.
     pub reason: &'static str,
 }
 
 impl Key {
+    /// The key of object `id` of `table` in `topic`.
     pub fn object(table: &str, topic: &str, id: &str) -> Key {
         Key::Object { table: table.to_owned(), topic: topic.to_owned(), id: id.to_owned() }
     }
 
+    /// The key of `table`'s unique-key counter.
     pub fn counter(table: &str) -> Key {
         Key::Counter { table: table.to_owned() }
     }
@@ -81,6 +100,7 @@ impl Key {
         self.with_marker("")
     }
 
+    /// The table the key belongs to (a counter's: the table it counts for).
     pub fn table(&self) -> &str {
         match self {
             Key::Object { table, .. } | Key::Counter { table } => table,
