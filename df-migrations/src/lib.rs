@@ -16,7 +16,6 @@ mod image;
 pub mod layout;
 mod lease;
 mod linked;
-mod object_check;
 mod plan;
 pub mod records;
 mod run;

@@ -68,15 +68,6 @@ impl Build {
     pub fn migration(&self, id: &str) -> Option<&'static MigrationEntry> {
         self.migrations.iter().copied().find(|m| m.id == id)
     }
-
-    /// This build with migration `id` replaced by what `replace` makes of it (a stand-in
-    /// that panics, say, for tests and the fault campaign); `None` if the build lacks `id`.
-    /// The replacement is leaked, as the registry's entries live as long as the program.
-    pub fn with_migration(mut self, id: &str, replace: impl FnOnce(&MigrationEntry) -> MigrationEntry) -> Option<Build> {
-        let index = self.migrations.iter().position(|m| m.id == id)?;
-        self.migrations[index] = Box::leak(Box::new(replace(self.migrations[index])));
-        Some(self)
-    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use crate::plan::{PlannedStep, StepWork};
 use crate::records::{AppliedState, EngineState, LogRow, ModelState};
 use df_schema::core::{diff, Change};
 use df_schema::registry::{MigrationEntry, MigrationFn};
+use df_schema::__private::EngineNb;
 use df_schema::{MigrationError, NbApi, Object};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

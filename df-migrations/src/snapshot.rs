@@ -4,11 +4,10 @@
 
 use crate::error::EngineError;
 use crate::layout::{self, Key, KeyParts, StoredKey, ENGINE_TABLE, LOG_TABLE};
-use crate::object_check::{shape, Shape};
 use crate::records::{self, EngineState, LogRow, Manifest};
 use crate::store::Store;
+use df_schema::__private::{BadObject, EngineNb, EngineStored};
 use df_schema::{NbApi, Stored};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A database in memory: its objects for the migrations, and the rest as read.
@@ -170,15 +169,12 @@ impl SnapshotBuilder {
                 original.log.push(row);
             }
             Key::Object { table, topic, id } => {
-                match shape(&value) {
-                    Ok(Shape::Object { id: Some(Value::String(inner)) }) if inner == id => {}
-                    Ok(Shape::Object { id: other }) => {
-                        return Err(bad("the object its key names", format!("its `id` is {}", other.map_or("absent".into(), |v| v.to_string()))));
-                    }
-                    Ok(Shape::Other(kind)) => return Err(bad("a JSON object", format!("it holds {kind}"))),
-                    Err(e) => return Err(bad("JSON", e.to_string())),
-                }
-                self.objects.entry(table).or_default().push((id, Stored::from_store(topic, value)));
+                let stored = Stored::from_store(topic, &id, value).map_err(|refused| match refused {
+                    BadObject::NotJson(e) => bad("JSON", e),
+                    BadObject::NotAnObject(kind) => bad("a JSON object", format!("it holds {kind}")),
+                    BadObject::WrongId(found) => bad("the object its key names", format!("its `id` is {found}")),
+                })?;
+                self.objects.entry(table).or_default().push((id, stored));
                 original.keys.push(text);
                 return Ok(());
             }

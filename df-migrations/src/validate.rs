@@ -14,7 +14,8 @@ use crate::layout::object_key;
 use crate::records::EngineState;
 use df_schema::core::Ty;
 use df_schema::registry::ModelEntry;
-use df_schema::{parallel, NbApi, Stored};
+use df_schema::__private::{parallel, EngineStored};
+use df_schema::{NbApi, Stored};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 

@@ -10,6 +10,7 @@ use df_migrations::store::{Holder, MemoryStore, Store};
 use df_migrations::layout::{self, StoredKey};
 use df_migrations::{EngineError, Event, Recovery, UpgradeOptions};
 use df_schema::registry::{MigrationEntry, MigrationFn};
+use df_testkit::build::with_migration;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -207,10 +208,11 @@ fn panicking_binding(_id: &str, port: &mut df_schema::Object) -> Result<(), df_s
 fn a_panicking_migration_is_reported_with_the_object_and_nothing_is_written() {
     let mut store = baselined();
     let before = store.dump();
-    let build = df_migrations::Build::linked()
-        .unwrap()
-        .with_migration("lport-v3-binding", |original| MigrationEntry { run: MigrationFn::Each(panicking_binding), ..*original })
-        .unwrap();
+    let build = with_migration(df_migrations::Build::linked().unwrap(), "lport-v3-binding", |original| MigrationEntry {
+        run: MigrationFn::Each(panicking_binding),
+        ..*original
+    })
+    .unwrap();
     let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
     assert_eq!(
         error,
@@ -224,10 +226,9 @@ fn a_migration_that_touches_a_table_it_did_not_declare_is_stopped_naming_both() 
     let mut store = baselined();
     let before = store.dump();
     // It also writes `lsubnet`.
-    let build = df_migrations::Build::linked()
-        .unwrap()
-        .with_migration("lswitch-v3-lsubnet", |original| MigrationEntry { tables: Some(&["lswitch"]), ..*original })
-        .unwrap();
+    let build =
+        with_migration(df_migrations::Build::linked().unwrap(), "lswitch-v3-lsubnet", |original| MigrationEntry { tables: Some(&["lswitch"]), ..*original })
+            .unwrap();
     let error = df_migrations::Engine::new(&mut store, build).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
     assert!(
         error.starts_with("migration `lswitch-v3-lsubnet` panicked")

@@ -54,7 +54,6 @@ mod lock_check;
 mod model;
 pub mod key_layout;
 mod nb_api;
-pub mod parallel;
 pub mod registry;
 
 #[doc(hidden)]

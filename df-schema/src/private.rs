@@ -1,7 +1,12 @@
-//! What generated code uses. Not public API: the macros refer to these items through
-//! `::df_schema::__private`, so a user's crate never needs `serde` or `inventory` as
-//! direct dependencies, and a user's item named like one of ours cannot capture them.
+//! What generated code and the engine use. Not public API: the macros refer to these
+//! items through `::df_schema::__private`, so a user's crate never needs `serde` or
+//! `inventory` as direct dependencies, and a user's item named like one of ours cannot
+//! capture them; `df-migrations` reaches the engine's side of `NbApi` here, so that
+//! migration authors see only their own verbs.
 
+pub use crate::nb_api::{BadObject, EngineNb, EngineStored};
+#[path = "parallel.rs"]
+pub mod parallel;
 pub use crate::registry::{EmbeddedEntry, MigrationEntry, MigrationFn, MigrationTarget, ModelEntry};
 pub use df_schema_core::ModelHistory;
 pub use inventory;

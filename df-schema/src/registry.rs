@@ -5,6 +5,7 @@
 //! or the crate (and its entries) is not part of the program at all. Once a crate is
 //! linked, rustc (1.62 and later) keeps all of its entries.
 
+use crate::nb_api::EngineNb;
 use crate::{MigrationError, Model, NbApi, Object};
 use df_schema_core::ModelHistory;
 

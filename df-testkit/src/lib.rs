@@ -3,6 +3,7 @@
 //! them use one harness for private Redis servers, one crash driver, one way to compare
 //! database states and one way to start runner processes, instead of copies.
 
+pub mod build;
 pub mod crash;
 pub mod dragonflow;
 pub mod machine;

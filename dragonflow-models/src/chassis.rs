@@ -57,7 +57,7 @@ mod tests {
             "{chassis.}network-1": {"id": "network-1", "ip": "192.0.2.21", "external_host_ip": null, "tunnel_type": null},
             "{chassis.}network-2": {"id": "network-2", "ip": "192.0.2.22"},
         }));
-        nb.update_each_par("chassis", chassis_v2_tunnel_types).unwrap();
+        nb.update_each("chassis", chassis_v2_tunnel_types).unwrap();
         assert_eq!(
             dump(&nb, "chassis"),
             json!({
@@ -75,7 +75,7 @@ mod tests {
     #[test]
     fn a_tunnel_type_that_is_not_a_string_is_refused() {
         let mut nb = load(json!({"{chassis.}node-1": {"id": "node-1", "ip": "192.0.2.1", "tunnel_type": ["vxlan"]}}));
-        let error = nb.update_each_par("chassis", chassis_v2_tunnel_types).unwrap_err();
+        let error = nb.update_each("chassis", chassis_v2_tunnel_types).unwrap_err();
         assert_eq!(error, MigrationError::object("chassis", "node-1", "`tunnel_type` is [\"vxlan\"], not a string or null"));
     }
 }

@@ -79,7 +79,7 @@ mod tests {
                                                                           "lport": null, "lrouter": null})),
         }));
         nb.set_counter("floatingip", 8);
-        nb.update_each_par("floatingip", floatingip_v2_no_unique_key).unwrap();
+        nb.update_each("floatingip", floatingip_v2_no_unique_key).unwrap();
         assert_eq!(
             dump(&nb, "floatingip"),
             json!({
@@ -88,7 +88,7 @@ mod tests {
                                                                               "lport": null, "lrouter": null})),
             })
         );
-        nb.update_each_par("floatingip", floatingip_v3_no_name).unwrap();
+        nb.update_each("floatingip", floatingip_v3_no_name).unwrap();
         assert_eq!(
             dump(&nb, "floatingip"),
             json!({

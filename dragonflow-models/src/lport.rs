@@ -178,7 +178,7 @@ mod tests {
             "{lport.tenant-b}p2": port(json!({"id": "p2", "topic": "tenant-b", "tunnel_key": 9, "chassis": null,
                                              "remote_vtep": false, "extra_dhcp_options": []})),
         }));
-        nb.update_each_par("lport", lport_v2_unique_key).unwrap();
+        nb.update_each("lport", lport_v2_unique_key).unwrap();
         assert_eq!(
             dump(&nb, "lport"),
             json!({
@@ -205,7 +205,7 @@ mod tests {
             "{lport.tenant-c}vtep-no-address": v2("vtep-no-address", "tenant-c", json!({"chassis": null, "remote_vtep": true})),
             "{lport.tenant-c}bound-no-flag": v2("bound-no-flag", "tenant-c", json!({"chassis": "compute-2"})),
         }));
-        nb.update_each_par("lport", lport_v3_binding).unwrap();
+        nb.update_each("lport", lport_v3_binding).unwrap();
         let chassis = |chassis: &str| json!({"binding": {"type": "chassis", "chassis": chassis, "vtep_address": null}});
         let vtep = |address: Value| json!({"binding": {"type": "vtep", "chassis": null, "vtep_address": address}});
         assert_eq!(
@@ -239,7 +239,7 @@ mod tests {
             "{lport.tenant-b}null": v3("null", "tenant-b", json!({"extra_dhcp_options": null})),
             "{lport.tenant-b}absent": v3("absent", "tenant-b", json!({})),
         }));
-        nb.update_each_par("lport", lport_v4_dhcp_params).unwrap();
+        nb.update_each("lport", lport_v4_dhcp_params).unwrap();
         let none = json!({"dhcp_params": {"opts": {}, "siaddr": null}});
         assert_eq!(
             dump(&nb, "lport"),
@@ -261,7 +261,7 @@ mod tests {
             "{lport.t}p1": port(json!({"id": "p1", "topic": "t", "unique_key": 1, "binding": null,
                                       "extra_dhcp_options": [{"tag": "26", "value": "1450"}]})),
         }));
-        let error = nb.update_each_par("lport", lport_v4_dhcp_params).unwrap_err();
+        let error = nb.update_each("lport", lport_v4_dhcp_params).unwrap_err();
         assert_eq!(
             error.to_string(),
             "table `lport`, object `p1`: extra DHCP option {\"tag\":\"26\",\"value\":\"1450\"}: `tag` is not an integer"

@@ -238,4 +238,30 @@ mod tests {
         let error = lswitch_v3_lsubnet(&mut nb).unwrap_err();
         assert_eq!(error.to_string(), "table `lswitch`, object `net-a`: subnet {\"cidr\":\"10.0.0.0/24\"} has no string `id`");
     }
+
+    #[test]
+    fn a_model_object_is_stored_in_its_topic_and_read_back_as_it_was() {
+        let subnet = Subnet {
+            id: "s1".into(),
+            topic: "tenant-a".into(),
+            name: None,
+            version: 2,
+            cidr: "10.0.0.0/24".into(),
+            gateway_ip: Some("10.0.0.1".into()),
+            dns_nameservers: vec!["10.0.0.2".into()],
+            host_routes: Vec::new(),
+            lswitch: "net-a".into(),
+        };
+        let mut nb = NbApi::new();
+        nb.put_model(&subnet).unwrap();
+        assert_eq!(nb.get_stored("lsubnet", "s1").unwrap().topic(), "tenant-a");
+        assert_eq!(nb.get("lsubnet", "s1").unwrap()["gateway_ip"], "10.0.0.1");
+        assert_eq!(nb.get_model::<Subnet>("s1").unwrap(), Some(subnet.clone()));
+        assert_eq!(nb.get_model::<Subnet>("s2").unwrap(), None);
+        assert_eq!(nb.models::<Subnet>().unwrap(), [subnet]);
+
+        nb.set_field("lsubnet", "cidr", &json!(24));
+        let error = nb.get_model::<Subnet>("s1").unwrap_err().to_string();
+        assert!(error.starts_with("table `lsubnet`, object `s1`: does not decode as Subnet v1: invalid type: integer `24`"), "{error}");
+    }
 }

@@ -170,7 +170,7 @@ mod tests {
             // An absent protocol is as good as `null`, and stays absent.
             "{secgroup.tenant-b}sg-absent": group("sg-absent", "tenant-b", vec![rule("sg-absent", "r-absent", json!({}))]),
         }));
-        nb.update_each_par("secgroup", secgroup_v3_protocol_numbers).unwrap();
+        nb.update_each("secgroup", secgroup_v3_protocol_numbers).unwrap();
         assert_eq!(
             dump(&nb, "secgroup"),
             json!({
@@ -200,7 +200,7 @@ mod tests {
                     rule("sg-2", "rule-bad", json!({"protocol": protocol})),
                 ]),
             }));
-            let error = nb.update_each_par("secgroup", secgroup_v3_protocol_numbers).unwrap_err();
+            let error = nb.update_each("secgroup", secgroup_v3_protocol_numbers).unwrap_err();
             let message = format!(
                 "rule rule-bad: protocol {shown} is neither icmp, tcp, udp, icmpv6 nor a protocol number \"0\"…\"255\""
             );

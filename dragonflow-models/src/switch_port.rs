@@ -53,7 +53,7 @@ pub struct SwitchPort {
 fn switch_port_v2_from_ovs_port(nb: &mut NbApi) -> Result<(), MigrationError> {
     nb.move_table("ovs_port", "switch_port")?;
     // One pass for the three changes: each pass parses and rewrites every port.
-    nb.update_each_par("switch_port", |id, port| {
+    nb.update_each("switch_port", |id, port| {
         let renamed = rename_member(port, "ofport", "port_num").and_then(|()| rename_member(port, "iface_id", "lport"));
         renamed.map_err(|message| MigrationError::object("switch_port", id, message))?;
         if port.get("type").and_then(Value::as_str) == Some("vm") {
@@ -116,7 +116,7 @@ mod tests {
             })
         );
 
-        nb.update_each_par("switch_port", switch_port_v3_no_peer_bridge).unwrap();
+        nb.update_each("switch_port", switch_port_v3_no_peer_bridge).unwrap();
         assert_eq!(
             nb.get("switch_port", "patch-ex").unwrap(),
             json!({"id": "patch-ex", "name": "patch-ex", "port_num": 3, "lport": null, "type": "patch", "peer": "patch-int"})

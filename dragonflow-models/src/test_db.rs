@@ -2,7 +2,7 @@
 //! `{<table>.<topic>}<id>`, so that a test reads as what an operator's store holds before
 //! and after a migration, topics included.
 
-use df_schema::{NbApi, Stored};
+use df_schema::NbApi;
 use serde_json::{Map, Value};
 
 /// An `NbApi` holding `objects`, a JSON object from store keys to stored objects.
@@ -12,7 +12,8 @@ pub fn load(objects: Value) -> NbApi {
     for (key, object) in objects {
         let (table, topic, id) = split_key(&key);
         let Value::Object(object) = object else { panic!("{key}: a stored object is a JSON object") };
-        nb.insert(table, id, Stored::new(topic, object));
+        assert_eq!(object.get("id").and_then(Value::as_str), Some(id), "{key}: a stored object's `id` is its key's");
+        nb.put_in_topic(table, topic, object).expect("an object with its id");
     }
     nb
 }

@@ -11,7 +11,7 @@
 
 use df_schema::core::{steps_of, Change};
 use df_schema::registry::{self, MigrationEntry, ModelEntry};
-use df_schema::{NbApi, Stored};
+use df_schema::NbApi;
 use dragonflow_models::{
     Chassis, FloatingIp, LiveMigration, LogicalPort, LogicalRouter, LogicalSwitch, Publisher, SecurityGroup, Subnet,
     SwitchPort,
@@ -26,7 +26,8 @@ fn load(objects: Value) -> NbApi {
     for (key, object) in objects.as_object().unwrap() {
         let (slot, id) = key.strip_prefix('{').and_then(|k| k.split_once('}')).unwrap();
         let (table, topic) = slot.split_once('.').unwrap();
-        nb.insert(table, id, Stored::new(topic, object.as_object().unwrap().clone()));
+        assert_eq!(object["id"], *id, "{key}");
+        nb.put_in_topic(table, topic, object.as_object().unwrap().clone()).unwrap();
     }
     nb
 }

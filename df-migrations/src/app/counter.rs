@@ -6,8 +6,8 @@
 
 use super::error::AppError;
 use crate::layout::Key;
-use crate::store::{Fenced, Holder, Op, Store};
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::lease;
+use crate::store::{Fenced, Op, Store};
 use std::time::{Duration, Instant};
 
 /// How long the lease lasts if this process dies while it holds it for an allocation.
@@ -15,21 +15,11 @@ const LEASE_TTL: Duration = Duration::from_secs(10);
 /// The longest pause between two attempts to take the lease.
 const MAX_BACKOFF: Duration = Duration::from_millis(100);
 
-/// A lease token of this process that no other allocation uses.
-fn token() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    format!("app-{}-{nanos:x}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
 /// Increments the counter of `table` and returns the new value (the first is 1), waiting
 /// up to `wait` for the lease. `model` names the model in errors.
 pub(super) fn allocate(store: &mut dyn Store, model: &'static str, table: &'static str, wait: Duration) -> Result<i64, AppError> {
-    let token = token();
-    let holder = Holder {
-        who: format!("df-migrations Database in pid {} (allocating a unique key of `{table}`)", std::process::id()),
-        since: df_schema::core::format_timestamp(&chrono::Utc::now()),
-    };
+    let token = lease::token();
+    let holder = lease::holder(&format!("{} (allocating a unique key of `{table}`)", lease::this_process()));
     let started = Instant::now();
     let mut backoff = Duration::from_millis(2);
     while let Some(current) = store.acquire_lease(&token, &holder, LEASE_TTL)? {

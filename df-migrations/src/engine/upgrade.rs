@@ -12,6 +12,7 @@ use crate::run;
 use crate::snapshot::{Original, Snapshot};
 use crate::store::Store;
 use crate::validate::validate;
+use df_schema::__private::EngineNb;
 use df_schema::NbApi;
 use std::collections::BTreeSet;
 use std::time::Instant;

@@ -53,9 +53,6 @@ pub enum StoreError {
     Backend { store: String, message: String },
     #[error("{store}: key {key}: {message}")]
     Key { store: String, key: String, message: String },
-    /// Injected by tests that simulate a crash.
-    #[error("{store}: simulated crash before write {index}")]
-    Crash { store: String, index: usize },
 }
 
 /// A backend.

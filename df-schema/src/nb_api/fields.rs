@@ -1,7 +1,7 @@
 //! Field helpers, the operations most migrations are made of: over a whole table (methods
 //! of [`NbApi`]), and on one object, for per-object migrations (functions).
 
-use super::{NbApi, Object};
+use super::{EngineNb, NbApi, Object};
 use crate::MigrationError;
 use serde_json::Value;
 use std::convert::Infallible;

@@ -1,19 +1,15 @@
-//! `NbApi`: what migrations program against.
-//!
-//! It holds a whole north-bound database in memory, in its stored (old) shape: per table,
-//! JSON objects keyed by id, each in its topic (its partition, part of its key), plus the
-//! per-table unique-key counters. Migrations run on it one after another; the engine
-//! loads it from a store, and writes it back only when every step and the validation of
-//! the result succeeded, so a migration never touches the database directly.
-//!
-//! Every operation keeps an object's topic unless told otherwise (Dragonflow's own
-//! unmerged migration code lost topics on copy-back).
+//! `NbApi`: what migrations program against, and, behind `__private`, what the engine
+//! needs to load, run and write back a database (see `engine`).
 
+mod check;
+mod engine;
 pub mod fields;
 mod same_json;
 mod stored;
 mod typed;
 
+pub use check::BadObject;
+pub use engine::{EngineNb, EngineStored};
 pub use stored::Stored;
 
 use crate::MigrationError;
@@ -26,7 +22,48 @@ pub type Object = Map<String, Value>;
 /// Objects [`NbApi::update_each`] holds parsed at once.
 const UPDATE_CHUNK: usize = 4096;
 
-/// The in-memory database migrations run on. See the module documentation.
+/// The in-memory database migrations run on.
+///
+/// It holds a whole database in memory, in its stored (old) shape: per table, JSON
+/// objects keyed by id, each in its topic (its partition, part of its key), plus the
+/// per-table unique-key counters. Migrations run on it one after another; the engine
+/// loads it from a store, and writes it back only when every step and the validation of
+/// the result succeeded, so a migration never touches the database directly.
+///
+/// Every operation keeps an object's topic unless told otherwise.
+///
+/// A migration's body, and how to test it without a store:
+///
+/// ```
+/// use df_schema::{MigrationError, NbApi};
+/// use serde_json::json;
+///
+/// /// 3.0: ports get a unique key, and `tunnel_key` is renamed `unique_key`.
+/// fn lport_unique_key(nb: &mut NbApi) -> Result<(), MigrationError> {
+///     nb.rename_field("lport", "tunnel_key", "unique_key")?;
+///     for id in nb.ids("lport") {
+///         let mut port = nb.get("lport", &id).cloned().expect("listed just above");
+///         if port.get("unique_key").is_none_or(|key| key.is_null()) {
+///             port.insert("unique_key".into(), json!(nb.allocate_unique_key("lport")?));
+///             nb.put("lport", port)?;
+///         }
+///     }
+///     Ok(())
+/// }
+///
+/// let mut nb = NbApi::new();
+/// let port = |value: serde_json::Value| value.as_object().cloned().unwrap();
+/// nb.put_in_topic("lport", "tenant1", port(json!({"id": "p1", "tunnel_key": 7})))?;
+/// nb.put_in_topic("lport", "tenant1", port(json!({"id": "p2"})))?;
+/// nb.set_counter("lport", 7);
+///
+/// lport_unique_key(&mut nb)?;
+///
+/// assert_eq!(nb.get("lport", "p1").unwrap()["unique_key"], 7);
+/// assert_eq!(nb.get("lport", "p2").unwrap()["unique_key"], 8);
+/// assert_eq!(nb.get_stored("lport", "p2").unwrap().topic(), "tenant1", "topics are kept");
+/// # Ok::<(), MigrationError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NbApi {
     tables: BTreeMap<String, BTreeMap<String, Stored>>,
@@ -35,11 +72,12 @@ pub struct NbApi {
     /// panics can be reported with the object it was on.
     position: Option<(String, String)>,
     /// The only tables this part of a database may touch, when it was split off for a
-    /// migration that declared them (see [`NbApi::within`]).
+    /// migration that declared them (see `EngineNb::within`).
     scope: Option<BTreeSet<String>>,
 }
 
 impl NbApi {
+    /// An empty database.
     pub fn new() -> NbApi {
         NbApi::default()
     }
@@ -72,10 +110,12 @@ impl NbApi {
         self.tables.get(table).into_iter().flat_map(|t| t.iter().map(|(id, s)| (id.as_str(), s)))
     }
 
+    /// The object `id` of a table.
     pub fn get(&self, table: &str, id: &str) -> Option<&Object> {
         self.get_stored(table, id).map(Stored::object)
     }
 
+    /// The object `id` of a table with its topic.
     pub fn get_stored(&self, table: &str, id: &str) -> Option<&Stored> {
         self.check(table);
         self.tables.get(table)?.get(id)
@@ -108,24 +148,6 @@ impl NbApi {
         Ok(())
     }
 
-    /// Inserts a stored object as it is; used by stores loading a database.
-    pub fn insert(&mut self, table: &str, id: &str, stored: Stored) {
-        self.check(table);
-        self.tables.entry(table.to_owned()).or_default().insert(id.to_owned(), stored);
-    }
-
-    /// Inserts many objects of a table at once: how a store loads a table, far faster than
-    /// one [`NbApi::insert`] at a time. An object replaces one with its id already in the
-    /// table; `objects` holding an id twice keeps one of the two.
-    pub fn load_table(&mut self, table: &str, objects: Vec<(String, Stored)>) {
-        self.check(table);
-        match self.tables.get_mut(table) {
-            Some(existing) => existing.extend(objects),
-            // Built in one pass from the sorted list.
-            None => drop(self.tables.insert(table.to_owned(), objects.into_iter().collect())),
-        }
-    }
-
     /// Removes an object, returning it.
     pub fn delete(&mut self, table: &str, id: &str) -> Option<Stored> {
         self.check(table);
@@ -152,54 +174,17 @@ impl NbApi {
         self.check(table);
         let mut objects: Vec<(&String, &mut Stored)> = self.tables.get_mut(table).into_iter().flatten().collect();
         for chunk in objects.chunks_mut(UPDATE_CHUNK) {
-            crate::parallel::for_each_mut(chunk, |(_, stored)| {
+            crate::__private::parallel::for_each_mut(chunk, |(_, stored)| {
                 stored.object_mut();
             });
             for (id, stored) in chunk.iter_mut() {
                 self.position = Some((table.to_owned(), id.to_string()));
                 f(id, stored.object_mut())?;
             }
-            crate::parallel::for_each_mut(chunk, |(_, stored)| stored.flush());
+            crate::__private::parallel::for_each_mut(chunk, |(_, stored)| stored.flush());
         }
         self.position = None;
         Ok(())
-    }
-
-    /// [`NbApi::update_each`] for an `f` that needs nothing but the object: the parsing,
-    /// `f` and the writing back of each object all run on every core. The error returned
-    /// is that of the first failing object in id order within its share of the table.
-    ///
-    /// Per-object migrations and recorded defaults run this way, several steps in one
-    /// pass (see `df_migrations`), which is why the error type is the caller's.
-    pub fn update_each_par<E: Send>(&mut self, table: &str, f: impl Fn(&str, &mut Object) -> Result<(), E> + Sync) -> Result<(), E> {
-        self.check(table);
-        let mut objects: Vec<(&String, &mut Stored)> = self.tables.get_mut(table).into_iter().flatten().collect();
-        for chunk in objects.chunks_mut(UPDATE_CHUNK) {
-            crate::parallel::try_for_each_mut(chunk, |(id, stored)| {
-                let result = f(id, stored.object_mut());
-                stored.flush();
-                result
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Writes every change back to JSON and drops every parsed object: the engine calls
-    /// this after each step, so that parses cached by reads do not pile up.
-    pub fn flush(&mut self) {
-        self.tables.values_mut().flat_map(BTreeMap::values_mut).for_each(Stored::flush);
-    }
-
-    /// Takes the tables out, e.g. to write them to a store without copying the objects.
-    pub fn into_tables(self) -> BTreeMap<String, BTreeMap<String, Stored>> {
-        self.tables
-    }
-
-    /// The table and id of the object a migration was working on through
-    /// [`NbApi::update_each`] when it stopped, if it stopped there. ([`NbApi::update_each_par`]
-    /// runs on several objects at once; its callers name the object in their error.)
-    pub fn position(&self) -> Option<(&str, &str)> {
-        self.position.as_ref().map(|(t, id)| (t.as_str(), id.as_str()))
     }
 
     /// Moves one object to another table, keeping its topic.
@@ -243,6 +228,7 @@ impl NbApi {
         &self.counters
     }
 
+    /// Sets a table's unique-key counter, e.g. to the highest key its objects use.
     pub fn set_counter(&mut self, table: &str, value: i64) {
         self.check(table);
         self.counters.insert(table.to_owned(), value);
@@ -261,42 +247,10 @@ impl NbApi {
 }
 
 impl NbApi {
-    /// Runs `f` on `tables` alone (their objects and counters), moved into a database of
-    /// their own which refuses every other table, and puts them back after, as `f` left
-    /// them, even if it panics. This is how a migration that declared its tables
-    /// (`#[migration(tables = […])]`) runs: it provably leaves the rest alone, so the
-    /// engine may run other tables' steps before it.
-    pub fn within<T>(&mut self, tables: &[&str], f: impl FnOnce(&mut NbApi) -> T) -> T {
-        /// Puts the part back when dropped, unwinding included.
-        struct Part<'a> {
-            whole: &'a mut NbApi,
-            part: NbApi,
-        }
-        impl Drop for Part<'_> {
-            fn drop(&mut self) {
-                let part = std::mem::take(&mut self.part);
-                self.whole.tables.extend(part.tables);
-                self.whole.counters.extend(part.counters);
-                self.whole.position = part.position;
-            }
-        }
-        let mut part = NbApi { scope: Some(tables.iter().map(|t| (*t).to_owned()).collect()), ..NbApi::default() };
-        for &table in tables {
-            if let Some(objects) = self.tables.remove(table) {
-                part.tables.insert(table.to_owned(), objects);
-            }
-            if let Some(counter) = self.counters.remove(table) {
-                part.counters.insert(table.to_owned(), counter);
-            }
-        }
-        let mut guard = Part { whole: self, part };
-        f(&mut guard.part)
-    }
-
     /// Refuses, by panicking, a table outside the scope of a split-off part: a migration
     /// that touches a table it did not declare is a bug in it, which the engine reports
     /// as the migration's panic, naming it.
-    fn check(&self, table: &str) {
+    pub(crate) fn check(&self, table: &str) {
         if let Some(scope) = &self.scope {
             if !scope.contains(table) {
                 let declared: Vec<&str> = scope.iter().map(String::as_str).collect();

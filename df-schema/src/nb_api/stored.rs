@@ -1,45 +1,50 @@
 //! One stored object, kept as its JSON bytes and parsed only while a migration works on
 //! it.
 //!
-//! Parsed JSON takes about four times the memory of its text (measured on Dragonflow's
-//! objects: 232 MB of `serde_json::Map`s for 54.5 MB of JSON), so a snapshot of a whole
-//! database cannot keep every object parsed within the engine's memory budget (3× the
-//! data). An object read from a store stays as the bytes it was read as; `object()`
+//! Parsed JSON takes several times the memory of its text, so a snapshot of a whole
+//! database cannot keep every object parsed within the engine's memory budget (a small
+//! multiple of the data; see `BENCHMARKS.md`). An object read from a store stays as the bytes it was read as; `object()`
 //! parses it on first use and keeps the parse until [`Stored::flush`], which
 //! `update_each` calls after each object and the engine after each step. Flushing writes
 //! new bytes only if the object changed, so an object no migration changed keeps exactly
 //! the bytes it was stored with, whatever their member order.
+//!
+//! Migrations see a `Stored` only to read it; making, reading from a store and writing
+//! back are the engine's (see `super::engine`).
 
 use super::Object;
 use std::sync::OnceLock;
 
-/// An object with the topic it is stored under (`""` for models without a topic).
+/// An object with the topic it is stored under (`""` for models without a topic), as
+/// [`NbApi::iter`](super::NbApi::iter) and [`NbApi::get_stored`](super::NbApi::get_stored)
+/// show it.
 #[derive(Clone)]
 pub struct Stored {
     topic: String,
-    /// The object's JSON: as read from the store, or as last flushed. `None` only for an
-    /// object a migration made that has not been flushed yet.
-    bytes: Option<Box<[u8]>>,
+    /// The object's JSON: as read from the store (checked to be an object), or as last
+    /// flushed. `None` only for an object a migration made that has not been flushed yet.
+    pub(super) bytes: Option<Box<[u8]>>,
     /// The parsed object, while in use.
     parsed: OnceLock<Object>,
     /// The parsed object may differ from `bytes` (it was handed out mutably).
-    dirty: bool,
+    pub(super) dirty: bool,
     /// `bytes` differ from what was read from the store.
-    changed: bool,
+    pub(super) changed: bool,
 }
 
 impl Stored {
     /// An object made in memory, e.g. by a migration.
-    pub fn new(topic: impl Into<String>, object: Object) -> Stored {
+    pub(crate) fn new(topic: impl Into<String>, object: Object) -> Stored {
         Stored { topic: topic.into(), bytes: None, parsed: OnceLock::from(object), dirty: true, changed: true }
     }
 
-    /// An object as read from a store. The caller has checked that `bytes` is one JSON
-    /// object (the engine does as it reads); [`Stored::object`] panics otherwise.
-    pub fn from_store(topic: impl Into<String>, bytes: Vec<u8>) -> Stored {
-        Stored { topic: topic.into(), bytes: Some(bytes.into_boxed_slice()), parsed: OnceLock::new(), dirty: false, changed: false }
+    /// An object as read from a store, whose bytes the caller checked to be one JSON
+    /// object (see `EngineStored::from_store`).
+    pub(super) fn read(topic: String, bytes: Vec<u8>) -> Stored {
+        Stored { topic, bytes: Some(bytes.into_boxed_slice()), parsed: OnceLock::new(), dirty: false, changed: false }
     }
 
+    /// The topic (partition) the object is stored under.
     pub fn topic(&self) -> &str {
         &self.topic
     }
@@ -50,7 +55,7 @@ impl Stored {
     }
 
     /// The object, for changing it; [`Stored::flush`] writes the change back to bytes.
-    pub fn object_mut(&mut self) -> &mut Object {
+    pub(crate) fn object_mut(&mut self) -> &mut Object {
         self.object();
         self.dirty = true;
         self.parsed.get_mut().expect("parsed just above")
@@ -58,14 +63,14 @@ impl Stored {
 
     /// Replaces the object, keeping the topic (and the bytes read, to tell afterwards
     /// whether the object really changed).
-    pub fn set_object(&mut self, object: Object) {
+    pub(crate) fn set_object(&mut self, object: Object) {
         self.parsed = OnceLock::from(object);
         self.dirty = true;
     }
 
     /// Writes a change back to bytes and drops the parsed object, freeing its memory.
     /// Bytes that stay equal, as JSON, to the bytes read are kept as they were.
-    pub fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         let Some(object) = self.parsed.take() else { return };
         if !self.dirty {
             return;
@@ -83,31 +88,11 @@ impl Stored {
             }
         }
     }
-
-    /// Whether the object differs from what was read from the store (after
-    /// [`Stored::flush`]; an object made in memory always does).
-    pub fn changed(&self) -> bool {
-        self.changed || self.dirty
-    }
-
-    /// The object's JSON bytes, if it has no unflushed change.
-    pub fn flushed_bytes(&self) -> Option<&[u8]> {
-        if self.dirty {
-            None
-        } else {
-            self.bytes.as_deref()
-        }
-    }
-
-    /// The JSON bytes, flushing first, without copying them.
-    pub fn into_bytes(mut self) -> Vec<u8> {
-        self.flush();
-        self.bytes.take().expect("a flushed object has bytes").into_vec()
-    }
 }
 
+/// Parses bytes that are an object: made by serializing one, or checked when read.
 fn parse(bytes: &[u8]) -> Object {
-    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("a stored object is not a JSON object ({e}); the engine checks this as it reads"))
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("df-schema: an object checked as it was read does not parse: {e}"))
 }
 
 /// Equal topics and equal objects, however each is held.
@@ -126,13 +111,14 @@ impl std::fmt::Debug for Stored {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nb_api::engine::EngineStored;
     use crate::nb_api::tests::obj;
     use serde_json::json;
 
     #[test]
     fn an_object_no_one_changed_keeps_its_bytes() {
         let bytes = br#"{"name":"x", "id":"p1"}"#.to_vec();
-        let mut stored = Stored::from_store("t", bytes.clone());
+        let mut stored = Stored::from_store("t", "p1", bytes.clone()).unwrap();
         assert_eq!(stored.object()["name"], "x");
         stored.flush();
         assert!(!stored.changed());
@@ -145,7 +131,7 @@ mod tests {
 
     #[test]
     fn a_change_is_flushed_to_compact_json() {
-        let mut stored = Stored::from_store("t", br#"{"id": "p1"}"#.to_vec());
+        let mut stored = Stored::from_store("t", "p1", br#"{"id": "p1"}"#.to_vec()).unwrap();
         stored.object_mut().insert("mtu".into(), json!(1450));
         assert!(stored.changed());
         assert_eq!(stored.flushed_bytes(), None, "not flushed yet");
@@ -162,6 +148,13 @@ mod tests {
         assert!(stored.changed());
         stored.flush();
         assert_eq!(stored.flushed_bytes(), Some(&br#"{"id":"n1"}"#[..]));
-        assert_eq!(stored, Stored::from_store("t", br#"{ "id" : "n1" }"#.to_vec()));
+        assert_eq!(stored, Stored::from_store("t", "n1", br#"{ "id" : "n1" }"#.to_vec()).unwrap());
+    }
+
+    #[test]
+    fn bytes_that_are_not_the_keys_object_are_refused_as_read() {
+        use crate::nb_api::check::BadObject;
+        assert_eq!(Stored::from_store("t", "n1", b"[1]".to_vec()).unwrap_err(), BadObject::NotAnObject("an array"));
+        assert_eq!(Stored::from_store("t", "n1", br#"{"id":"n2"}"#.to_vec()).unwrap_err(), BadObject::WrongId(r#""n2""#.to_owned()));
     }
 }

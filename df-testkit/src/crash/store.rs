@@ -36,7 +36,7 @@ impl<S: Store> CrashingStore<S> {
     }
 
     fn crash(&self) -> StoreError {
-        StoreError::Crash { store: self.inner.describe(), index: self.fail_at }
+        StoreError::Backend { store: self.inner.describe(), message: format!("simulated crash before write {}", self.fail_at) }
     }
 }
 

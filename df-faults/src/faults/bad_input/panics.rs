@@ -15,6 +15,7 @@ use crate::faults::report::Row;
 use df_migrations::store::{open, RedisOptions};
 use df_migrations::{Build, Engine, UpgradeOptions};
 use df_schema::registry::{MigrationEntry, MigrationFn};
+use df_testkit::build::with_migration;
 use df_schema::{MigrationError, NbApi};
 use serde_json::{json, Value};
 
@@ -35,8 +36,7 @@ pub fn rows(dbs: &[anyhow::Result<Prepared>]) -> Vec<Row> {
     let case = Case::new("a migration that panics (a stand-in for lport-v3-binding, in process)");
     vec![case.on_each(dbs, |prepared| {
         prepared.db.load(&prepared.base)?;
-        let build = Build::linked()?
-            .with_migration(ID, |original| MigrationEntry { run: MigrationFn::Whole(buggy_binding), ..*original })
+        let build = with_migration(Build::linked()?, ID, |original| MigrationEntry { run: MigrationFn::Whole(buggy_binding), ..*original })
             .ok_or_else(|| anyhow::anyhow!("this build has no {ID}"))?;
         let mut store = open(&prepared.db.url(), &RedisOptions::default())?;
         // The engine catches the panic; the default hook would still print it, which in

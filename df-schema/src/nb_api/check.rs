@@ -1,14 +1,42 @@
-//! Checking, as a database is read, that a stored value is one JSON object whose `id` is
-//! the one its key names, without building the object: the snapshot keeps objects as
-//! their bytes (see `df_schema::Stored`), so the check must not cost a full parse.
+//! Checking that bytes read from a store are one JSON object whose `id` is the one its
+//! key names, without building the object: a snapshot keeps objects as their bytes (see
+//! [`Stored`](super::Stored)), so the check must not cost a full parse, and an object
+//! that passed it always parses later.
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::fmt;
 
+/// Why stored bytes are not the object their key names.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BadObject {
+    /// The bytes are not one JSON value.
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    /// One JSON value, but not an object: `null`, `a boolean`, `a number`, `a string` or
+    /// `an array`.
+    #[error("not a JSON object: it holds {0}")]
+    NotAnObject(&'static str),
+    /// An object whose `id` member is not the key's id; holds the member as JSON, or
+    /// `absent`.
+    #[error("not the object its key names: its `id` is {0}")]
+    WrongId(String),
+}
+
+/// Checks that `bytes` are one JSON object (trailing text refused) whose `id` is the
+/// string `id`.
+pub(crate) fn object(id: &str, bytes: &[u8]) -> Result<(), BadObject> {
+    match shape(bytes) {
+        Ok(Shape::Object { id: Some(Value::String(inner)) }) if inner == id => Ok(()),
+        Ok(Shape::Object { id: other }) => Err(BadObject::WrongId(other.map_or_else(|| "absent".to_owned(), |v| v.to_string()))),
+        Ok(Shape::Other(kind)) => Err(BadObject::NotAnObject(kind)),
+        Err(e) => Err(BadObject::NotJson(e.to_string())),
+    }
+}
+
 /// What a value is, as far as the layout cares.
 #[derive(Debug, PartialEq)]
-pub enum Shape {
+enum Shape {
     /// An object, with its `id` member if it has one.
     Object { id: Option<Value> },
     /// Any other JSON value: `null`, `a boolean`, `a number`, `a string`, `an array`.
@@ -16,7 +44,7 @@ pub enum Shape {
 }
 
 /// Reads `bytes` as one JSON value (trailing text refused) and says what it is.
-pub fn shape(bytes: &[u8]) -> Result<Shape, serde_json::Error> {
+fn shape(bytes: &[u8]) -> Result<Shape, serde_json::Error> {
     serde_json::from_slice(bytes)
 }
 
@@ -109,6 +137,16 @@ mod tests {
         for (bytes, kind) in [(&b"null"[..], "null"), (b"true", "a boolean"), (b"-1.5", "a number"), (b"\"s\"", "a string"), (b"[1,[2]]", "an array")] {
             assert_eq!(shape(bytes).unwrap(), Shape::Other(kind));
         }
+    }
+
+    #[test]
+    fn an_object_must_be_the_one_its_key_names() {
+        assert_eq!(object("p1", br#"{"id":"p1"}"#), Ok(()));
+        assert_eq!(object("p1", br#"{"id":"p2"}"#), Err(BadObject::WrongId(r#""p2""#.to_owned())));
+        assert_eq!(object("p1", br#"{"id":1}"#), Err(BadObject::WrongId("1".to_owned())));
+        assert_eq!(object("p1", b"{}"), Err(BadObject::WrongId("absent".to_owned())));
+        assert_eq!(object("p1", b"[]"), Err(BadObject::NotAnObject("an array")));
+        assert!(matches!(object("p1", b"{"), Err(BadObject::NotJson(_))));
     }
 
     #[test]
