@@ -52,7 +52,7 @@ pub struct Options {
 
     /// How a single Redis server commits. `transaction`: one MULTI/EXEC, fenced by the
     /// lease; readers never see a half-upgraded database, and the server runs nothing else
-    /// meanwhile (seconds per million changed objects). `staged`: new values are
+    /// meanwhile, for longer the more objects change. `staged`: new values are
     /// staged beside the live ones and renamed into place after a commit record; the
     /// server never pauses, but readers may see a mix while it rolls forward. A Redis
     /// Cluster, or a server older than 7.0, always stages.
