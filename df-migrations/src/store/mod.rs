@@ -79,8 +79,8 @@ pub enum StoreError {
     Crash {
         /// The store, as [`Store::describe`] names it.
         store: String,
-        /// The store's write operation the crash came at, counted from 0 over all its
-        /// writes.
+        /// Where the crash came: before the write operation of this index, counting every
+        /// operation of every batch from 0.
         index: usize,
     },
 }
