@@ -101,6 +101,7 @@ pub enum Command {
     Verify,
     /// The build's models, versions and fingerprints, and every version step.
     Schema {
+        /// `diff` and its arguments; without it, `schema` lists the build's models.
         #[command(subcommand)]
         diff: Option<SchemaDiff>,
     },
