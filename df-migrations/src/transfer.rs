@@ -18,17 +18,40 @@ use std::io::{BufRead, Write};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransferError {
+    /// Reading or writing the file failed.
     #[error("reading or writing the export: {0}")]
     Io(#[from] std::io::Error),
+    /// A line is not what an export holds there.
     #[error("line {line}: {reason}")]
-    Malformed { line: usize, reason: String },
+    Malformed {
+        /// The line, counted from 1; line 1 for an empty file.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The file ends before its trailer.
     #[error("the export ends after {keys} keys without its trailer: the file is truncated")]
-    Truncated { keys: usize },
+    Truncated {
+        /// How many keys it holds up to where it ends.
+        keys: usize,
+    },
+    /// The trailer does not match the key lines before it.
     #[error("the export's trailer says {expected} keys with digest {digest}, but the file holds {found} keys with digest {actual}: it was changed or damaged")]
-    Corrupted { expected: u64, found: usize, digest: String, actual: String },
+    Corrupted {
+        /// The key count the trailer records.
+        expected: u64,
+        /// The key lines the file holds.
+        found: usize,
+        /// The digest the trailer records, empty if it records none.
+        digest: String,
+        /// The SHA-256 of the key lines the file holds, in lower-case hex.
+        actual: String,
+    },
 }
 
-/// Writes `entries` (key, value) as an export. Returns how many keys were written.
+/// Writes `entries` (key, value) as an export, in the order given, with `store` in the
+/// header for whoever reads the file. Returns how many keys were written. The output is
+/// flushed; [`read_export`] refuses a file that a failed write cut short.
 pub fn write_export(out: &mut dyn Write, store: &str, entries: impl Iterator<Item = (String, Vec<u8>)>) -> Result<usize, TransferError> {
     writeln!(out, "{}", json!({"df-schema-export": 1, "store": store}))?;
     let mut hasher = Sha256::new();
@@ -61,7 +84,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
-/// Reads an export into the writes that recreate it, checking the header and trailer.
+/// Reads an export into the writes that recreate it, checking the header and trailer:
+/// one [`Op::Set`] a key, in the file's order. Nothing after the trailer is read. Nothing
+/// is returned unless the whole file checks, so a caller never applies part of one.
 pub fn read_export(input: &mut dyn BufRead) -> Result<Vec<Op>, TransferError> {
     let mut ops = Vec::new();
     let mut hasher = Sha256::new();

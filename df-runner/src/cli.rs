@@ -52,7 +52,7 @@ pub struct Options {
 
     /// How a single Redis server commits. `transaction`: one MULTI/EXEC, fenced by the
     /// lease; readers never see a half-upgraded database, and the server runs nothing else
-    /// meanwhile (seconds per million changed objects). `staged`: new values are
+    /// meanwhile, for longer the more objects change. `staged`: new values are
     /// staged beside the live ones and renamed into place after a commit record; the
     /// server never pauses, but readers may see a mix while it rolls forward. A Redis
     /// Cluster, or a server older than 7.0, always stages.
@@ -101,6 +101,7 @@ pub enum Command {
     Verify,
     /// The build's models, versions and fingerprints, and every version step.
     Schema {
+        /// `diff` and its arguments; without it, `schema` lists the build's models.
         #[command(subcommand)]
         diff: Option<SchemaDiff>,
     },

@@ -10,9 +10,13 @@ use std::fmt;
 /// What a `#[df_model]` struct declares.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelDecl {
+    /// The struct's name, which names the model in the lock and in messages.
     pub name: String,
+    /// The declared `version`.
     pub version: u32,
+    /// The table `renamed_from` names, if the struct has one.
     pub renamed_from: Option<String>,
+    /// The table, release label and fields of the declared version.
     pub schema: VersionSchema,
     /// The lock file as the developer names it, for messages.
     pub lock: String,
@@ -42,10 +46,12 @@ impl Mode {
         Mode { rewrite: bless.as_deref() == Some("rewrite"), bless: bless.is_some(), ci: value("CI").is_some() }
     }
 
+    /// Whether the build may write the lock: blessing, and not in CI.
     pub fn may_write(self) -> bool {
         self.bless && !self.ci
     }
 
+    /// Whether the build may re-record a model's latest version: `rewrite`, and not in CI.
     pub fn may_rewrite(self) -> bool {
         self.rewrite && !self.ci
     }
@@ -54,6 +60,7 @@ impl Mode {
 /// The outcome of checking one model against the lock.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
+    /// The rules the declaration breaks; empty if it passes.
     pub errors: Vec<RuleError>,
     /// The model's history with the declared version in it: what the model reports at
     /// run time and, when `record` is set, what is written to the lock.
@@ -70,20 +77,84 @@ pub struct Verdict {
 #[non_exhaustive]
 pub enum RuleError {
     /// Rule 1: the declared version is recorded with another schema.
-    Changed { model: String, version: u32, changes: Vec<Change>, ci: bool },
+    Changed {
+        /// The model's name.
+        model: String,
+        /// The declared version.
+        version: u32,
+        /// How the declaration differs from what the lock records for that version.
+        changes: Vec<Change>,
+        /// `CI` was set, so blessing is ignored; the message says so.
+        ci: bool,
+    },
     /// Rule 2: the declared version (or the whole model) is not in the lock yet.
-    NotRecorded { model: String, version: u32, new_model: bool, changes: Vec<Change>, lock: String, ci: bool },
+    NotRecorded {
+        /// The model's name.
+        model: String,
+        /// The declared version.
+        version: u32,
+        /// The lock does not know the model at all.
+        new_model: bool,
+        /// The changes since the latest recorded version; empty for a new model.
+        changes: Vec<Change>,
+        /// The lock file, as the developer names it.
+        lock: String,
+        /// `CI` was set, so blessing is ignored; the message says so.
+        ci: bool,
+    },
     /// Rule 3: a version number was skipped.
-    Skipped { model: String, version: u32, latest: u32 },
+    Skipped {
+        /// The model's name.
+        model: String,
+        /// The declared version.
+        version: u32,
+        /// The latest recorded version.
+        latest: u32,
+    },
     /// Rule 3: the version went below the latest recorded one.
-    Backwards { model: String, version: u32, latest: u32 },
+    Backwards {
+        /// The model's name.
+        model: String,
+        /// The declared version.
+        version: u32,
+        /// The latest recorded version.
+        latest: u32,
+    },
     /// Rule 3: a model that the lock does not know must start at version 1.
-    NewModelNotAtOne { model: String, version: u32 },
+    NewModelNotAtOne {
+        /// The model's name.
+        model: String,
+        /// The declared version.
+        version: u32,
+    },
     /// Rule 6: the table changed without `renamed_from` naming the old one.
-    TableRenamedImplicitly { model: String, version: u32, from: String, to: String },
+    TableRenamedImplicitly {
+        /// The model's name.
+        model: String,
+        /// The version that changed the table: the one after the latest recorded below
+        /// the declared version.
+        version: u32,
+        /// The table of the version before it.
+        from: String,
+        /// The declared table.
+        to: String,
+    },
     /// Rule 6: `renamed_from` does not name the previous version's table (nor, when the
     /// table did not change in this version, any earlier one).
-    WrongRenamedFrom { model: String, version: u32, renamed_from: String, previous: String, table_changed: bool },
+    WrongRenamedFrom {
+        /// The model's name.
+        model: String,
+        /// The version `renamed_from` is checked for: the one after the latest recorded
+        /// below the declared version.
+        version: u32,
+        /// The table `renamed_from` names.
+        renamed_from: String,
+        /// The table of the version before it.
+        previous: String,
+        /// Whether the declared table differs from `previous`. If it does not,
+        /// `renamed_from` names a table no recorded version used.
+        table_changed: bool,
+    },
 }
 
 const BLESS: &str = "DF_SCHEMA_BLESS=1 cargo build";

@@ -15,11 +15,31 @@ use std::fmt;
 /// One difference between two schemas of a model.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
+    /// A field the new schema has and the old one does not.
     Added(Field),
+    /// A field the old schema has and the new one does not.
     Removed(Field),
-    Modified { from: Field, to: Field },
-    TableRenamed { from: String, to: String },
-    ReleaseChanged { from: Option<String>, to: Option<String> },
+    /// A field of both schemas whose type, nullability or default differ.
+    Modified {
+        /// The field in the old schema.
+        from: Field,
+        /// The field in the new schema.
+        to: Field,
+    },
+    /// The objects live in another table.
+    TableRenamed {
+        /// The old schema's table.
+        from: String,
+        /// The new schema's table.
+        to: String,
+    },
+    /// The release label differs. Only reported when [`diff`] is asked to compare labels.
+    ReleaseChanged {
+        /// The old schema's label, if it has one.
+        from: Option<String>,
+        /// The new schema's label, if it has one.
+        to: Option<String>,
+    },
 }
 
 impl Change {
@@ -144,9 +164,13 @@ pub fn likely_renames(changes: &[Change]) -> Vec<(&str, &str)> {
 /// One version step of one model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
+    /// The model's name.
     pub model: String,
+    /// The version the step starts from.
     pub from: u32,
+    /// The version it reaches, the next one after `from`.
     pub to: u32,
+    /// What changes, as [`diff`] orders them: fields by name, then the table.
     pub changes: Vec<Change>,
 }
 

@@ -24,6 +24,7 @@ const NOTE: &str =
 /// The whole lock.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Lock {
+    /// Model name → every recorded version of it.
     pub models: BTreeMap<String, ModelHistory>,
     /// Embedded struct name → its object type.
     pub embedded: BTreeMap<String, Ty>,
@@ -32,23 +33,28 @@ pub struct Lock {
 /// Every recorded version of one model, oldest first.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModelHistory {
+    /// Version number → what was recorded for it.
     pub versions: BTreeMap<u32, VersionRecord>,
 }
 
 /// One recorded version.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VersionRecord {
+    /// The version's table, release label and fields.
     pub schema: VersionSchema,
+    /// The fingerprint of its fields (see [`fingerprint()`](crate::fingerprint())).
     pub fingerprint: String,
 }
 
 impl VersionRecord {
+    /// The record of `schema`, with its fingerprint computed.
     pub fn new(schema: VersionSchema) -> VersionRecord {
         VersionRecord { fingerprint: schema.fingerprint(), schema }
     }
 }
 
 impl ModelHistory {
+    /// The highest recorded version and its record; `None` for an empty history.
     pub fn latest(&self) -> Option<(u32, &VersionRecord)> {
         self.versions.iter().next_back().map(|(v, r)| (*v, r))
     }
@@ -58,18 +64,39 @@ impl ModelHistory {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LockError {
+    /// The text is not JSON.
     #[error("the schema lock is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The lock's `df-schema-lock` format number is not the one this df-schema reads.
     #[error("the schema lock has format {found}, this df-schema reads format {FORMAT_VERSION}")]
-    Format { found: Value },
+    Format {
+        /// The format number it has, `null` if it has none.
+        found: Value,
+    },
+    /// The JSON does not have a lock's structure.
     #[error("the schema lock is malformed at {at}: {reason}")]
-    Malformed { at: String, reason: String },
+    Malformed {
+        /// Where, as a path of member names (`models.LogicalPort.5`).
+        at: String,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// A version's recorded fingerprint does not match its recorded fields.
     #[error(
         "the schema lock records {model} v{version} with fingerprint {recorded}, but its fields \
          give {computed}: the lock was edited by hand; restore it from version control and \
          re-record with `DF_SCHEMA_BLESS=1 cargo build`"
     )]
-    Fingerprint { model: String, version: u32, recorded: String, computed: String },
+    Fingerprint {
+        /// The model's name.
+        model: String,
+        /// The version.
+        version: u32,
+        /// The fingerprint the lock records.
+        recorded: String,
+        /// The fingerprint its recorded fields give.
+        computed: String,
+    },
 }
 
 impl Lock {

@@ -11,13 +11,33 @@ use std::fmt;
 #[non_exhaustive]
 pub enum CoverageError {
     /// A recorded model has no struct any more and no migration removes its table.
-    RemovedWithoutMigration { model: String, version: u32, table: String },
+    RemovedWithoutMigration {
+        /// The model's name.
+        model: String,
+        /// Its latest recorded version.
+        version: u32,
+        /// That version's table, which deployed databases still hold.
+        table: String,
+    },
     /// A removal migration names a model that is still declared.
-    RemovesLiveModel { migration: String, model: String },
+    RemovesLiveModel {
+        /// The migration's id.
+        migration: String,
+        /// The model it removes.
+        model: String,
+    },
     /// A removal migration names a model the lock never recorded.
-    RemovesUnknownModel { migration: String, model: String },
+    RemovesUnknownModel {
+        /// The migration's id.
+        migration: String,
+        /// The model it removes.
+        model: String,
+    },
     /// The lock records the shape of an embedded struct that the code no longer declares.
-    StaleEmbedded { name: String },
+    StaleEmbedded {
+        /// The embedded struct's name.
+        name: String,
+    },
 }
 
 impl fmt::Display for CoverageError {

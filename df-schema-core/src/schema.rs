@@ -40,6 +40,7 @@ impl Field {
 /// What one version of a model looks like: the table it lives in and its fields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VersionSchema {
+    /// The table its objects are stored in.
     pub table: String,
     /// A release label such as `"4.0"`, recorded with the version.
     pub release: Option<String>,
@@ -48,15 +49,19 @@ pub struct VersionSchema {
 }
 
 impl VersionSchema {
+    /// A schema with `fields` sorted by name.
     pub fn new(table: String, release: Option<String>, mut fields: Vec<Field>) -> VersionSchema {
         fields.sort_by(|a, b| a.name.cmp(&b.name));
         VersionSchema { table, release, fields }
     }
 
+    /// The fingerprint of the fields (see [`fingerprint()`](crate::fingerprint())); the
+    /// table and the release label are not part of it.
     pub fn fingerprint(&self) -> String {
         crate::fingerprint(&self.fields)
     }
 
+    /// The field stored as `name`, if the version has one.
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }

@@ -22,12 +22,17 @@ use std::fmt;
 /// A normalized JSON shape.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ty {
+    /// A JSON string.
     Str,
+    /// A JSON integer: any Rust integer type.
     Int,
+    /// A JSON number, integer or not: `f32` or `f64`.
     Float,
+    /// `true` or `false`.
     Bool,
     /// Any JSON value (`serde_json::Value`).
     Json,
+    /// A JSON array whose items all have the inner shape.
     List(Box<Ty>),
     /// A JSON object with arbitrary string keys.
     Map(Box<Ty>),
@@ -115,8 +120,11 @@ impl fmt::Display for Ty {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed type `{text}` at byte {at}: {reason}")]
 pub struct TyParseError {
+    /// The whole text that was parsed.
     pub text: String,
+    /// The byte offset in `text` where it stops following the grammar.
     pub at: usize,
+    /// What was expected there.
     pub reason: &'static str,
 }
 

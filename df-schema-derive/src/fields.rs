@@ -205,8 +205,9 @@ pub fn embedded_checks(owner: &syn::Ident, uses: &[crate::ty_map::EmbeddedUse]) 
 ///
 /// Cargo tracks both per crate, so once per lock and crate is enough, and the compiler
 /// loads the macro library afresh for every crate it compiles: the library remembers the
-/// locks it has already included. Including the lock in every item made each of a crate's
-/// 200 models embed the whole lock, another 46 MB of crate metadata to write and read.
+/// locks it has already included. Including the lock in every item would make each of a
+/// crate's models embed the whole lock: crate metadata to write and read that grows with
+/// the number of models times the size of the lock.
 pub fn rebuild_triggers(lock: &Path) -> TokenStream {
     static INCLUDED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
     let environment = quote! {

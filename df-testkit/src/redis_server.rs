@@ -152,6 +152,7 @@ impl RedisServer {
         false
     }
 
+    /// The port it listens on, on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -187,6 +188,7 @@ impl RedisServer {
         self.signal("-STOP");
     }
 
+    /// Lets a server stopped by [`RedisServer::pause`] run again (SIGCONT).
     pub fn resume(&self) {
         self.signal("-CONT");
     }
@@ -196,6 +198,8 @@ impl RedisServer {
         assert!(status.is_ok_and(|s| s.success()), "kill {signal} {}", self.child.id());
     }
 
+    /// The server's log so far, for a failure message; if it cannot be read, a line
+    /// saying why.
     pub fn log(&self) -> String {
         read_log(&self.dir.path().join("redis.log"))
     }
@@ -346,6 +350,7 @@ impl RedisCluster {
         self.servers.iter().map(RedisServer::address).collect()
     }
 
+    /// Every master, in the order of their slots.
     pub fn servers(&self) -> &[RedisServer] {
         &self.servers
     }

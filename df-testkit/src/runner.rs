@@ -11,7 +11,9 @@ use std::time::Duration;
 /// How to start runners against one database.
 #[derive(Debug, Clone)]
 pub struct Runner {
+    /// The database, as `--db` takes it.
     pub url: String,
+    /// The runner's `--lease-ttl`, rounded up to whole seconds, at least 1.
     pub lease_ttl: Duration,
     /// How a single Redis server commits (`--redis-commit`).
     pub commit: Commit,
@@ -20,11 +22,14 @@ pub struct Runner {
 /// The runner's `--redis-commit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Commit {
+    /// One `MULTI`/`EXEC` fenced by the lease.
     Transaction,
+    /// New values staged beside the live ones, renamed into place after a commit record.
     Staged,
 }
 
 impl Commit {
+    /// Both ways, in the order reports list them.
     pub const BOTH: [Commit; 2] = [Commit::Transaction, Commit::Staged];
 
     /// The option's value, which also names it in reports.
@@ -37,15 +42,18 @@ impl Commit {
 }
 
 impl Runner {
+    /// Runners against `url`, with a 60-second lease and fenced transactions.
     pub fn new(url: impl Into<String>) -> Runner {
         Runner { url: url.into(), lease_ttl: Duration::from_secs(60), commit: Commit::Transaction }
     }
 
+    /// The same runners with `--lease-ttl` `ttl` (see [`Runner::lease_ttl`]).
     pub fn with_lease_ttl(mut self, ttl: Duration) -> Runner {
         self.lease_ttl = ttl;
         self
     }
 
+    /// The same runners with `--redis-commit` `commit`.
     pub fn with_commit(mut self, commit: Commit) -> Runner {
         self.commit = commit;
         self
@@ -69,6 +77,8 @@ impl Runner {
         Ok(command)
     }
 
+    /// Starts [`Runner::command`] for `args` and returns at once; its stdout and stderr
+    /// are piped, so a caller that waits for it must read them.
     pub fn spawn(&self, args: &[&str]) -> anyhow::Result<Child> {
         self.command(args)?.spawn().context("cannot start a runner")
     }
@@ -94,10 +104,13 @@ fn whole_seconds(ttl: Duration) -> u64 {
 /// A runner that exited.
 #[derive(Debug, Clone)]
 pub struct Finished {
+    /// Whether it exited with status 0.
     pub success: bool,
     /// The exit code; `None` when a signal ended it.
     pub code: Option<i32>,
+    /// What it printed on stdout (its JSON report), invalid UTF-8 replaced.
     pub stdout: String,
+    /// What it printed on stderr (its errors), invalid UTF-8 replaced.
     pub stderr: String,
 }
 

@@ -63,10 +63,18 @@ fn same_manifest_but_token(actual: &[u8], expected: &[u8]) -> bool {
 /// Which expected state a database is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
+    /// Exactly the old state.
     Old,
+    /// The new state, as an upgrade of the same data leaves it (see
+    /// [`differing_from_upgrade`]).
     New,
     /// Neither: the keys in which it differs from each.
-    Neither { from_old: Vec<String>, from_new: Vec<String> },
+    Neither {
+        /// The keys in which it differs from the old state.
+        from_old: Vec<String>,
+        /// The keys in which it differs from the new state.
+        from_new: Vec<String>,
+    },
 }
 
 /// Classifies `actual` as exactly `old`, exactly `new` (see [`differing_from_upgrade`]),

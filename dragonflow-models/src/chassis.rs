@@ -16,6 +16,7 @@ pub struct Chassis {
     pub id: String,
     /// The address other chassis tunnel to.
     pub ip: String,
+    /// The chassis' address on the external network, where it has one.
     pub external_host_ip: Option<String>,
     /// The tunnel encapsulations the chassis speaks, e.g. `["vxlan", "geneve"]`.
     pub tunnel_types: Vec<String>,

@@ -12,10 +12,13 @@ use df_schema::{df_model, migration, MigrationError, Object};
 #[df_model(version = 3, table = "floatingip", release = "5.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct FloatingIp {
+    /// Neutron's id of the floating IP, as in its key.
     pub id: String,
+    /// The Neutron project (tenant) that owns it, as in its key.
     pub topic: String,
     /// Neutron's revision of the object (not the schema version).
     pub version: i64,
+    /// The public address.
     pub floating_ip_address: String,
     /// The port's address the floating IP is NATed to; `None` while unassociated.
     pub fixed_ip_address: Option<String>,

@@ -8,6 +8,8 @@ use df_schema::df_embedded;
 #[df_embedded]
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostRoute {
+    /// The destination network, as a CIDR.
     pub destination: String,
+    /// The address of the next hop.
     pub nexthop: String,
 }

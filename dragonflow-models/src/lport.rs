@@ -18,15 +18,21 @@ use std::collections::BTreeMap;
 #[df_model(version = 5, table = "lport", release = "5.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogicalPort {
+    /// Neutron's id of the port, as in its key.
     pub id: String,
+    /// The Neutron project (tenant) that owns it, as in its key.
     pub topic: String,
+    /// The name given in Neutron, if any.
     pub name: Option<String>,
     /// Neutron's revision of the object (not the schema version).
     pub version: i64,
     /// The datapath's key for the port.
     pub unique_key: i64,
+    /// The port's fixed addresses, IPv4 and IPv6.
     pub ips: Vec<String>,
+    /// The port's MAC addresses.
     pub macs: Vec<String>,
+    /// Neutron's `admin_state_up`: whether the port passes traffic.
     pub enabled: bool,
     /// Where the port is bound; `None` while it is unbound.
     pub binding: Option<PortBinding>,
@@ -34,11 +40,15 @@ pub struct LogicalPort {
     pub lswitch: String,
     /// The ids of the port's security groups.
     pub security_groups: Vec<String>,
+    /// Further addresses the port may send from.
     pub allowed_address_pairs: Vec<AllowedAddressPair>,
+    /// Whether security groups and anti-spoofing apply to the port.
     pub port_security_enabled: bool,
     /// What the port is for, e.g. `"compute:nova"` or `"network:router_interface"`.
     pub device_owner: Option<String>,
+    /// The id of what uses the port (a VM, a router, a DHCP service), if anything does.
     pub device_id: Option<String>,
+    /// What DHCP answers the port with beyond its subnet's settings.
     pub dhcp_params: DhcpParams,
     /// Neutron's `binding:vnic_type`: `"normal"`, `"direct"` (SR-IOV), …
     #[df(default = "normal")]
@@ -50,8 +60,11 @@ pub struct LogicalPort {
 #[df_embedded]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortBinding {
+    /// `"chassis"` or `"vtep"`.
     pub r#type: String,
+    /// The chassis id, when `type` is `"chassis"`.
     pub chassis: Option<String>,
+    /// The remote VTEP's address, when `type` is `"vtep"`.
     pub vtep_address: Option<String>,
 }
 
@@ -59,7 +72,9 @@ pub struct PortBinding {
 #[df_embedded]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AllowedAddressPair {
+    /// The address, or a CIDR of addresses, the port may send from.
     pub ip_address: String,
+    /// The MAC address it may send them with.
     pub mac_address: String,
 }
 

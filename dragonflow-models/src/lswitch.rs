@@ -16,18 +16,25 @@ use serde_json::{Map, Value};
 #[df_model(version = 4, table = "lswitch", release = "5.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogicalSwitch {
+    /// Neutron's id of the network, as in its key.
     pub id: String,
+    /// The Neutron project (tenant) that owns it, as in its key.
     pub topic: String,
+    /// The name given in Neutron, if any.
     pub name: Option<String>,
     /// Neutron's revision of the object (not the schema version).
     pub version: i64,
     /// The datapath's key for the network.
     pub unique_key: i64,
+    /// Whether it is an external network, the kind floating IPs are taken from.
     pub is_external: bool,
+    /// The network's MTU, if Neutron set one.
     pub mtu: Option<i64>,
+    /// The VNI or VLAN id of the network; `None` for a flat network.
     pub segmentation_id: Option<i64>,
     /// `"vxlan"`, `"vlan"`, `"flat"`, …
     pub network_type: Option<String>,
+    /// The provider network (e.g. `"physnet1"`) a flat or VLAN network is on.
     pub physical_network: Option<String>,
     /// The id of the QoS policy applied to the network's ports.
     pub qos_policy: Option<String>,
@@ -37,13 +44,21 @@ pub struct LogicalSwitch {
 #[df_model(version = 1, table = "lsubnet", release = "5.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subnet {
+    /// Neutron's id of the subnet, as in its key.
     pub id: String,
+    /// Its switch's topic, as in its key.
     pub topic: String,
+    /// The name given in Neutron, if any.
     pub name: Option<String>,
+    /// Neutron's revision of the object (not the schema version).
     pub version: i64,
+    /// The subnet's range, e.g. `"10.0.0.0/24"`.
     pub cidr: String,
+    /// The gateway's address; `None` for a subnet without a gateway.
     pub gateway_ip: Option<String>,
+    /// The DNS servers DHCP hands out.
     pub dns_nameservers: Vec<String>,
+    /// The static routes DHCP pushes to the subnet's VMs.
     pub host_routes: Vec<HostRoute>,
     /// The id of the switch the subnet belongs to.
     pub lswitch: String,

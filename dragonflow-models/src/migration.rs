@@ -8,6 +8,7 @@ use df_schema::df_model;
 #[df_model(version = 1, table = "migration", release = "4.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveMigration {
+    /// The migration's id, as in its key.
     pub id: String,
     /// The chassis the VM moves to.
     pub dest_chassis: Option<String>,

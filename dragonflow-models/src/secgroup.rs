@@ -13,13 +13,17 @@ use serde_json::Value;
 #[df_model(version = 3, table = "secgroup", release = "4.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityGroup {
+    /// Neutron's id of the group, as in its key.
     pub id: String,
+    /// The Neutron project (tenant) that owns it, as in its key.
     pub topic: String,
+    /// The name given in Neutron, if any.
     pub name: Option<String>,
     /// Neutron's revision of the object (not the schema version).
     pub version: i64,
     /// The datapath's key for the group (conntrack zones, flow metadata).
     pub unique_key: i64,
+    /// The group's rules: traffic that any of them lets through passes.
     pub rules: Vec<SecurityGroupRule>,
 }
 
@@ -27,18 +31,28 @@ pub struct SecurityGroup {
 #[df_embedded]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityGroupRule {
+    /// Neutron's id of the rule.
     pub id: String,
+    /// The Neutron project (tenant) that owns it.
     pub topic: String,
+    /// Neutron's revision of the rule (not the schema version).
     pub version: i64,
+    /// `"ingress"` or `"egress"`.
     pub direction: String,
     /// `"IPv4"` or `"IPv6"`.
     pub ethertype: String,
+    /// The lowest port matched (for ICMP, the type); `None` matches any.
     pub port_range_min: Option<i64>,
+    /// The highest port matched (for ICMP, the code); `None` matches any.
     pub port_range_max: Option<i64>,
     /// The IP protocol number (6 is TCP); `None` matches every protocol.
     pub protocol: Option<i64>,
+    /// Matches only the traffic from (ingress) or to (egress) the ports of this group, if
+    /// set.
     pub remote_group_id: Option<String>,
+    /// Matches only the traffic from (ingress) or to (egress) this CIDR, if set.
     pub remote_ip_prefix: Option<String>,
+    /// The id of the group the rule belongs to.
     pub security_group_id: String,
 }
 

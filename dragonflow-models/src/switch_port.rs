@@ -19,6 +19,7 @@ use serde_json::Value;
 #[df_model(version = 3, table = "switch_port", release = "5.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SwitchPort {
+    /// The port's id, as in its key.
     pub id: String,
     /// The interface name, e.g. `"tap4f1c0a2b-11"`.
     pub name: Option<String>,
@@ -32,7 +33,9 @@ pub struct SwitchPort {
     pub r#type: Option<String>,
     /// The other end of a patch port.
     pub peer: Option<String>,
+    /// The MAC address of the interface itself.
     pub mac_in_use: Option<String>,
+    /// The MAC address of the VM interface plugged into the port.
     pub attached_mac: Option<String>,
     /// The encapsulation of a tunnel port.
     pub tunnel_type: Option<String>,

@@ -19,6 +19,7 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// An empty store, with no lease taken.
     pub fn new() -> MemoryStore {
         MemoryStore::default()
     }

@@ -21,10 +21,17 @@ use std::time::Duration;
 /// One write of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
+    /// Sets the key to the value, replacing any value it had.
     Set(String, Vec<u8>),
+    /// Removes the key; a key that is absent is not an error.
     Delete(String),
     /// Moves `from`'s value to `to`, replacing it (Redis `RENAME`); `from` must exist.
-    Rename { from: String, to: String },
+    Rename {
+        /// The key whose value moves; it is gone afterwards.
+        from: String,
+        /// The key that receives the value.
+        to: String,
+    },
 }
 
 impl Op {
@@ -49,10 +56,24 @@ pub struct Holder {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// The store as a whole failed: a connection, a transaction, a setting.
     #[error("{store}: {message}")]
-    Backend { store: String, message: String },
+    Backend {
+        /// The store, as [`Store::describe`] names it.
+        store: String,
+        /// What failed.
+        message: String,
+    },
+    /// A read or write of one key failed.
     #[error("{store}: key {key}: {message}")]
-    Key { store: String, key: String, message: String },
+    Key {
+        /// The store, as [`Store::describe`] names it.
+        store: String,
+        /// The key, as text even when it is not UTF-8.
+        key: String,
+        /// What failed.
+        message: String,
+    },
 }
 
 /// A backend.

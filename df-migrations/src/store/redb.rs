@@ -24,10 +24,10 @@ pub struct RedbStore {
     lease: Option<(String, File)>,
 }
 
-/// redb's page cache. With its default (1 GiB) the cache grew by most of a dataset during
-/// an upgrade's one write transaction (peak memory at 100k objects: 440 MB, 276 MB with
-/// this); the engine reads each key once and holds the data itself, so it gains little
-/// from a large cache.
+/// redb's page cache. With redb's default (1 GiB) the cache grows by most of a dataset
+/// during an upgrade's one write transaction, on top of the engine's own copy of the
+/// data; the engine reads each key once and holds the data itself, so it gains little
+/// from a large cache, and a small one keeps the peak memory down.
 const REDB_CACHE: usize = 64 << 20;
 
 fn lock_path(path: &Path) -> PathBuf {

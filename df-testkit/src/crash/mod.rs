@@ -41,6 +41,7 @@ pub struct CrashReport {
 pub struct CrashFailure {
     /// The write index crashed at; `None` for the reference run and for coverage.
     pub fail_at: Option<usize>,
+    /// What did not hold.
     pub what: String,
 }
 

@@ -24,13 +24,20 @@ pub enum Writes {
 /// before it hears so; the state without it is that of a crash at the write before). The
 /// store then refuses every further write, like a dead process.
 pub struct CrashingStore<S> {
+    /// The store written to until the crash.
     pub inner: S,
+    /// The write operation to crash before, counting every operation of every batch from
+    /// 0.
     pub fail_at: usize,
+    /// How many write operations were counted so far; the crash comes when they reach
+    /// `fail_at`.
     pub writes: usize,
+    /// How `inner`'s writes behave when the crash comes.
     pub mode: Writes,
 }
 
 impl<S: Store> CrashingStore<S> {
+    /// `inner`, to crash before its write operation `fail_at`, none counted yet.
     pub fn new(inner: S, fail_at: usize, mode: Writes) -> Self {
         CrashingStore { inner, fail_at, writes: 0, mode }
     }

@@ -46,8 +46,8 @@ pub fn paused_queueing(pause: &mut Pause, expected: &mut Expected) -> anyhow::Re
     let first = short_lease(pause);
     let mut connection = connection(pause)?;
     let mut child = first.spawn(&["upgrade"])?;
-    // Not `Db::wait_for_commit`: at a thousand objects the queueing lasts a few
-    // milliseconds, so this polls one query five times as often.
+    // Not `Db::wait_for_commit`: the queueing of the campaign's small databases can fall
+    // between two of its polls, so this polls one query five times as often.
     let deadline = Instant::now() + Duration::from_secs(300);
     while !queueing(&mut connection)? {
         if child.try_wait()?.is_some() {

@@ -23,9 +23,10 @@ use std::time::{Duration, Instant};
 /// across a server crash (an append-only file that ends inside a transaction is loaded
 /// without it), and from 7.0 aborts it when a watched key has expired (redis/redis#9194;
 /// before, an expiry went unnoticed, so older servers decline). The server runs nothing
-/// else while it runs the `EXEC` (about 3 s for a million changed objects on the benchmark
-/// machine). Queueing must end while the lease surely lasts (half its remaining time); a
-/// batch that takes longer is declined, and the engine stages it instead.
+/// else while it runs the `EXEC`, which takes longer the larger the batch: a large commit
+/// holds up every other client of the server for that long. Queueing must end while the
+/// lease surely lasts (half its remaining time); a batch that takes longer is declined,
+/// and the engine stages it instead.
 ///
 /// A server that stops answering fails an operation after one response timeout, and the
 /// connection is reopened on the next one.
@@ -158,8 +159,9 @@ impl Backend for ServerBackend {
             }
             connection.send_packed_command(&redis::cmd("EXEC").get_packed_command())?;
             // The server runs the whole transaction before it replies, whatever the client
-            // waits: the reply gets ten times as long as queueing took (measured: the EXEC
-            // took 1.5-3.3 times as long) if that exceeds the response timeout.
+            // waits. Running it takes longer than queueing it, and grows with the batch as
+            // queueing does: the reply gets ten times as long as queueing took, a wide
+            // margin over the run, if that exceeds the response timeout.
             let exec_timeout = response_timeout.max(started.elapsed() * 10);
             connection.set_read_timeout(Some(exec_timeout))?;
             let reply = connection.recv_response();

@@ -14,7 +14,9 @@ use serde_json::Value;
 #[df_model(version = 4, release = "3.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Book {
+    /// The book's id, as in its key.
     pub id: String,
+    /// The title, as printed.
     pub title: String,
     /// Given names, e.g. `"Mary"`; empty for a single-name author.
     pub author_given: String,

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 #[df_model(version = 2, table = "lending", renamed_from = "loan", release = "3.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loan {
+    /// The loan's id, as in its key.
     pub id: String,
     /// The book's id.
     pub book: String,

@@ -15,8 +15,11 @@ use serde_json::Value;
 #[df_model(version = 3, release = "3.0")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
+    /// The member's id, as in its key.
     pub id: String,
+    /// The member's name.
     pub name: String,
+    /// Where the library writes to: the member's address, or a guardian's.
     pub contact_email: String,
 }
 
@@ -27,6 +30,7 @@ pub struct Member {
 pub struct Account {
     /// The member's id.
     pub id: String,
+    /// The member the account belongs to: the same id as `id`.
     pub member: String,
     /// Fines owed, in cents.
     pub owed_cents: i64,
