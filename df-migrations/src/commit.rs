@@ -82,7 +82,7 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
                 staged.push(Op::Set(mark.clone(), Vec::new()));
                 marks.push(mark);
             }
-            other => {
+            other @ Op::Rename { .. } => {
                 let message = "a staged commit takes sets and deletes only".to_owned();
                 return Err(StoreError::Key { store: store.describe(), key: other.key().to_owned(), message }.into());
             }

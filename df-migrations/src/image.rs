@@ -80,7 +80,9 @@ impl Chunks {
         let key_length = u32::try_from(key_length).map_err(|_| too_long("key"))?;
         let value_length = u32::try_from(value.len()).map_err(|_| too_long("value"))?;
         self.chunk.extend_from_slice(&key_length.to_le_bytes());
-        key.iter().for_each(|part| self.chunk.extend_from_slice(part.as_bytes()));
+        for part in key {
+            self.chunk.extend_from_slice(part.as_bytes());
+        }
         self.chunk.extend_from_slice(&value_length.to_le_bytes());
         self.chunk.extend_from_slice(value);
         self.image.entries += 1;

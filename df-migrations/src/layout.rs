@@ -21,7 +21,7 @@ use std::fmt;
 
 /// The table of per-table unique-key counters.
 pub const COUNTERS: &str = "unique_key";
-/// The migration log (Dragonflow's SchemaMigrationLog).
+/// The migration log (Dragonflow's `SchemaMigrationLog`).
 pub const LOG_TABLE: &str = "schema_migration";
 /// The engine's own records.
 pub const ENGINE_TABLE: &str = "df_schema";

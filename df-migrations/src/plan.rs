@@ -412,7 +412,7 @@ mod tests {
         plan.steps.iter().map(|s| s.id.as_str()).collect()
     }
 
-    /// Dragonflow's shape of the problem: LogicalSwitch's 5.0 migration fills the new
+    /// Dragonflow's shape of the problem: `LogicalSwitch`'s 5.0 migration fills the new
     /// Subnet table, and its automatic v4 follows its v3.
     fn switches() -> (&'static ModelEntry, &'static ModelEntry, Vec<&'static MigrationEntry>) {
         let lswitch = test_model!(

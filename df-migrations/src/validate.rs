@@ -135,7 +135,9 @@ pub fn validate(nb: &NbApi, build: &Build, state: &EngineState, mut progress: im
     let objects: Vec<(&str, &str, &Stored)> = nb.tables().flat_map(|table| nb.iter(table).map(move |(id, stored)| (table, id, stored))).collect();
     let mut failures = Failures::default();
     for (round, chunk) in objects.chunks(ROUND).enumerate() {
-        parallel::in_parts(chunk, |part| checks.check(part)).into_iter().for_each(|part| failures.merge(part));
+        for part in parallel::in_parts(chunk, |part| checks.check(part)) {
+            failures.merge(part);
+        }
         progress(round * ROUND + chunk.len());
     }
     if failures.total == 0 {

@@ -53,7 +53,7 @@ fn the_fast_path_reads_no_object_and_takes_no_lease() {
         (0..5_000).map(|i| Op::Set(format!("{{app_note.t}}n{i}"), serde_json::to_vec(&note("t", &format!("n{i}"), "x")).unwrap())).collect();
     store.write(&objects).unwrap();
     // Another instance holds the lease (say, allocating a key): the fast path needs none.
-    assert_eq!(store.acquire_lease("someone else", &holder("another instance"), Duration::from_secs(60)).unwrap(), None);
+    assert_eq!(store.acquire_lease("someone else", &holder("another instance"), Duration::from_mins(1)).unwrap(), None);
     let started = std::time::Instant::now();
     assert!(matches!(migrator().run(&mut store).unwrap(), Startup::NothingPending));
     assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
@@ -82,7 +82,7 @@ fn four_instances_at_once_on_one_memory_store_one_migrates() {
 #[test]
 fn waiting_for_an_instance_that_does_not_finish_times_out_naming_store_and_holder() {
     let mut store = MemoryStore::new();
-    store.acquire_lease("stuck", &holder("a stuck instance on node-7"), Duration::from_secs(60)).unwrap();
+    store.acquire_lease("stuck", &holder("a stuck instance on node-7"), Duration::from_mins(1)).unwrap();
     let started = std::time::Instant::now();
     let error = migrator().wait_timeout(Duration::from_millis(200)).run(&mut store).unwrap_err();
     assert!(started.elapsed() >= Duration::from_millis(200));
@@ -95,7 +95,7 @@ fn waiting_for_an_instance_that_does_not_finish_times_out_naming_store_and_holde
 #[test]
 fn an_instance_that_waited_migrates_when_the_holder_gives_up() {
     let store = MemoryStore::new();
-    store.clone().acquire_lease("quitter", &holder("an instance that fails"), Duration::from_secs(60)).unwrap();
+    store.clone().acquire_lease("quitter", &holder("an instance that fails"), Duration::from_mins(1)).unwrap();
     let releaser = {
         let mut store = store.clone();
         std::thread::spawn(move || {
@@ -150,7 +150,7 @@ fn typed_round_trip_on_memory() {
 #[test]
 fn typed_round_trip_on_redb() {
     let dir = tempfile::tempdir().unwrap();
-    typed_round_trip(df_migrations::store::open(dir.path().join("app.redb").to_str().unwrap(), &Default::default()).unwrap());
+    typed_round_trip(df_migrations::store::open(dir.path().join("app.redb").to_str().unwrap(), &df_migrations::store::RedisOptions::default()).unwrap());
 }
 
 #[test]
@@ -240,7 +240,7 @@ fn a_model_the_build_lacks_is_refused() {
 fn an_allocation_waits_for_the_lease_and_then_names_its_holder() {
     let store = migrated_memory();
     let mut db = Database::new(Box::new(store.clone())).unwrap().lease_wait(Duration::from_millis(50));
-    store.clone().acquire_lease("upgrade", &holder("df-runner pid 1 on node-2"), Duration::from_secs(60)).unwrap();
+    store.clone().acquire_lease("upgrade", &holder("df-runner pid 1 on node-2"), Duration::from_mins(1)).unwrap();
     let error = db.allocate::<Note>().unwrap_err();
     let AppError::Locked { holder: Some(holder), table: "app_note", .. } = &error else { panic!("{error:?}") };
     assert_eq!(holder.who, "df-runner pid 1 on node-2");

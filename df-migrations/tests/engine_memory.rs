@@ -160,7 +160,7 @@ fn only_one_runner_upgrades_and_the_other_names_the_holder() {
     let mut store = baselined();
     let mut other = store.clone();
     let holder = Holder { who: "df-runner pid 4242 on controller-1".into(), since: "2026-11-25T11:59:00Z".into() };
-    assert_eq!(other.acquire_lease("their-token", &holder, Duration::from_secs(60)).unwrap(), None);
+    assert_eq!(other.acquire_lease("their-token", &holder, Duration::from_mins(1)).unwrap(), None);
     let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err().to_string();
     assert_eq!(
         error,
@@ -186,7 +186,7 @@ fn a_runner_whose_lease_expired_cannot_commit() {
             .upgrade(&options(), &mut |event| {
                 if let Event::Phase(df_migrations::Phase::Validate) = event {
                     std::thread::sleep(Duration::from_millis(120));
-                    assert_eq!(thief.acquire_lease("thief", &thief_holder, Duration::from_secs(60)).unwrap(), None);
+                    assert_eq!(thief.acquire_lease("thief", &thief_holder, Duration::from_mins(1)).unwrap(), None);
                 }
             })
             .unwrap_err();

@@ -27,7 +27,7 @@ fn a_second_runner_is_refused_naming_the_holder() {
     let mut store = RedbStore::open(&path).unwrap();
     seed(&mut store);
     let holder = Holder { who: "df-runner pid 4242 on controller-1".into(), since: "2026-11-25T11:59:00Z".into() };
-    assert_eq!(store.acquire_lease("first", &holder, Duration::from_secs(60)).unwrap(), None);
+    assert_eq!(store.acquire_lease("first", &holder, Duration::from_mins(1)).unwrap(), None);
     // Another process opening the file is refused by redb, naming the lease holder.
     let error = RedbStore::open(&path).err().expect("the file is open").to_string();
     assert!(error.contains("open in another process: df-runner pid 4242 on controller-1 since 2026-11-25T11:59:00Z"), "{error}");

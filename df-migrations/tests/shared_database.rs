@@ -87,7 +87,7 @@ fn foreign_keys_of_every_type_survive_on_redis() {
 #[test]
 fn foreign_keys_of_every_type_survive_on_a_cluster() {
     let Some(cluster) = RedisCluster::start(3) else { return };
-    let mut connections: Vec<redis::Connection> = cluster.servers().iter().map(|server| server.connection()).collect();
+    let mut connections: Vec<redis::Connection> = cluster.servers().iter().map(df_testkit::redis_server::RedisServer::connection).collect();
     let client = redis::cluster::ClusterClient::new(cluster.nodes().iter().map(|node| format!("redis://{node}")).collect::<Vec<_>>()).unwrap();
     let mut cluster_connection = client.get_connection().unwrap();
     for (key, value) in FOREIGN {

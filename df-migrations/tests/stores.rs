@@ -52,7 +52,7 @@ fn redis_cluster_store_meets_the_contract_with_data_on_every_node() {
         other => panic!("a cluster declines a batch under the lease across slots, not {other:?}"),
     }
 
-    let counts: Vec<usize> = cluster.servers().iter().map(|s| s.key_count()).collect();
+    let counts: Vec<usize> = cluster.servers().iter().map(df_testkit::redis_server::RedisServer::key_count).collect();
     assert!(counts.iter().all(|&n| n > 0), "every master holds part of the data: {counts:?}");
     let total: usize = counts.iter().sum();
     assert!(total > OBJECTS / 2, "{counts:?}");

@@ -50,7 +50,7 @@ pub fn summary(out: &mut dyn Write, format: Format, report: &Report, verb: &str)
     let mut parts = vec![format!("{} objects read", report.objects_read)];
     // A rollback times no phases.
     if !report.timings.is_empty() {
-        parts.push(report.timings.iter().map(|(phase, d)| format!("{phase:?} {:.2?}", d).to_lowercase()).collect::<Vec<_>>().join(", "));
+        parts.push(report.timings.iter().map(|(phase, d)| format!("{phase:?} {d:.2?}").to_lowercase()).collect::<Vec<_>>().join(", "));
     }
     parts.push(verb.to_owned());
     writeln!(out, "{}", parts.join("; "))?;

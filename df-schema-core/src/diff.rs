@@ -10,7 +10,7 @@
 use crate::schema::{Field, VersionSchema};
 use crate::ty::Ty;
 use crate::fingerprint::canonical_json;
-use std::fmt;
+use std::fmt::{self, Write};
 
 /// One difference between two schemas of a model.
 #[derive(Clone, Debug, PartialEq)]
@@ -187,7 +187,7 @@ impl Step {
         }
         let mut text = self.changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
         for (old, new) in likely_renames(&self.changes) {
-            text.push_str(&format!(" (`{old}` → `{new}` looks like a rename)"));
+            let _ = write!(text, " (`{old}` → `{new}` looks like a rename)");
         }
         text
     }

@@ -138,7 +138,7 @@ pub fn json_literal(ctxt: &mut Ctxt, arg: &Arg) -> Option<(Value, Span)> {
         },
         Expr::Path(p) if p.path.is_ident("null") => Some(Value::Null),
         Expr::Array(a) if a.elems.is_empty() => Some(Value::Array(Vec::new())),
-        Expr::Block(b) if b.block.stmts.is_empty() && b.label.is_none() => Some(Value::Object(Default::default())),
+        Expr::Block(b) if b.block.stmts.is_empty() && b.label.is_none() => Some(Value::Object(serde_json::Map::new())),
         _ => None,
     };
     if value.is_none() {

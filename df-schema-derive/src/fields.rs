@@ -67,7 +67,7 @@ pub fn not_a_struct(attribute: &str, input: TokenStream) -> TokenStream {
 /// so leaving them would add follow-on errors to the one that matters.
 fn strip_attributes(item: &mut ItemStruct) {
     item.attrs.retain(|a| !a.path().is_ident("serde"));
-    for field in item.fields.iter_mut() {
+    for field in &mut item.fields {
         field.attrs.retain(|a| !a.path().is_ident("serde") && !a.path().is_ident("df"));
     }
 }
@@ -147,7 +147,7 @@ pub fn add_serde(item: &mut ItemStruct, infos: &[FieldInfo]) -> TokenStream {
     item.attrs.push(syn::parse_quote!(#[serde(crate = "::df_schema::__private::serde", deny_unknown_fields)]));
     let mut default_fns = Vec::new();
     if let Fields::Named(named) = &mut item.fields {
-        for field in named.named.iter_mut() {
+        for field in &mut named.named {
             let Some(info) = infos.iter().find(|i| Some(&i.ident) == field.ident.as_ref()) else { continue };
             let Some(default) = &info.field.default else { continue };
             if default.is_null() && info.field.nullable {

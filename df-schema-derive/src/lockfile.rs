@@ -100,6 +100,22 @@ pub fn update(path: &Path, update: impl FnOnce(&mut Lock)) -> Result<(), String>
     Ok(())
 }
 
+/// An expression of type `fn() -> &'static ModelHistory` that returns `history`, parsed
+/// once at run time from the lock text embedded here (only `name`'s record).
+pub fn history_fn(name: &str, history: &ModelHistory) -> TokenStream {
+    let mut single = Lock::default();
+    single.models.insert(name.to_owned(), history.clone());
+    let text = single.to_text();
+    quote! {{
+        fn history() -> &'static ::df_schema::__private::ModelHistory {
+            static HISTORY: ::df_schema::__private::OnceLock<::df_schema::__private::ModelHistory> =
+                ::df_schema::__private::OnceLock::new();
+            ::df_schema::__private::history_once(&HISTORY, #name, #text)
+        }
+        history
+    }}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,20 +142,4 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert_eq!(*read(&path).unwrap(), Lock::default(), "a missing lock is empty");
     }
-}
-
-/// An expression of type `fn() -> &'static ModelHistory` that returns `history`, parsed
-/// once at run time from the lock text embedded here (only `name`'s record).
-pub fn history_fn(name: &str, history: &ModelHistory) -> TokenStream {
-    let mut single = Lock::default();
-    single.models.insert(name.to_owned(), history.clone());
-    let text = single.to_text();
-    quote! {{
-        fn history() -> &'static ::df_schema::__private::ModelHistory {
-            static HISTORY: ::df_schema::__private::OnceLock<::df_schema::__private::ModelHistory> =
-                ::df_schema::__private::OnceLock::new();
-            ::df_schema::__private::history_once(&HISTORY, #name, #text)
-        }
-        history
-    }}
 }

@@ -7,13 +7,36 @@
 pub enum MigrationError {
     /// An object holds data the migration cannot handle.
     #[error("table `{table}`, object `{id}`: {message}")]
-    Object { table: String, id: String, message: String },
+    Object {
+        /// The table.
+        table: String,
+        /// The object's id.
+        id: String,
+        /// What is wrong with it, and what would fix it.
+        message: String,
+    },
     /// An object does not decode as a model.
     #[error("table `{table}`, object `{id}`: does not decode as {model} v{version}: {reason}")]
-    Decode { model: &'static str, version: u32, table: String, id: String, reason: String },
+    Decode {
+        /// The model it was decoded as.
+        model: &'static str,
+        /// The model's version.
+        version: u32,
+        /// The table.
+        table: String,
+        /// The object's id.
+        id: String,
+        /// serde's reason.
+        reason: String,
+    },
     /// A table-wide problem (e.g. moving onto existing objects).
     #[error("table `{table}`: {message}")]
-    Table { table: String, message: String },
+    Table {
+        /// The table.
+        table: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl MigrationError {
@@ -22,6 +45,7 @@ impl MigrationError {
         MigrationError::Object { table: table.to_owned(), id: id.to_owned(), message: message.into() }
     }
 
+    /// A problem with a whole table.
     pub fn table(table: &str, message: impl Into<String>) -> MigrationError {
         MigrationError::Table { table: table.to_owned(), message: message.into() }
     }

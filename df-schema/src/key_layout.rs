@@ -21,7 +21,7 @@
 /// Where a model set's keys live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyLayout {
-    /// OpenStack Dragonflow's Redis layout, without a prefix: a real Dragonflow database
+    /// `OpenStack` Dragonflow's Redis layout, without a prefix: a real Dragonflow database
     /// is upgraded in place.
     Dragonflow,
     /// An application's layout: Dragonflow's key forms under a namespace prefix, e.g.

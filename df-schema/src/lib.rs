@@ -26,7 +26,7 @@
 //! # `#[df_model(…)]` keys
 //!
 //! - `version = N` (required): the schema version, 1 for a new model.
-//! - `table = "…"`: the table, by default the struct name in snake_case.
+//! - `table = "…"`: the table, by default the struct name in `snake_case`.
 //! - `release = "…"`: a release label recorded with the version.
 //! - `renamed_from = "…"`: the previous table, when this version renames the table.
 //! - `lock = "…"`: another lock file, relative to this source file.

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 /// How many parts to split work into: the cores this process may use.
 pub fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 /// Runs `f` on [`threads`] consecutive parts of `items` at once; returns the results in
@@ -59,7 +59,7 @@ mod tests {
         assert!(sums.windows(2).all(|w| w[0].0 < w[1].0), "parts in order: {sums:?}");
         let mut items = items;
         for_each_mut(&mut items, |n| *n *= 2);
-        assert!(items.iter().enumerate().all(|(i, n)| *n == 2 * i as u32));
+        assert!(items.iter().zip(0u32..).all(|(n, i)| *n == 2 * i));
         assert_eq!(in_parts(&[] as &[u8], <[u8]>::len), [0]);
     }
 

@@ -12,21 +12,30 @@ use df_schema_core::ModelHistory;
 /// A registered model.
 #[derive(Debug)]
 pub struct ModelEntry {
+    /// The struct name, which identifies the model in the lock and in the database.
     pub name: &'static str,
+    /// The table its objects are stored in at the head version.
     pub table: &'static str,
+    /// The head version.
     pub version: u32,
+    /// The head version's schema fingerprint, as the lock records it.
     pub fingerprint: &'static str,
+    /// Whether objects carry a `topic` (their partition in the key).
     pub has_topic: bool,
+    /// Every recorded version, from the lock the model was checked against.
     pub history: fn() -> &'static ModelHistory,
     /// Decodes a stored object's JSON as the head version, returning serde's reason on
     /// failure.
     pub decode: fn(&[u8]) -> Result<(), String>,
+    /// The Rust module that declares the model, for messages about colliding models.
     pub module_path: &'static str,
     /// The schema lock the model was checked against.
     pub lock: &'static str,
 }
 
 impl ModelEntry {
+    /// The entry of model `M`, declared in `module_path` and checked against `lock`: what
+    /// `#[df_model]` submits.
     pub const fn of<M: Model>(module_path: &'static str, lock: &'static str) -> ModelEntry {
         ModelEntry {
             name: M::NAME,
@@ -66,7 +75,12 @@ fn decode<M: Model>(json: &[u8]) -> Result<(), String> {
 #[derive(Debug, Clone, Copy)]
 pub enum MigrationTarget {
     /// The step of `model` from `to - 1` to `to`.
-    Step { model: &'static str, to: u32 },
+    Step {
+        /// The model's name.
+        model: &'static str,
+        /// The version the step reaches.
+        to: u32,
+    },
     /// The removal of a model that the code no longer declares.
     Removes {
         /// The removed model's name.
@@ -80,19 +94,26 @@ pub enum MigrationTarget {
 /// A registered hand-written migration.
 #[derive(Debug)]
 pub struct MigrationEntry {
+    /// The migration's id in the `schema_migration` log: `#[migration(id = …)]`, or the
+    /// function name in kebab case.
     pub id: &'static str,
+    /// The step or removal it performs.
     pub target: MigrationTarget,
+    /// The release label it belongs to (`""` without one).
     pub release: &'static str,
     /// RFC 3339, UTC.
     pub proposed_at: &'static str,
+    /// What it does, for the log and for operators.
     pub description: &'static str,
     /// Digest of the function's tokens, to notice a migration changed after it was applied.
     pub checksum: &'static str,
+    /// The function.
     pub run: MigrationFn,
     /// The tables a whole-database migration declared it reads or writes
     /// (`#[migration(tables = […])]`), if it did. The engine then runs it on those tables
     /// alone, refusing any other, and may run other tables' steps before it.
     pub tables: Option<&'static [&'static str]>,
+    /// The schema lock of the crate that declares it.
     pub lock: &'static str,
 }
 
@@ -110,7 +131,7 @@ pub enum MigrationFn {
 
 impl MigrationEntry {
     /// Runs the migration alone on a whole database (on its declared tables alone, if it
-    /// declared them; see [`NbApi::within`]); a per-object one on every object of its
+    /// declared them, refusing any other); a per-object one on every object of its
     /// model's table (the engine itself runs them in shared passes).
     pub fn run(&self, nb: &mut NbApi) -> Result<(), MigrationError> {
         let each = match (self.run, self.tables) {
@@ -131,7 +152,9 @@ impl MigrationEntry {
 /// deleted structs can be found.
 #[derive(Debug)]
 pub struct EmbeddedEntry {
+    /// The struct name, as the lock's `embedded` records name it.
     pub name: &'static str,
+    /// The schema lock of the crate that declares it.
     pub lock: &'static str,
 }
 

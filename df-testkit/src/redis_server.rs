@@ -26,9 +26,7 @@ pub fn redis_available() -> bool {
     let test = thread.name().unwrap_or("a Redis test");
     let found = Command::new(SERVER).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
     if !found {
-        if std::env::var_os("CI").is_some() {
-            panic!("{test}: `{SERVER}` is not on PATH and CI is set: install Redis (e.g. `apt-get install redis-server`) so that the Redis store tests run");
-        }
+        assert!(std::env::var_os("CI").is_none(), "{test}: `{SERVER}` is not on PATH and CI is set: install Redis (e.g. `apt-get install redis-server`) so that the Redis store tests run");
         // Straight to stderr, not through `eprintln!`, which the test harness captures
         // (and hides) for passing tests.
         let _ = writeln!(
@@ -96,9 +94,7 @@ impl RedisServer {
     pub fn restart(&mut self) {
         self.kill();
         self.child = launch(self.port, self.dir.path(), &self.extra);
-        if !self.wait_ready() || !self.wait_loaded() {
-            panic!("{SERVER} did not restart on port {}; its log:\n{}", self.port, self.log());
-        }
+        assert!(!(!self.wait_ready() || !self.wait_loaded()), "{SERVER} did not restart on port {}; its log:\n{}", self.port, self.log());
     }
 
     /// Whether the server finished loading its append-only file (until then it answers
@@ -306,13 +302,13 @@ impl RedisCluster {
     /// `masters` servers joined into a cluster that reports `cluster_state:ok`, or `None`
     /// if Redis is not installed (see the module docs).
     pub fn start(masters: usize) -> Option<RedisCluster> {
+        const SLOTS: usize = 16384;
         if !redis_available() {
             return None;
         }
         let args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"];
         let servers: Vec<RedisServer> = (0..masters).map(|_| RedisServer::spawn(&args)).collect();
         let cluster = RedisCluster { servers };
-        const SLOTS: usize = 16384;
         for (i, server) in cluster.servers.iter().enumerate() {
             let _: () = server.command(redis::cmd("CLUSTER").arg("SET-CONFIG-EPOCH").arg(i + 1));
             let slots: Vec<usize> = (i * SLOTS / masters..(i + 1) * SLOTS / masters).collect();
@@ -359,9 +355,9 @@ impl RedisCluster {
 /// A port free on 127.0.0.1 whose cluster bus port (+10000) is free too.
 pub fn free_port() -> u16 {
     static NEXT: AtomicU16 = AtomicU16::new(0);
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0) ^ std::process::id();
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos()) ^ std::process::id();
     for _ in 0..1000 {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed) as u32;
+        let n = u32::from(NEXT.fetch_add(1, Ordering::Relaxed));
         let port = 20000 + ((seed.wrapping_add(n.wrapping_mul(7919))) % 30000) as u16;
         if TcpListener::bind(("127.0.0.1", port)).is_ok() && TcpListener::bind(("127.0.0.1", port + 10000)).is_ok() {
             return port;

@@ -44,7 +44,7 @@ impl Commit {
 impl Runner {
     /// Runners against `url`, with a 60-second lease and fenced transactions.
     pub fn new(url: impl Into<String>) -> Runner {
-        Runner { url: url.into(), lease_ttl: Duration::from_secs(60), commit: Commit::Transaction }
+        Runner { url: url.into(), lease_ttl: Duration::from_mins(1), commit: Commit::Transaction }
     }
 
     /// The same runners with `--lease-ttl` `ttl` (see [`Runner::lease_ttl`]).
@@ -98,7 +98,7 @@ impl Runner {
 
 /// `--lease-ttl` takes whole seconds: rounded up, at least 1.
 fn whole_seconds(ttl: Duration) -> u64 {
-    (ttl.as_secs_f64().ceil() as u64).max(1)
+    (ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)).max(1)
 }
 
 /// A runner that exited.

@@ -1,6 +1,13 @@
 //! A generated Dragonflow 2.0 deployment of any size, for the demo, the benchmarks and the
 //! fault campaign.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "addresses, counts and shares of a deployment whose size is bounded far below every type's range"
+)]
+
 use crate::rng::SplitMix64;
 use serde_json::{json, Value};
 
@@ -522,7 +529,7 @@ impl Generator {
                         .map(|_| {
                             let template = self.rng.below(RULE_TEMPLATES.len());
                             let spellings = RULE_TEMPLATES[template].2.len();
-                            (template, if spellings > 1 && self.rng.chance(0.3) { 1 } else { 0 })
+                            (template, usize::from(spellings > 1 && self.rng.chance(0.3)))
                         })
                         .collect()
                 };

@@ -27,12 +27,14 @@ impl SplitMix64 {
 
     /// Uniform in `0..n` (`n` > 0; the modulo bias is negligible for test data).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
+        // `usize` is at most 64 bits wide, so both conversions are exact.
+        (self.next_u64() % n as u64).try_into().unwrap_or(usize::MAX)
     }
 
     /// Uniform in `lo..=hi`.
     pub(crate) fn between(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1) as usize) as i64
+        let span = usize::try_from(hi - lo + 1).expect("lo <= hi");
+        lo + i64::try_from(self.below(span)).expect("below a span of i64s")
     }
 
     /// Uniform in `[0, 1)`, from the top 53 bits.

@@ -13,7 +13,7 @@ pub fn release_2_0_objects() -> Value {
             "{chassis.}network-1": {"id": "network-1", "ip": "192.0.2.21", "external_host_ip": "198.51.100.21"},
     
             "{publisher.}controller-1": {"id": "controller-1", "name": "controller-1", "uri": "tcp://192.0.2.1:8866",
-                                         "last_activity_timestamp": 1503996373.25},
+                                         "last_activity_timestamp": 1_503_996_373.25},
     
             "{lswitch.tenant-a}net-a": {"id": "net-a", "topic": "tenant-a", "name": "private", "version": 3, "is_external": false,
                 "mtu": 1450, "segmentation_id": 101, "network_type": "vxlan", "physical_network": null, "subnets": [
@@ -118,7 +118,7 @@ pub fn release_5_0_objects() -> Value {
             "{chassis.}network-1": {"id": "network-1", "ip": "192.0.2.21", "external_host_ip": "198.51.100.21", "tunnel_types": []},
     
             "{publisher.}controller-1": {"id": "controller-1", "name": "controller-1", "uri": "tcp://192.0.2.1:8866",
-                                         "last_activity_timestamp": 1503996373.25},
+                                         "last_activity_timestamp": 1_503_996_373.25},
     
             "{lswitch.tenant-a}net-a": {"id": "net-a", "topic": "tenant-a", "name": "private", "version": 3, "unique_key": 1,
                 "is_external": false, "mtu": 1450, "segmentation_id": 101, "network_type": "vxlan", "physical_network": null,

@@ -331,7 +331,7 @@ fn the_engine_upgrades_a_generated_deployment_to_5_0() {
     }
     assert_eq!(lsubnets, subnets);
     let counter = |table: &str| -> i64 { String::from_utf8(after[&format!("{{unique_key.}}{table}")].clone()).unwrap().parse().unwrap() };
-    assert_eq!(counter("lswitch"), count("lswitch") as i64);
-    assert_eq!(counter("secgroup"), parsed.counters["secgroup"] + count("secgroup") as i64);
+    assert_eq!(counter("lswitch"), i64::try_from(count("lswitch")).unwrap());
+    assert_eq!(counter("secgroup"), parsed.counters["secgroup"] + i64::try_from(count("secgroup")).unwrap());
     assert_eq!(counter("lrouter"), parsed.counters["lrouter"]);
 }

@@ -1,4 +1,4 @@
-//! Floating IPs: public addresses NATed to a port's fixed address by a router.
+//! Floating IPs: public addresses `NATed` to a port's fixed address by a router.
 //!
 //! | version | release | change |
 //! |---|---|---|
@@ -20,7 +20,7 @@ pub struct FloatingIp {
     pub version: i64,
     /// The public address.
     pub floating_ip_address: String,
-    /// The port's address the floating IP is NATed to; `None` while unassociated.
+    /// The port's address the floating IP is `NATed` to; `None` while unassociated.
     pub fixed_ip_address: Option<String>,
     /// The id of the associated port.
     pub lport: Option<String>,

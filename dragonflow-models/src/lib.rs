@@ -1,4 +1,4 @@
-//! OpenStack Dragonflow's north-bound (NB) database models, with the schema changes that
+//! `OpenStack` Dragonflow's north-bound (NB) database models, with the schema changes that
 //! Dragonflow really made between its releases 2.0 and 5.0, written with df-schema. This
 //! is the crate to copy when you write your own model crate.
 //!

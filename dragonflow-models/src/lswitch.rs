@@ -36,7 +36,7 @@ pub struct LogicalSwitch {
     pub network_type: Option<String>,
     /// The provider network (e.g. `"physnet1"`) a flat or VLAN network is on.
     pub physical_network: Option<String>,
-    /// The id of the QoS policy applied to the network's ports.
+    /// The id of the `QoS` policy applied to the network's ports.
     pub qos_policy: Option<String>,
 }
 

@@ -23,7 +23,7 @@ pub struct SwitchPort {
     pub id: String,
     /// The interface name, e.g. `"tap4f1c0a2b-11"`.
     pub name: Option<String>,
-    /// The switch's port number (OpenFlow `ofport`).
+    /// The switch's port number (`OpenFlow` `ofport`).
     pub port_num: Option<i64>,
     /// `"up"` or `"down"`.
     pub admin_state: Option<String>,

@@ -209,7 +209,7 @@ fn every_step_changes_what_the_contract_says() {
                     Change::Removed(f) => format!("-{}", f.name),
                     Change::Modified { to, .. } => format!("~{}", to.name),
                     Change::TableRenamed { from, to } => format!("table {from} → {to}"),
-                    other => format!("{other}"),
+                    other @ Change::ReleaseChanged { .. } => format!("{other}"),
                 })
                 .collect();
             steps.push((step.model.clone(), step.to, changes, step.is_automatic()));

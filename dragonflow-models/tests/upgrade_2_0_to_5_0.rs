@@ -72,7 +72,7 @@ fn automatic_defaults() -> Vec<(String, String, Value)> {
     let mut defaults = Vec::new();
     for model in models() {
         let history = (model.history)();
-        for step in steps_of(model.name, history, model.version).into_iter().filter(|s| s.is_automatic()) {
+        for step in steps_of(model.name, history, model.version).into_iter().filter(df_schema::core::Step::is_automatic) {
             let table = &history.versions[&step.to].schema.table;
             for change in &step.changes {
                 if let Change::Added(field) = change {

@@ -4,7 +4,7 @@
 //! verify, history, rollback byte for byte), refusals and their exit codes.
 
 use assert_cmd::Command;
-use df_migrations::store::Op;
+use df_migrations::store::{Op, Store};
 use df_migrations::transfer::{read_export, write_export};
 use df_testkit::redis_server::RedisServer;
 use dragonflow_fixtures as fixtures;
@@ -170,8 +170,7 @@ fn a_second_runner_is_refused_naming_the_holder() {
     db.import(fixtures::release_2_0_store());
     let mut store = df_migrations::store::RedbStore::open(Path::new(&db.url)).unwrap();
     let holder = df_migrations::store::Holder { who: "df-runner pid 4242 on controller-1".into(), since: "2026-11-25T11:59:00Z".into() };
-    use df_migrations::store::Store;
-    store.acquire_lease("mine", &holder, std::time::Duration::from_secs(60)).unwrap();
+    store.acquire_lease("mine", &holder, std::time::Duration::from_mins(1)).unwrap();
     let refused = db.runner(&["upgrade"]).code(1);
     assert!(stderr(&refused).contains("df-runner pid 4242 on controller-1 since 2026-11-25T11:59:00Z"), "{}", stderr(&refused));
 }

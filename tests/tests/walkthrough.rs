@@ -12,8 +12,8 @@ use readme::{assert_fails_with, assert_ok, assert_prints_readme_block, readme_bl
 
 #[test]
 fn changing_a_model_as_the_readme_shows() {
-    let krate = UserCrate::new("nb-models", &["df-schema"]);
     const BLESS: &[(&str, &str)] = &[("DF_SCHEMA_BLESS", "1")];
+    let krate = UserCrate::new("nb-models", &["df-schema"]);
 
     // A new model must be recorded on purpose.
     krate.write_lib(&readme_block("rust", "walkthrough:v1"));

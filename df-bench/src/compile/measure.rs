@@ -77,10 +77,10 @@ pub fn run(scratch: &Scratch, runs: usize) -> anyhow::Result<Vec<Samples>> {
 fn round(scratch: &Scratch, krate: &Crate) -> anyhow::Result<[(Measurement, Timing); 4]> {
     scratch.clean(krate)?;
     let build_from_scratch = scratch.cargo(krate, "build", false)?;
-    scratch.touch(krate)?;
+    krate.touch()?;
     let build_after_edit = scratch.cargo(krate, "build", false)?;
     let check_from_scratch = scratch.cargo(krate, "check", false)?;
-    scratch.touch(krate)?;
+    krate.touch()?;
     let check_after_edit = scratch.cargo(krate, "check", false)?;
     Ok([
         (Measurement::BuildFromScratch, build_from_scratch),

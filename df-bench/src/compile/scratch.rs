@@ -112,10 +112,12 @@ impl Scratch {
         }
         Ok(())
     }
+}
 
+impl Crate {
     /// What an editor's save does to the crate: a newer `src/lib.rs`.
-    pub fn touch(&self, krate: &Crate) -> anyhow::Result<()> {
-        let path = krate.dir.join("src/lib.rs");
+    pub fn touch(&self) -> anyhow::Result<()> {
+        let path = self.dir.join("src/lib.rs");
         let file = std::fs::File::options().write(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
         file.set_modified(SystemTime::now()).with_context(|| format!("touching {}", path.display()))
     }

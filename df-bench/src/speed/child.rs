@@ -61,7 +61,7 @@ fn upgrade(url: &str, batch: usize) -> anyhow::Result<UpgradeRun> {
         .with_context(|| format!("upgrading {url}"))?;
     let total = started.elapsed().as_secs_f64();
     anyhow::ensure!(report.committed, "the upgrade of {url} did not commit: {report:?}");
-    let phase = |p| report.timings.get(&p).map_or(0.0, |d| d.as_secs_f64());
+    let phase = |p| report.timings.get(&p).map_or(0.0, std::time::Duration::as_secs_f64);
     Ok(UpgradeRun {
         read: phase(Phase::Read),
         migrate: phase(Phase::Migrate),

@@ -118,7 +118,7 @@ impl Db {
     pub fn wait_for_commit(&self, old: &Dump, child: &mut Child) -> anyhow::Result<()> {
         let Kind::Redis(server) = &self.kind else { anyhow::bail!("commits are watched on Redis only, not on {}", self.name()) };
         let mut connection = server.connection_or_error()?;
-        let deadline = Instant::now() + Duration::from_secs(300);
+        let deadline = Instant::now() + Duration::from_mins(5);
         while child.try_wait()?.is_none() {
             if queueing(&mut connection)? || redis::cmd("DBSIZE").query::<usize>(&mut connection)? > old.len() + 1 {
                 return Ok(());

@@ -81,7 +81,7 @@ pub struct Plan {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    let seed = args.seed.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64));
+    let seed = args.seed.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos()) << 32));
     let plan = Plan {
         kills: args.kills,
         objects: args.objects,

@@ -27,7 +27,7 @@ pub(super) fn allocate(store: &mut dyn Store, model: &'static str, table: &'stat
         if waited >= wait {
             return Err(AppError::Locked { store: store.describe(), table, waited, holder: Some(current) });
         }
-        std::thread::sleep(backoff.min(wait - waited));
+        std::thread::sleep(backoff.min(wait.checked_sub(waited).unwrap()));
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
     let result = increment(store, &token, model, table);

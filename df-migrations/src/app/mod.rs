@@ -4,7 +4,6 @@
 //! start at once; a [`Database`] then reads and writes the models, typed, in the engine's
 //! key layout, and refuses a database that is not at the build's schema.
 
-#![warn(missing_docs)]
 
 mod counter;
 mod database;

@@ -78,7 +78,7 @@ pub struct Migrator {
 impl Migrator {
     /// A migrator to `build`'s models and migrations.
     pub fn new(build: Build) -> Migrator {
-        Migrator { build, wait_timeout: Duration::from_secs(120), lease_ttl: None, redis: RedisOptions::default() }
+        Migrator { build, wait_timeout: Duration::from_mins(2), lease_ttl: None, redis: RedisOptions::default() }
     }
 
     /// A migrator to the models and migrations linked into this program
@@ -146,7 +146,7 @@ impl Migrator {
                         return Err(AppError::Timeout { store: described, waited, pending: status.pending.len(), holder: Some(current) });
                     }
                     holder = Some(current);
-                    std::thread::sleep(backoff.min(self.wait_timeout - waited));
+                    std::thread::sleep(backoff.min(self.wait_timeout.checked_sub(waited).unwrap()));
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
                 Err(error) => return Err(error.into()),

@@ -10,7 +10,7 @@ use crate::store::{Op, Store};
 use crate::validate::Checks;
 use std::collections::BTreeMap;
 
-impl<'s> Engine<'s> {
+impl Engine<'_> {
     /// Stamps a database that predates df-schema as being at `release`'s schema: each
     /// model at its latest version of that release or earlier. First checks that up to
     /// `sample` objects of each table have that version's recorded shape, and that no

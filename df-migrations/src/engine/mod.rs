@@ -49,7 +49,7 @@ impl<'s> Engine<'s> {
     /// An engine that upgrades `store` to `build`'s models.
     pub fn new(store: &'s mut dyn Store, build: Build) -> Engine<'s> {
         let store = Namespaced::new(store, build.layout);
-        Engine { store, build, who: lease::this_process(), lease_ttl: Duration::from_secs(60) }
+        Engine { store, build, who: lease::this_process(), lease_ttl: Duration::from_mins(1) }
     }
 
     /// How long the lease lasts without renewal (a runner that pauses longer loses it).

@@ -8,7 +8,7 @@ use crate::image;
 use crate::records::{self, Action, Manifest};
 use crate::store::{Op, Store};
 
-impl<'s> Engine<'s> {
+impl Engine<'_> {
     /// Restores the exact pre-upgrade state of the last upgrade from its image: every live
     /// key as it was, and none that it lacks. Refuses when the data was written since,
     /// unless `force` (those writes are then lost).

@@ -40,7 +40,7 @@ struct Upgrade<'e, 's, 'p> {
     report: Report,
 }
 
-impl<'s> Engine<'s> {
+impl Engine<'_> {
     /// Applies every pending step (or, dry, everything but the commit).
     pub fn upgrade(&mut self, options: &UpgradeOptions, progress: &mut dyn FnMut(Event)) -> Result<Report, EngineError> {
         self.leased(|engine, lease| {
@@ -74,10 +74,7 @@ impl Upgrade<'_, '_, '_> {
         // run writes nothing); until the commit names it, it is garbage to delete if
         // anything fails. Its time counts as the commit's.
         let started = Instant::now();
-        let image = match self.options.dry_run {
-            true => None,
-            false => Some(image::write(&mut self.engine.store, &snapshot, &self.lease.tag())?),
-        };
+        let image = if self.options.dry_run { None } else { Some(image::write(&mut self.engine.store, &snapshot, &self.lease.tag())?) };
         let imaging = started.elapsed();
         let Snapshot { nb, original } = snapshot;
         let writes = match self.migrate(nb, &original, &plan) {
@@ -115,7 +112,9 @@ impl Upgrade<'_, '_, '_> {
         let mut rows = Vec::new();
         for pass in run::passes(&plan.steps) {
             // One pass at a time, renewing the lease in between: a long upgrade keeps it.
-            pass.iter().for_each(|step| (self.progress)(Event::Step(step)));
+            for step in &pass {
+                (self.progress)(Event::Step(step));
+            }
             rows.extend(run::run_pass(&mut nb, &pass, &mut state, &self.applied_at)?);
             // Objects the pass parsed go back to bytes (see `df_schema::Stored`).
             nb.flush();

@@ -22,7 +22,7 @@ pub fn history(table: &str, versions: &[(&str, &[&str])]) -> ModelHistory {
             })
             .collect();
         let release = (!release.is_empty()).then(|| (*release).to_owned());
-        history.versions.insert(i as u32 + 1, VersionRecord::new(VersionSchema::new(table.to_owned(), release, fields)));
+        history.versions.insert(u32::try_from(i + 1).expect("a test model has few versions"), VersionRecord::new(VersionSchema::new(table.to_owned(), release, fields)));
     }
     history
 }

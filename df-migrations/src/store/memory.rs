@@ -27,7 +27,7 @@ impl MemoryStore {
     fn inner(&self) -> MutexGuard<'_, Inner> {
         // A test that panicked while holding the lock leaves consistent data: every
         // method completes its change before it returns.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Everything stored, for tests to compare states byte for byte.

@@ -48,7 +48,7 @@ pub fn full_flow(store: &mut dyn Store) {
     let report = engine(store)
         .upgrade(&options(), &mut |event| {
             if let Event::Phase(phase) = event {
-                phases.push(phase)
+                phases.push(phase);
             }
         })
         .unwrap();

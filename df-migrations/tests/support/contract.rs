@@ -165,7 +165,7 @@ fn check_lease(store: &mut dyn Store, expected: &mut Data) -> Fenced {
     let name = store.describe();
     let a = Holder { who: "host-a:101".to_owned(), since: "2026-01-02T03:04:05Z".to_owned() };
     let b = Holder { who: "host-b:202".to_owned(), since: "2026-01-02T03:04:06Z".to_owned() };
-    let long = Duration::from_secs(60);
+    let long = Duration::from_mins(1);
     let record = "{df_schema.}commit";
     let read = |store: &mut dyn Store| store.get_many(&[record.to_owned()]).unwrap().pop().unwrap();
 

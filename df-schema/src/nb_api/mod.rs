@@ -178,7 +178,7 @@ impl NbApi {
                 stored.object_mut();
             });
             for (id, stored) in chunk.iter_mut() {
-                self.position = Some((table.to_owned(), id.to_string()));
+                self.position = Some((table.to_owned(), (*id).clone()));
                 f(id, stored.object_mut())?;
             }
             crate::__private::parallel::for_each_mut(chunk, |(_, stored)| stored.flush());

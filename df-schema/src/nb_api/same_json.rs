@@ -177,7 +177,7 @@ mod tests {
             r#"{"\u0069d":"p\u0031","mtu":1450,"tags":["a","b"],"nested":{"x":null,"y":true}}"#,
             r#"{"id":"p1","mtu":1.5e3,"tags":["a","b"],"nested":{"x":[],"y":{}}}"#,
             r#"{"id":"p1","mtu":1500,"tags":["a","b"],"nested":{"x":[],"y":{}}}"#,
-            r#"{}"#,
+            r"{}",
         ];
         for a in texts {
             for b in texts {

@@ -137,7 +137,7 @@ fn recover_and_upgrade(store: &mut dyn Store, old: &Dump, new: &Dump, report: &m
                 report.rolled_forward += 1;
             }
         }
-        neither => return Err(format!("recovery ({recovery:?}) left {neither}")),
+        neither @ Found::Neither { .. } => return Err(format!("recovery ({recovery:?}) left {neither}")),
     }
     engine(store).upgrade(&options(), &mut |_| {}).map_err(|e| format!("the upgrade after recovery: {e}"))?;
     let mix = differing_from_upgrade(&dump(store).map_err(|e| e.to_string())?, new);

@@ -16,7 +16,7 @@ pub fn paused_holds_the_lock(pause: &mut Pause, expected: &mut Expected) -> anyh
     let mut child = runner.spawn(&["upgrade"])?;
     let pid = child.id();
     // The store writes the holder into the lock file once it has the lock.
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + Duration::from_mins(5);
     while std::fs::metadata(&lock).map_or(0, |m| m.len()) == 0 && child.try_wait()?.is_none() {
         anyhow::ensure!(Instant::now() < deadline, "the first runner never took its lock");
         std::thread::sleep(Duration::from_millis(1));

@@ -48,7 +48,7 @@ pub fn paused_queueing(pause: &mut Pause, expected: &mut Expected) -> anyhow::Re
     let mut child = first.spawn(&["upgrade"])?;
     // Not `Db::wait_for_commit`: the queueing of the campaign's small databases can fall
     // between two of its polls, so this polls one query five times as often.
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + Duration::from_mins(5);
     while !queueing(&mut connection)? {
         if child.try_wait()?.is_some() {
             return Ok(Run::Missed);
@@ -98,7 +98,7 @@ pub fn paused_staging(pause: &mut Pause, expected: &mut Expected) -> anyhow::Res
     }
     let mut second = pause.db.runner().with_commit(Commit::Staged).spawn(&["upgrade"])?;
     let commit = commit_key().encode();
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + Duration::from_mins(5);
     while !redis::cmd("EXISTS").arg(&commit).query::<bool>(&mut connection)? && second.try_wait()?.is_none() {
         anyhow::ensure!(Instant::now() < deadline, "the second runner never reached its commit");
         std::thread::sleep(Duration::from_millis(1));
@@ -111,7 +111,7 @@ pub fn paused_staging(pause: &mut Pause, expected: &mut Expected) -> anyhow::Res
 /// Whether the lease's remaining time went up (a renewal) before the runner exited.
 fn wait_for_renewal(connection: &mut redis::Connection, child: &mut Child) -> anyhow::Result<bool> {
     let mut last: Option<i64> = None;
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + Duration::from_mins(5);
     while Instant::now() < deadline && child.try_wait()?.is_none() {
         // Milliseconds left, or a negative value when the lease key is absent.
         let left: i64 = redis::cmd("PTTL").arg(lease_key()).query(connection)?;

@@ -201,7 +201,7 @@ impl<B: Backend> Store for Redis<B> {
     }
 
     fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
-        let refs: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+        let refs: Vec<&[u8]> = keys.iter().map(std::string::String::as_bytes).collect();
         self.fetch(&refs)
     }
 

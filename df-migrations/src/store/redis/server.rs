@@ -41,8 +41,18 @@ pub struct ServerBackend {
     broken: bool,
     options: RedisOptions,
     address: String,
-    /// Why this server cannot run fenced transactions, once asked (its version).
-    no_transactions: Option<Option<String>>,
+    /// Whether this server can run fenced transactions, once asked (its version).
+    transactions: Support,
+}
+
+/// What a server's version says about fenced transactions.
+#[derive(Debug, Clone)]
+enum Support {
+    /// Not asked yet.
+    Unknown,
+    Supported,
+    /// Why not.
+    TooOld(String),
 }
 
 /// Transaction commands sent per round trip while queueing (each takes up to a batch of
@@ -65,7 +75,7 @@ impl RedisStore {
             ConnectionAddr::Tcp(host, port) | ConnectionAddr::TcpTls { host, port, .. } => format!("{host}:{port}"),
             other => format!("{other:?}"),
         };
-        let server = ServerBackend { client, connection, broken: false, options: options.clone(), address, no_transactions: None };
+        let server = ServerBackend { client, connection, broken: false, options: options.clone(), address, transactions: Support::Unknown };
         Ok(Redis { backend: server, options: options.clone(), name, lease_key: LEASE_KEY.to_owned() })
     }
 }
@@ -114,11 +124,11 @@ impl Backend for ServerBackend {
         if !self.options.transactions {
             return Ok(Transaction::Declined("transactions are turned off (staged commits were asked for)".to_owned()));
         }
-        if self.no_transactions.is_none() {
+        if let Support::Unknown = self.transactions {
             let info: String = self.with(|connection| redis::cmd("INFO").arg("server").query(connection))?;
-            self.no_transactions = Some(too_old(&info));
+            self.transactions = too_old(&info).map_or(Support::Supported, Support::TooOld);
         }
-        if let Some(Some(reason)) = &self.no_transactions {
+        if let Support::TooOld(reason) = &self.transactions {
             return Ok(Transaction::Declined(reason.clone()));
         }
         let started = Instant::now();

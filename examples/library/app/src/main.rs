@@ -43,7 +43,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if !cli.no_migrate {
-        let migrator = Migrator::linked()?.wait_timeout(Duration::from_secs(60));
+        let migrator = Migrator::linked()?.wait_timeout(Duration::from_mins(1));
         match migrator.run_url(&cli.db)? {
             Startup::NothingPending => {}
             Startup::Migrated(report) => eprintln!("migrated the database: {} steps", report.steps.len()),

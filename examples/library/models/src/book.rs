@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn isbns_become_text_and_bad_ones_are_named() {
-        let mut book = object(json!({"id": "b1", "isbn": 9780261102217u64}));
+        let mut book = object(json!({"id": "b1", "isbn": 9_780_261_102_217_u64}));
         book_v4_isbn_text("b1", &mut book).unwrap();
         assert_eq!(book["isbn"], "9780261102217");
         let error = book_v4_isbn_text("b2", &mut object(json!({"id": "b2", "isbn": 9.5}))).unwrap_err().to_string();
