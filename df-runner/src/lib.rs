@@ -62,7 +62,26 @@ pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
     exit_code(run(&cli.options, &cli.command, &mut std::io::stdout().lock()))
 }
 
-/// Runs `command` on the database `options` names, writing its report to `out`.
+/// Runs `command` on the database `options` names, writing its report to `out`: how a
+/// program that embeds the runner runs a shared command, or captures its report.
+///
+/// ```
+/// use clap::Parser;
+/// use df_runner::{run, Cli, Outcome};
+///
+/// // No models are linked into this doctest, so an empty database has nothing pending.
+/// let cli = Cli::parse_from(["df-runner", "--db", "memory:", "--format", "json", "status"]);
+/// let mut out = Vec::new();
+/// assert_eq!(run(&cli.options, &cli.command, &mut out)?, Outcome::Success);
+/// let status: serde_json::Value = serde_json::from_slice(&out)?;
+/// assert_eq!((&status["models"], &status["pending"]), (&serde_json::json!({}), &serde_json::json!([])));
+///
+/// // A database URL that names no store is an error, not an exit.
+/// let cli = Cli::parse_from(["df-runner", "--db", "etcd://10.0.0.1:2379", "status"]);
+/// let error = run(&cli.options, &cli.command, &mut Vec::new()).unwrap_err();
+/// assert!(format!("{error:#}").contains("unknown scheme `etcd://`"), "{error:#}");
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub fn run(options: &Options, command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {
     commands::run(options, command, out)
 }

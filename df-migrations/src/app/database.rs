@@ -25,12 +25,42 @@ use std::time::Duration;
 /// use the empty topic.
 ///
 /// ```
-/// use df_migrations::{AppError, Database};
+/// use df_migrations::{migrate, AppError, Database};
+/// use df_schema::df_model;
 ///
-/// // A database that was never migrated is refused.
-/// let error = Database::open("memory:").err().unwrap();
-/// assert!(matches!(error, AppError::NotMigrated { .. }), "{error}");
-/// assert!(error.to_string().contains("Run the migrations first"));
+/// // The application's keys live under `notes:`, beside other software's.
+/// df_schema::key_layout!(application, namespace = "notes:");
+///
+/// /// A note: this doctest's model, recorded in df-migrations' own `df-schema.lock`.
+/// #[df_model(version = 1)]
+/// #[derive(Debug, Clone, PartialEq)]
+/// pub struct Note {
+///     /// The key.
+///     pub id: String,
+///     /// What it says.
+///     pub text: String,
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let dir = tempfile::tempdir()?;
+///     let url = format!("redb:{}", dir.path().join("notes.redb").display());
+///
+///     // A database that was never migrated is refused, saying what to do...
+///     let error = Database::open(&url).err().unwrap();
+///     assert!(matches!(error, AppError::NotMigrated { .. }), "{error}");
+///     assert!(error.to_string().contains("Run the migrations first"));
+///
+///     // ...until the application migrates it at start-up: one step creates `Note`.
+///     assert_eq!(migrate(&url)?.steps_applied(), 1);
+///     let mut db = Database::open(&url)?;
+///     let note = Note { id: "n1".into(), text: "buy milk".into() };
+///     db.put(&note)?;
+///     assert_eq!(db.get::<Note>("", "n1")?, Some(note.clone()));
+///     assert_eq!(db.list::<Note>()?, [note]);
+///     db.delete::<Note>("", "n1")?;
+///     assert_eq!(db.get::<Note>("", "n1")?, None);
+///     Ok(())
+/// }
 /// ```
 pub struct Database {
     store: Box<dyn Store>,

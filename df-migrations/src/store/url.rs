@@ -13,8 +13,33 @@ use std::path::Path;
 /// The accepted forms, for messages.
 pub const URL_FORMS: &str = "a file path, `redb:PATH`, `redis://host:port/db`, `redis+cluster://h1:p1,h2:p2` or `memory:`";
 
-/// Opens the store a URL names. Anything that looks like another scheme is refused
-/// rather than taken for a file name.
+/// Opens the store a URL names (the forms are in the module documentation). Anything that
+/// looks like another scheme is refused rather than taken for a file name.
+///
+/// ```
+/// use df_migrations::store::{open, RedisOptions};
+///
+/// let options = RedisOptions::default();
+/// assert_eq!(open("memory:", &options)?.describe(), "memory:");
+///
+/// // A redb file is created if missing; `redb:` in front is optional.
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("nb.redb");
+/// let store = open(&format!("redb:{}", path.display()), &options)?;
+/// assert_eq!(store.describe(), format!("redb:{}", path.display()));
+/// drop(store);
+/// assert!(path.exists());
+///
+/// // Redis URLs connect as they open; what they report never shows a password.
+/// let refused = open("redis://:hunter2@127.0.0.1:1/0", &options).err().expect("nothing listens on port 1");
+/// assert!(refused.to_string().starts_with("redis://127.0.0.1:1/0: "), "{refused}");
+/// assert!(!refused.to_string().contains("hunter2"));
+///
+/// // Another scheme is refused, naming the forms there are.
+/// let refused = open("postgres://db.example/nb", &options).err().unwrap();
+/// assert!(refused.to_string().contains("unknown scheme `postgres://`; give a file path"), "{refused}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn open(url: &str, redis: &RedisOptions) -> Result<Box<dyn Store>, StoreError> {
     let bad = |message: String| StoreError::Backend { store: url.to_owned(), message };
     if url.trim().is_empty() {
