@@ -191,7 +191,7 @@ impl fmt::Display for RuleError {
                     let kind = if step.is_automatic() {
                         "the framework migrates this step by itself"
                     } else {
-                        "this step will need a #[migration], since only fields added with a default migrate by themselves"
+                        "this step will need a #[migration], since only fields added with a default and variants added to an enum migrate by themselves"
                     };
                     format!("{model} v{version} is not in the schema lock yet. Since v{}: {}; {kind}", version - 1, step.summary())
                 };

@@ -1,11 +1,12 @@
 //! What changed between two schemas of a model, and whether the framework can migrate
 //! the change by itself.
 //!
-//! A step can be automatic only when every change adds a field with a default: the
-//! recorded default is then written into every stored object. Anything else (a field
-//! removed, renamed, retyped, made required, given another default, added without a
-//! default, or a table renamed) loses or invents data unless a person decides how, so it
-//! needs a `#[migration]`.
+//! A step can be automatic only when every change adds a field with a default (the
+//! recorded default is then written into every stored object) or adds variants to an
+//! enum (every stored object still decodes). Anything else (a field removed, renamed,
+//! retyped, made required, given another default, added without a default, a variant
+//! removed, renamed or given other data, or a table renamed) loses or invents data unless
+//! a person decides how, so it needs a `#[migration]`.
 
 use crate::schema::{Field, VersionSchema};
 use crate::ty::Ty;
@@ -51,9 +52,14 @@ impl Change {
         }
     }
 
-    /// Whether the framework can apply this change without a hand-written migration.
+    /// Whether the framework can apply this change without a hand-written migration: a
+    /// field added with a default, or a field whose enums only gained variants.
     pub fn is_automatic(&self) -> bool {
-        matches!(self, Change::Added(f) if f.default.is_some())
+        match self {
+            Change::Added(field) => field.default.is_some(),
+            Change::Modified { from, to } => from.default == to.default && from.full_ty().widens_to(&to.full_ty()),
+            Change::Removed(_) | Change::TableRenamed { .. } | Change::ReleaseChanged { .. } => false,
+        }
     }
 }
 
@@ -111,12 +117,36 @@ fn ty_changes(path: &str, old: &Ty, new: &Ty, out: &mut Vec<String>) {
                 out.push(format!("`{}` added ({ty})", member(name)));
             }
         }
+        (Ty::Enum(a), Ty::Enum(b)) => {
+            let variant = |name: &str| if path.is_empty() { format!("variant `{name}`") } else { format!("`{path}` variant `{name}`") };
+            for (name, data) in a {
+                match (b.iter().find(|(n, _)| n == name).map(|(_, d)| d), data) {
+                    (None, _) => out.push(format!("{} removed", variant(name))),
+                    (Some(Some(now)), Some(was)) if was != now => match (was, now) {
+                        (Ty::Object(_), Ty::Object(_)) => {
+                            let inner = if path.is_empty() { name.clone() } else { format!("{path}::{name}") };
+                            ty_changes(&inner, was, now, out);
+                        }
+                        _ => out.push(format!("{} held {was}, now holds {now}", variant(name))),
+                    },
+                    (Some(Some(now)), None) => out.push(format!("{} now holds {now}", variant(name))),
+                    (Some(None), Some(was)) => out.push(format!("{} no longer holds {was}", variant(name))),
+                    (Some(_), _) => {}
+                }
+            }
+            for (name, data) in b.iter().filter(|(n, _)| !a.iter().any(|(m, _)| m == n)) {
+                match data {
+                    Some(ty) => out.push(format!("{} added (holding {ty})", variant(name))),
+                    None => out.push(format!("{} added", variant(name))),
+                }
+            }
+        }
         _ => out.push(format!("{} {old} → {new}", at(path))),
     }
 }
 
 fn is_container(ty: &Ty) -> bool {
-    matches!(ty, Ty::List(_) | Ty::Map(_) | Ty::Object(_))
+    matches!(ty, Ty::List(_) | Ty::Map(_) | Ty::Object(_) | Ty::Enum(_))
 }
 
 /// The changes that turn `old` into `new`: fields by name (added, removed, modified, in
@@ -146,19 +176,46 @@ pub fn diff(old: &VersionSchema, new: &VersionSchema, with_release: bool) -> Vec
     changes
 }
 
-/// Pairs of a removed and an added field with the same type, which are probably renames:
-/// messages point them out because a rename is the change a migration most often covers.
+/// Pairs of a removed and an added field with the same type and close names (see
+/// [`names_close`]), which are probably renames: messages point them out because a
+/// rename is the change a migration most often covers, and a wrong guess misleads.
 pub fn likely_renames(changes: &[Change]) -> Vec<(&str, &str)> {
     let mut pairs = Vec::new();
     for removed in changes {
         let Change::Removed(old) = removed else { continue };
-        let same_type = changes.iter().filter_map(|c| match c {
-            Change::Added(new) if new.full_ty() == old.full_ty() => Some(new.name.as_str()),
+        let close = changes.iter().filter_map(|c| match c {
+            Change::Added(new) if new.full_ty() == old.full_ty() && names_close(&old.name, &new.name) => Some(new.name.as_str()),
             _ => None,
         });
-        pairs.extend(same_type.map(|new| (old.name.as_str(), new)));
+        pairs.extend(close.map(|new| (old.name.as_str(), new)));
     }
     pairs
+}
+
+/// Whether two field names look like one name changed: they share a word (`tunnel_key`
+/// and `unique_key`), one word contains a word of the other (`ofport` and `port_num`), or
+/// they are a few edits apart (`adress` and `address`).
+fn names_close(a: &str, b: &str) -> bool {
+    let words = |name: &str| -> Vec<String> { name.split('_').filter(|w| w.len() >= 3).map(str::to_ascii_lowercase).collect() };
+    let (a_words, b_words) = (words(a), words(b));
+    let shared = a_words.iter().any(|x| b_words.iter().any(|y| x.contains(y.as_str()) || y.contains(x.as_str())));
+    shared || edit_distance(a, b) * 3 <= a.chars().count().max(b.chars().count())
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(x != *y));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// One version step of one model.
@@ -280,5 +337,54 @@ mod tests {
         let b = VersionSchema::new("t".into(), Some("2.0".into()), vec![field("id", "str", None)]);
         assert!(diff(&a, &b, false).is_empty());
         assert_eq!(diff(&a, &b, true)[0].to_string(), "release label changed from \"1.0\" to \"2.0\"");
+    }
+
+    #[test]
+    fn added_variants_are_automatic_and_every_other_enum_change_names_its_variant() {
+        let status = |ty: &str| schema("host", vec![field("id", "str", None), field("status", ty, None)]);
+        let step = |old: &str, new: &str| Step { model: "Host".into(), from: 1, to: 2, changes: diff(&status(old), &status(new), false) };
+
+        let added = step("enum<Active, Retired>", "enum<Active, Maintenance: {until: str}, Retired>");
+        assert!(added.is_automatic());
+        assert_eq!(added.summary(), "field `status` changed: variant `Maintenance` added (holding {until: str})");
+
+        let removed = step("enum<Active, Lost, Retired>", "enum<Active, Retired>");
+        assert!(!removed.is_automatic());
+        assert_eq!(removed.summary(), "field `status` changed: variant `Lost` removed");
+
+        let renamed = step("enum<Active, Gone>", "enum<Active, Retired>");
+        assert!(!renamed.is_automatic());
+        assert_eq!(renamed.summary(), "field `status` changed: variant `Gone` removed, variant `Retired` added");
+
+        let data = step("[enum<Active, Moved: {to: str}>]?", "[enum<Active, Moved: {rack: int, to: str}>]?");
+        assert!(!data.is_automatic());
+        assert_eq!(data.summary(), "field `status` changed: `[]::Moved.rack` added (int)");
+        let retyped = step("enum<Active, Moved: str>", "enum<Active, Moved: int>");
+        assert_eq!(retyped.summary(), "field `status` changed: variant `Moved` held str, now holds int");
+        let member = step("enum<Moved: {to: str}>", "enum<Moved: {to: int}>");
+        assert_eq!(member.summary(), "field `status` changed: `Moved.to` str → int");
+
+        let unit = step("enum<Active, Moved>", "enum<Active, Moved: str>");
+        assert_eq!(unit.summary(), "field `status` changed: variant `Moved` now holds str");
+
+        let mut with_default = status("enum<Active, Retired>");
+        with_default.fields[1].default = Some(json!("Active"));
+        let changes = diff(&status("enum<Active>"), &with_default, false);
+        assert!(!changes[0].is_automatic(), "a default given as well is a decision");
+    }
+
+    #[test]
+    fn renames_are_suggested_only_for_the_same_type_and_close_names() {
+        let renamed = |old: &str, new: &str, ty_old: &str, ty_new: &str| {
+            let changes = diff(&schema("t", vec![field(old, ty_old, None)]), &schema("t", vec![field(new, ty_new, None)]), false);
+            !likely_renames(&changes).is_empty()
+        };
+        assert!(renamed("tunnel_key", "unique_key", "int", "int"), "a shared word");
+        assert!(renamed("ofport", "port_num", "int?", "int?"), "a word inside a word");
+        assert!(renamed("adress", "address", "str", "str"), "a typo fixed");
+        assert!(!renamed("firmware_url", "serial_number", "str", "str"), "unrelated names");
+        assert!(!renamed("tunnel_key", "unique_key", "int", "str"), "another type");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 }

@@ -1,43 +1,89 @@
-//! `#[df_embedded]`: a struct stored inside models (a JSON object member). Its shape is
-//! recorded in the lock's `embedded` section, where the models that use it read it; this
-//! macro keeps that record equal to the struct (or records it in bless mode), and exposes
-//! the shape as a constant so that every model can check what it read.
+//! `#[df_embedded]`: a struct or an enum stored inside models (a JSON object member, or an
+//! enum's externally tagged form, see `enums`). Its shape is recorded in the lock's
+//! `embedded` section, where the models that use it read it; this macro keeps that record
+//! equal to the item (or records it in bless mode), and exposes the shape as a constant
+//! so that every model can check what it read.
 
 use crate::attr;
 use crate::ctxt::Ctxt;
+use crate::enums;
 use crate::fields;
 use crate::lockfile;
 use crate::ty_map::Mapper;
 use df_schema_core::{Lock, Ty};
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, ToTokens};
 use std::path::PathBuf;
-use syn::ItemStruct;
+use syn::{ItemEnum, ItemStruct};
+
+/// The item `#[df_embedded]` is on.
+enum Item {
+    Struct(ItemStruct),
+    Enum(ItemEnum),
+}
+
+impl Item {
+    fn ident(&self) -> &syn::Ident {
+        match self {
+            Item::Struct(s) => &s.ident,
+            Item::Enum(e) => &e.ident,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Item::Struct(_) => "struct",
+            Item::Enum(_) => "enum",
+        }
+    }
+}
+
+impl ToTokens for Item {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Item::Struct(s) => s.to_tokens(tokens),
+            Item::Enum(e) => e.to_tokens(tokens),
+        }
+    }
+}
 
 pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) -> TokenStream {
-    let mut item: ItemStruct = match syn::parse2(input.clone()) {
-        Ok(item) => item,
-        Err(_) => return fields::not_a_struct("df_embedded", input),
+    let mut item = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Struct(item)) => Item::Struct(item),
+        Ok(syn::Item::Enum(item)) => Item::Enum(item),
+        _ => return fields::not_a_struct("df_embedded", "a struct with named fields or an enum", input),
     };
     let mut ctxt = Ctxt::default();
     let args = attr::parse_args(&mut ctxt, args, "df_embedded", &["lock"]);
     let explicit = attr::find(&args, "lock").and_then(|a| attr::lit_str(&mut ctxt, a)).map(|s| s.value());
-    let shape_ok = fields::check_shape(&mut ctxt, &item, "df_embedded");
     let lock_path = lockfile::lock_path(explicit.as_deref(), caller.as_deref()).map_err(|m| ctxt.error_at(Span::call_site(), m)).ok();
     let lock = lock_path.as_deref().map(lockfile::read).transpose().unwrap_or_else(|m| {
         ctxt.error_at(Span::call_site(), m);
         None
     });
     let lock = lock.unwrap_or_default();
-    let mut mapper = Mapper::new(&lock.embedded, &item.generics);
-    let infos = fields::read_fields(&mut ctxt, &mut item, &mut mapper, false);
+    let generics = match &item {
+        Item::Struct(s) => &s.generics,
+        Item::Enum(e) => &e.generics,
+    };
+    let mut mapper = Mapper::new(&lock.embedded, generics);
+    // The shape, or `None` when part of the item could not be read (already reported).
+    let shape = match &mut item {
+        Item::Struct(item) => {
+            let shape_ok = fields::check_shape(&mut ctxt, item, "df_embedded");
+            let infos = fields::read_fields(&mut ctxt, item, &mut mapper, false);
+            let complete = shape_ok && infos.len() == item.fields.len();
+            complete.then(|| Ty::object(infos.iter().map(|i| (i.field.name.clone(), i.field.full_ty())).collect()))
+        }
+        Item::Enum(item) => enums::read_variants(&mut ctxt, item, &mut mapper).map(Ty::enumeration),
+    };
     let uses = std::mem::take(&mut mapper.uses);
-    let name = item.ident.to_string();
-    let shape = Ty::object(infos.iter().map(|i| (i.field.name.clone(), i.field.full_ty())).collect());
+    let name = item.ident().to_string();
+    let kind = item.kind();
     let recorded = lock.embedded.get(&name);
 
-    if let (false, Some(lock_path)) = (ctxt.has_errors(), &lock_path) {
-        if recorded != Some(&shape) {
+    if let (false, Some(lock_path), Some(shape)) = (ctxt.has_errors(), &lock_path, &shape) {
+        if recorded != Some(shape) {
             let mode = df_schema_core::Mode::from_env();
             if mode.may_write() {
                 let write = lockfile::update(lock_path, |lock: &mut Lock| {
@@ -48,23 +94,24 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
                 }
             } else {
                 let lock_name = lockfile::display_name(explicit.as_deref());
-                ctxt.error_spanned_by(&item.ident, not_recorded(&name, &lock, &shape, &lock_name, mode.ci));
+                ctxt.error_spanned_by(item.ident(), not_recorded(kind, &name, &lock, shape, &lock_name, mode.ci));
             }
         }
     }
 
     let errors = ctxt.to_compile_errors();
-    if !shape_ok || infos.len() != item.fields.len() {
-        return quote!(#errors #item);
-    }
-    // On error, expose the recorded shape: the models that use this struct were checked
-    // against it, and this struct's own error already says what differs.
+    let Some(shape) = shape else { return quote!(#errors #item) };
+    // On error, expose the recorded shape: the models that use this item were checked
+    // against it, and the item's own error already says what differs.
     let exposed = match (errors.is_empty(), recorded) {
         (false, Some(recorded)) => recorded.to_string(),
         _ => shape.to_string(),
     };
-    fields::add_serde(&mut item, &infos);
-    let ident = &item.ident;
+    match &mut item {
+        Item::Struct(item) => drop(fields::add_serde(item, &[])),
+        Item::Enum(item) => enums::add_serde(item),
+    }
+    let ident = item.ident();
     let checks = match (&lock_path, errors.is_empty()) {
         (Some(path), true) => {
             let embedded = fields::embedded_checks(ident, &uses);
@@ -93,14 +140,14 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     }
 }
 
-fn not_recorded(name: &str, lock: &Lock, shape: &Ty, lock_name: &str, ci: bool) -> String {
+fn not_recorded(kind: &str, name: &str, lock: &Lock, shape: &Ty, lock_name: &str, ci: bool) -> String {
     let how = if ci {
         format!("record it on a workstation with `DF_SCHEMA_BLESS=1 cargo build` (bless is ignored while CI is set) and commit {lock_name}")
     } else {
         format!("record it with `DF_SCHEMA_BLESS=1 cargo build` and commit {lock_name}")
     };
     let Some(old) = lock.embedded.get(name) else {
-        return format!("the embedded struct {name} is not in the schema lock yet: {how}");
+        return format!("the embedded {kind} {name} is not in the schema lock yet: {how}");
     };
     // The models whose latest version stores the old shape change with it.
     let old_text = old.to_string();
@@ -115,7 +162,11 @@ fn not_recorded(name: &str, lock: &Lock, shape: &Ty, lock_name: &str, ci: bool) 
         .collect();
     let bump = match users.as_slice() {
         [] => String::new(),
+        users if old.widens_to(shape) => format!(
+            " Every model that stores it changes shape too: bump {} first (an automatic step, as objects stored in the old shape still decode), then",
+            users.join(", ")
+        ),
         users => format!(" Every model that stores it changes shape too, and objects stored in the old shape need a step: bump {} first, then", users.join(", ")),
     };
-    format!("the embedded struct {name} changed: recorded {old}, now {shape}.{bump} {how}")
+    format!("the embedded {kind} {name} changed: recorded {old}, now {shape}.{bump} {how}")
 }

@@ -5,7 +5,7 @@
 use crate::attr::{self, json_literal};
 use crate::ctxt::Ctxt;
 use crate::ty_map::{Mapper, Unmapped};
-use df_schema_core::{canonical_json, Field};
+use df_schema_core::{canonical_json, Field, Ty};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use serde_json::Value;
@@ -40,9 +40,9 @@ pub fn check_shape(ctxt: &mut Ctxt, item: &ItemStruct, attribute: &str) -> bool 
     ok
 }
 
-/// The error for an attribute on something other than a struct, spanned on the item's
-/// keyword and name. The item is emitted unchanged.
-pub fn not_a_struct(attribute: &str, input: TokenStream) -> TokenStream {
+/// The error for an attribute on an item it does not go on (`allowed` says which do),
+/// spanned on the item's keyword and name. The item is emitted unchanged.
+pub fn not_a_struct(attribute: &str, allowed: &str, input: TokenStream) -> TokenStream {
     let (tokens, what) = match syn::parse2::<syn::Item>(input.clone()) {
         Ok(syn::Item::Enum(e)) => {
             let (keyword, name) = (e.enum_token, e.ident);
@@ -58,7 +58,12 @@ pub fn not_a_struct(attribute: &str, input: TokenStream) -> TokenStream {
         }
         _ => (input.clone(), "this item"),
     };
-    let error = syn::Error::new_spanned(tokens, format!("#[{attribute}] goes on a struct with named fields, not on {what}: a stored object is a JSON object with named members")).to_compile_error();
+    let why = match (allowed.contains("enum"), what) {
+        (true, _) => "what it stores is a JSON object or an enum's value",
+        (false, "an enum") => "a stored object is a JSON object with named members (an enum stored inside models is a #[df_embedded] enum)",
+        (false, _) => "a stored object is a JSON object with named members",
+    };
+    let error = syn::Error::new_spanned(tokens, format!("#[{attribute}] goes on {allowed}, not on {what}: {why}")).to_compile_error();
     quote!(#error #input)
 }
 
@@ -126,7 +131,9 @@ fn read_named_fields(ctxt: &mut Ctxt, item: &ItemStruct, mapper: &mut Mapper<'_>
         let default = match explicit_default {
             Some((value, span)) => {
                 if !ty.accepts(&value) {
-                    ctxt.error_at(span, format!("the default {} is not a value of the field's type {ty}", canonical_json(&value)));
+                    ctxt.error_at(span, not_a_value(&ty, &value));
+                } else if let Some(problem) = out_of_range(&field.ty, &value) {
+                    ctxt.error_at(span, problem);
                 }
                 Some(value)
             }
@@ -137,6 +144,52 @@ fn read_named_fields(ctxt: &mut Ctxt, item: &ItemStruct, mapper: &mut Mapper<'_>
         infos.push(FieldInfo { ident, rust_ty: field.ty.clone(), field: Field { name, ty: base, nullable, default } });
     }
     infos
+}
+
+/// The error for a default that is not a value of the field's type; for an enum, the
+/// variants a default can be.
+fn not_a_value(ty: &Ty, value: &Value) -> String {
+    let json = canonical_json(value);
+    match ty.split_nullable().0 {
+        Ty::Enum(variants) => {
+            let units: Vec<&str> = variants.iter().filter(|(_, data)| data.is_none()).map(|(name, _)| name.as_str()).collect();
+            match units.as_slice() {
+                [] => format!("the default {json} is not a value of the field's enum {ty}, and none of its variants is one without data"),
+                units => format!("the default {json} is not a variant of the field's enum without data: write one of {}", units.iter().map(|u| format!("\"{u}\"")).collect::<Vec<_>>().join(", ")),
+            }
+        }
+        _ => format!("the default {json} is not a value of the field's type {ty}"),
+    }
+}
+
+/// Why an integer default does not fit the field's Rust integer type (`u8`, or
+/// `Option<u8>`), if it does not: the lock's `int` is any integer, so only the Rust type
+/// knows the range, and a default that does not fit would fail when first decoded.
+fn out_of_range(rust_ty: &syn::Type, value: &Value) -> Option<String> {
+    let Value::Number(number) = value else { return None };
+    let syn::Type::Path(path) = rust_ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident == "Option" {
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+        return match args.args.first()? {
+            syn::GenericArgument::Type(inner) => out_of_range(inner, value),
+            _ => None,
+        };
+    }
+    let name = last.ident.to_string();
+    let (min, max): (i128, i128) = match name.as_str() {
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        _ => return None,
+    };
+    let n = number.as_i64().map(i128::from).or_else(|| number.as_u64().map(i128::from))?;
+    (n < min || n > max).then(|| format!("the default {n} does not fit the field's type {name}, which holds {min} to {max}"))
 }
 
 /// Adds the serde derives and attributes to the struct and returns the functions that

@@ -8,6 +8,7 @@
 mod attr;
 mod ctxt;
 mod embedded;
+mod enums;
 mod fields;
 mod lockfile;
 mod migration;
@@ -23,7 +24,8 @@ pub fn df_model(args: TokenStream, input: TokenStream) -> TokenStream {
     model::expand(args.into(), input.into(), lockfile::caller_file()).into()
 }
 
-/// Declares a struct embedded in models (a JSON object inside a stored object).
+/// Declares a struct (a JSON object) or an enum (see the `df_schema` crate documentation)
+/// embedded in models.
 #[proc_macro_attribute]
 pub fn df_embedded(args: TokenStream, input: TokenStream) -> TokenStream {
     embedded::expand(args.into(), input.into(), lockfile::caller_file()).into()

@@ -21,7 +21,7 @@ const KEYS: &[&str] = &["version", "table", "release", "renamed_from", "lock"];
 pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) -> TokenStream {
     let mut item: ItemStruct = match syn::parse2(input.clone()) {
         Ok(item) => item,
-        Err(_) => return fields::not_a_struct("df_model", input),
+        Err(_) => return fields::not_a_struct("df_model", "a struct with named fields", input),
     };
     let mut ctxt = Ctxt::default();
     let args = attr::parse_args(&mut ctxt, args, "df_model", KEYS);
@@ -250,7 +250,7 @@ fn step_check(ident: &syn::Ident, step: &Step, lock: Option<&str>, span: Span) -
     let lock = lock.map(|l| format!(", lock = \"{l}\"")).unwrap_or_default();
     let message = format!(
         "{ident} v{from} → v{to} needs a #[migration]: {summary}. The framework migrates by itself only \
-         fields added with a default; anything else needs code that says what happens to stored \
+         fields added with a default and variants added to an enum; anything else needs code that says what happens to stored \
          objects. Add:\n\n    #[df_schema::migration(model = {ident}, to = {to}, release = \"…\", \
          proposed_at = \"YYYY-MM-DD HH:MM:SS\", description = \"…\"{lock})]\n    fn {snake}_v{to}(nb: &mut \
          df_schema::NbApi) -> Result<(), df_schema::MigrationError> {{ … }}\n",

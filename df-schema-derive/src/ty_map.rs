@@ -1,7 +1,7 @@
 //! Rust field types to normalized JSON shapes.
 //!
 //! Primitive and container types map directly. Any other named type must be a
-//! `#[df_embedded]` struct, whose shape this macro cannot see (a proc macro sees only the
+//! `#[df_embedded]` struct or enum, whose shape this macro cannot see (a proc macro sees only the
 //! item it is on), so it is read from the lock's `embedded` section; the generated code
 //! then checks at compile time that the struct still has that shape.
 
@@ -42,8 +42,8 @@ impl From<syn::Error> for Unmapped {
     }
 }
 
-const SUPPORTED: &str = "String, integers, f32/f64, bool, serde_json::Value, Option<T>, Vec<T>, \
-                         BTreeMap<String, T>/HashMap<String, T>, Box<T>, or a #[df_embedded] struct";
+const SUPPORTED: &str = "String, char, integers up to 64 bits, f32/f64, bool, serde_json::Value, Option<T>, Vec<T>, \
+                         BTreeMap<String, T>/HashMap<String, T>, Box<T>, or a #[df_embedded] struct or enum";
 
 impl Mapper<'_> {
     pub fn map(&mut self, ty: &Type) -> Result<Ty, Unmapped> {
@@ -51,6 +51,14 @@ impl Mapper<'_> {
             Type::Path(p) if p.qself.is_none() => self.map_path(&p.path, ty),
             Type::Group(g) => self.map(&g.elem),
             Type::Paren(p) => self.map(&p.elem),
+            // A fixed array stores as a JSON array; its length is the Rust type's to check.
+            Type::Array(a) => Ok(Ty::List(Box::new(self.map(&a.elem)?))),
+            Type::Tuple(t) if t.elems.is_empty() => Err(syn::Error::new_spanned(ty, "`()` stores nothing: remove the field").into()),
+            Type::Tuple(t) => Err(syn::Error::new_spanned(
+                ty,
+                format!("a tuple stores as a JSON array whose {} members have no names: use a #[df_embedded] struct with named fields", t.elems.len()),
+            )
+            .into()),
             _ => Err(syn::Error::new_spanned(ty, format!("unsupported field type; a stored field is {SUPPORTED}")).into()),
         }
     }
@@ -63,10 +71,12 @@ impl Mapper<'_> {
             [inner] => this.map(inner),
             _ => Err(syn::Error::new_spanned(ty, format!("`{name}` takes one type argument")).into()),
         };
-        let is_json = name == "Value" && path.segments.len() >= 2 && path.segments[path.segments.len() - 2].ident == "serde_json";
+        // `serde_json::Value` by any path (`Value` imported with `use`, `json::Value`), unless
+        // the lock records an embedded type of that name.
+        let is_json = name == "Value" && args.is_empty() && !self.embedded.contains_key("Value");
         match name.as_str() {
             _ if path.segments.len() == 1 && self.generics.contains(&name) => Err(Unmapped::Reported),
-            "String" if args.is_empty() => Ok(Ty::Str),
+            "String" | "char" if args.is_empty() => Ok(Ty::Str),
             "bool" => Ok(Ty::Bool),
             "i8" | "i16" | "i32" | "i64" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize" => Ok(Ty::Int),
             "f32" | "f64" => Ok(Ty::Float),
@@ -74,6 +84,11 @@ impl Mapper<'_> {
             "Option" => Ok(one(self)?.nullable()),
             "Vec" | "VecDeque" | "BTreeSet" | "HashSet" => Ok(Ty::List(Box::new(one(self)?))),
             "Box" => one(self),
+            "u128" | "i128" => Err(syn::Error::new_spanned(
+                ty,
+                format!("`{name}` does not store safely: JSON tools and migrations read numbers beyond 64 bits as floats, losing digits. Store a String of its decimal digits, or two u64 fields"),
+            )
+            .into()),
             "BTreeMap" | "HashMap" => match args.as_slice() {
                 [key, value] if self.map(key)? == Ty::Str => Ok(Ty::Map(Box::new(self.map(value)?))),
                 _ => Err(syn::Error::new_spanned(ty, "a stored map has `String` keys (JSON object keys are strings)").into()),
@@ -87,7 +102,7 @@ impl Mapper<'_> {
                     ty,
                     format!(
                         "`{name}` is not a type df-schema knows: a stored field is {SUPPORTED}. If `{name}` is \
-                         a #[df_embedded] struct, its shape is not in the schema lock yet: run \
+                         a #[df_embedded] struct or enum, its shape is not in the schema lock yet: run \
                          `DF_SCHEMA_BLESS=1 cargo build` (twice if `{name}` is declared after this model)"
                     ),
                 )

@@ -56,6 +56,24 @@ fn changing_a_model_as_the_readme_shows() {
     assert_ok(&krate.cargo("build", &[]));
     assert_ok(&krate.cargo("test", &[]));
 
+    // An embedded enum: a field of it added with a default is automatic, and so is a
+    // variant added, once the models that store it are bumped.
+    let v3 = readme_block("rust", "walkthrough:enum");
+    krate.write_lib(&format!("{v3}{migration}"));
+    assert_ok(&krate.cargo("build", BLESS));
+    assert!(krate.lock().contains(r#""State": "enum<Down: {since: str}, Up>""#), "{}", krate.lock());
+    let v4 = v3.replace("    Up,\n", "    Up,\n    Maintenance,\n");
+    krate.write_lib(&format!("{v4}{migration}"));
+    let output = krate.cargo("build", &[]);
+    assert_fails_with(&output, &["the embedded enum State changed"]);
+    assert_prints_readme_block(&output, "walkthrough:enum-changed");
+    let v4 = v4.replace("version = 3, release = \"3.1\"", "version = 4, release = \"3.2\"");
+    krate.write_lib(&format!("{v4}{migration}"));
+    assert_ok(&krate.cargo("build", BLESS));
+    assert_ok(&krate.cargo("build", &[]));
+    assert_ok(&krate.cargo("test", &[]));
+    let latest = v4;
+
     // Editing the lock rebuilds the crate, and a hand edit is refused.
     let lock_path = krate.dir.path().join("df-schema.lock");
     let recorded = krate.lock();
@@ -66,11 +84,11 @@ fn changing_a_model_as_the_readme_shows() {
 
     // Deleting a recorded model is caught by the crate's own `cargo test`...
     let with_legacy = format!(
-        "{v2}{migration}\n#[df_model(version = 1)]\npub struct Legacy {{\n    pub id: String,\n}}\n"
+        "{latest}{migration}\n#[df_model(version = 1)]\npub struct Legacy {{\n    pub id: String,\n}}\n"
     );
     krate.write_lib(&with_legacy);
     assert_ok(&krate.cargo("build", BLESS));
-    krate.write_lib(&format!("{v2}{migration}"));
+    krate.write_lib(&format!("{latest}{migration}"));
     assert_ok(&krate.cargo("build", &[]));
     assert_fails_with(
         &krate.cargo("test", &[]),
@@ -85,6 +103,6 @@ fn drop_legacy(nb: &mut df_schema::NbApi) -> Result<(), df_schema::MigrationErro
     Ok(())
 }
 "#;
-    krate.write_lib(&format!("{v2}{migration}{removal}"));
+    krate.write_lib(&format!("{latest}{migration}{removal}"));
     assert_ok(&krate.cargo("test", &[]));
 }

@@ -6,13 +6,14 @@
 //! ```text
 //! library-app --db redb:library.redb add-book b1 Frankenstein Mary Shelley 9780141439471
 //! library-app --db redb:library.redb lend b1 m1 2021-04-01
+//! library-app --db redb:library.redb return l1 2021-04-03
 //! library-app --db redb:library.redb loans
 //! ```
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use df_migrations::{Database, Migrator, Startup};
-use library_models::{Account, Book, Loan};
+use library_models::{Account, Book, Loan, LoanState};
 use std::time::Duration;
 
 /// The lending desk.
@@ -34,6 +35,10 @@ enum Command {
     AddBook { id: String, title: String, author_given: String, author_family: String, isbn: String },
     /// Lend a book to a member until a date (`YYYY-MM-DD`).
     Lend { book: String, member: String, due: String },
+    /// Record a loan's book as returned on a date (`YYYY-MM-DD`).
+    Return { loan: String, on: String },
+    /// Record a loan's book as lost.
+    Lost { loan: String },
     /// Every loan, one a line.
     Loans,
     /// What a member owes.
@@ -58,12 +63,19 @@ fn main() -> anyhow::Result<()> {
         Command::Lend { book, member, due } => {
             let title = db.get::<Book>("", &book)?.with_context(|| format!("no book `{book}`"))?.title;
             let id = format!("l{}", db.allocate::<Loan>()?);
-            db.put(&Loan { id: id.clone(), book, book_title: title, member, due })?;
+            db.put(&Loan { id: id.clone(), book, book_title: title, member, due, state: LoanState::Open })?;
             println!("{id}");
         }
+        Command::Return { loan, on } => set_state(&mut db, &loan, LoanState::Returned { on })?,
+        Command::Lost { loan } => set_state(&mut db, &loan, LoanState::Lost)?,
         Command::Loans => {
             for loan in db.list::<Loan>()? {
-                println!("{} {} ({}) to {} until {}", loan.id, loan.book, loan.book_title, loan.member, loan.due);
+                let state = match &loan.state {
+                    LoanState::Open => format!("until {}", loan.due),
+                    LoanState::Returned { on } => format!("returned {on}"),
+                    LoanState::Lost => "lost".to_owned(),
+                };
+                println!("{} {} ({}) to {} {state}", loan.id, loan.book, loan.book_title, loan.member);
             }
         }
         Command::Owes { member } => {
@@ -72,4 +84,11 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Records a loan's new state.
+fn set_state(db: &mut Database, id: &str, state: LoanState) -> anyhow::Result<()> {
+    let mut loan = db.get::<Loan>("", id)?.with_context(|| format!("no loan `{id}`"))?;
+    loan.state = state;
+    Ok(db.put(&loan)?)
 }

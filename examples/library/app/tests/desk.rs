@@ -32,6 +32,9 @@ fn lending(db: &str) {
         ok(desk(db, &["loans"])).0,
         "l1 b1 (Frankenstein) to m1 until 2021-04-01\nl2 b2 (The Odyssey) to m2 until 2021-04-02\n"
     );
+    ok(desk(db, &["return", "l1", "2021-04-03"]));
+    ok(desk(db, &["lost", "l2"]));
+    assert_eq!(ok(desk(db, &["loans"])).0, "l1 b1 (Frankenstein) to m1 returned 2021-04-03\nl2 b2 (The Odyssey) to m2 lost\n");
     let missing = desk(db, &["lend", "b9", "m1", "2021-04-01"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no book `b9`"));
 }

@@ -1,4 +1,4 @@
-//! A lending library's models, with four releases of history: df-schema's second
+//! A lending library's models, with six releases of history: df-schema's second
 //! complete example, written as an application outside networking would write it. It
 //! shares its database with other software, so it declares an application key layout:
 //! every key it owns starts with `library:`.
@@ -24,6 +24,8 @@
 //! | 3.0 | `Member` v3: `fines_cents` moves out into the member's `Account` | migration |
 //! | 3.0 | `Loan` v2: table `loan` renamed `lending`; new `book_title`, read from the book | migration |
 //! | 3.0 | `Reservation` removed | migration |
+//! | 3.1 | `Loan` v3: new `state`, a `#[df_embedded]` enum, default `"Open"` | automatic |
+//! | 3.2 | `Loan` v4: the enum gains `Lost` | automatic |
 //!
 //! Migrations work on the stored JSON in its old shape (see `dragonflow-models` for the
 //! conventions): they expect what an old object may hold, and report data they cannot
@@ -35,7 +37,7 @@ pub mod member;
 pub mod reservation;
 
 pub use book::Book;
-pub use loan::Loan;
+pub use loan::{Loan, LoanState};
 pub use member::{Account, Member};
 
 df_schema::key_layout!(application, namespace = "library:");

@@ -4,13 +4,32 @@
 //! |---|---|---|---|
 //! | 1 | 1.1 | `loan` | new model: automatic |
 //! | 2 | 3.0 | `lending` | table renamed; new `book_title`, read from the book: migration `loan-v2-lending` |
+//! | 3 | 3.1 | `lending` | new `state`, a [`LoanState`], default `"Open"`: automatic |
+//! | 4 | 3.2 | `lending` | `LoanState` gains `Lost`: automatic (every stored state still decodes) |
 
-use df_schema::{df_model, migration, MigrationError, NbApi};
+use df_schema::{df_embedded, df_model, migration, MigrationError, NbApi};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// Where a loan stands, stored in serde's externally tagged form: `"Open"`, or
+/// `{"Returned": {"on": "2021-05-02"}}`. `Lost` came in 3.2: adding a variant is an
+/// automatic step, since every state stored before still decodes.
+#[df_embedded]
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoanState {
+    /// The book is out.
+    Open,
+    /// The book came back.
+    Returned {
+        /// The day it came back, `YYYY-MM-DD`.
+        on: String,
+    },
+    /// The member lost it; the desk charges a fine.
+    Lost,
+}
+
 /// A loan, stored without a topic: `library:{lending.}<id>` (`{loan.}<id>` before 3.0).
-#[df_model(version = 2, table = "lending", renamed_from = "loan", release = "3.0")]
+#[df_model(version = 4, table = "lending", release = "3.2")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loan {
     /// The loan's id, as in its key.
@@ -23,6 +42,9 @@ pub struct Loan {
     pub member: String,
     /// The due date, `YYYY-MM-DD`.
     pub due: String,
+    /// Whether the book is still out.
+    #[df(default = "Open")]
+    pub state: LoanState,
 }
 
 /// 3.0: the table is renamed `lending` (the desk's word), and each loan keeps its book's

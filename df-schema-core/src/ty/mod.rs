@@ -8,14 +8,22 @@
 //! The written form is the grammar of the lock file's `type` column:
 //!
 //! ```text
-//! ty     := base | base "?"
-//! base   := "str" | "int" | "float" | "bool" | "json"
-//!         | "[" ty "]"                      a list
-//!         | "map<" ty ">"                   an object with arbitrary string keys
-//!         | "{" field ("," field)* "}"      an embedded object, fields sorted by name
-//!         | "{}"                            an embedded object without fields
-//! field  := name ":" ty
+//! ty      := base | base "?"
+//! base    := "str" | "int" | "float" | "bool" | "json"
+//!          | "[" ty "]"                         a list
+//!          | "map<" ty ">"                      an object with arbitrary string keys
+//!          | "{" field ("," field)* "}"         an embedded object, fields sorted by name
+//!          | "{}"                               an embedded object without fields
+//!          | "enum<" variant ("," variant)* ">" an embedded enum, variants sorted by name
+//! field   := name ":" ty
+//! variant := name | name ":" ty                 a unit variant, or one that holds data
 //! ```
+//!
+//! An enum is stored in serde's default (externally tagged) form: a unit variant as its
+//! name, a JSON string; a variant with data as an object of one member, named for the
+//! variant, holding the data (`{"Moved": {"to": "rack-2"}}`). That form is what a plain
+//! `#[derive(Serialize)]` enum already writes, and every variant, with data or without,
+//! is told apart by its name alone, so no variant can be mistaken for another.
 
 use std::fmt;
 
@@ -38,6 +46,9 @@ pub enum Ty {
     Map(Box<Ty>),
     /// An embedded object; fields are kept sorted by name.
     Object(Vec<(String, Ty)>),
+    /// An embedded enum: its variants, sorted by name, each with the shape of its data,
+    /// if it holds any.
+    Enum(Vec<(String, Option<Ty>)>),
     /// The value may be `null`.
     Nullable(Box<Ty>),
 }
@@ -48,6 +59,35 @@ impl Ty {
     pub fn object(mut fields: Vec<(String, Ty)>) -> Ty {
         fields.sort_by(|a, b| a.0.cmp(&b.0));
         Ty::Object(fields)
+    }
+
+    /// Builds an enum type, sorting its variants so that declaration order does not matter.
+    pub fn enumeration(mut variants: Vec<(String, Option<Ty>)>) -> Ty {
+        variants.sort_by(|a, b| a.0.cmp(&b.0));
+        Ty::Enum(variants)
+    }
+
+    /// Whether every value of `self` is also a value of `new`, with the same meaning:
+    /// equal types, or enums that gained variants (old objects still decode), anywhere
+    /// inside lists, maps, objects and nullables. Such a change needs no migration.
+    pub fn widens_to(&self, new: &Ty) -> bool {
+        match (self, new) {
+            (Ty::Nullable(a), Ty::Nullable(b)) | (Ty::List(a), Ty::List(b)) | (Ty::Map(a), Ty::Map(b)) => a.widens_to(b),
+            (Ty::Object(a), Ty::Object(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|((name, old), (new_name, new))| name == new_name && old.widens_to(new))
+            }
+            (Ty::Enum(a), Ty::Enum(b)) => a.iter().all(|(name, old)| {
+                b.iter().any(|(new_name, new)| {
+                    new_name == name
+                        && match (old, new) {
+                            (None, None) => true,
+                            (Some(old), Some(new)) => old.widens_to(new),
+                            _ => false,
+                        }
+                })
+            }),
+            _ => self == new,
+        }
     }
 
     /// Wraps in `Nullable` unless already nullable (`Option<Option<T>>` stores as `T?`).
@@ -79,6 +119,11 @@ impl Ty {
             (Ty::Float, Value::Number(_)) => true,
             (Ty::List(item), Value::Array(items)) => items.iter().all(|v| item.accepts(v)),
             (Ty::Map(item), Value::Object(map)) => map.values().all(|v| item.accepts(v)),
+            (Ty::Enum(variants), Value::String(name)) => variants.iter().any(|(v, data)| v == name && data.is_none()),
+            (Ty::Enum(variants), Value::Object(map)) if map.len() == 1 => {
+                let (name, value) = map.iter().next().expect("one member");
+                variants.iter().any(|(v, data)| v == name && data.as_ref().is_some_and(|ty| ty.accepts(value)))
+            }
             (Ty::Object(fields), Value::Object(map)) => {
                 map.keys().all(|k| fields.iter().any(|(name, _)| name == k))
                     && fields.iter().all(|(name, ty)| match map.get(name) {
@@ -111,137 +156,27 @@ impl fmt::Display for Ty {
                 }
                 f.write_str("}")
             }
+            Ty::Enum(variants) => {
+                f.write_str("enum<")?;
+                for (i, (name, data)) in variants.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    match data {
+                        Some(ty) => write!(f, "{name}: {ty}")?,
+                        None => f.write_str(name)?,
+                    }
+                }
+                f.write_str(">")
+            }
             Ty::Nullable(inner) => write!(f, "{inner}?"),
         }
     }
 }
 
-/// A type string that does not follow the grammar in the module docs.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("malformed type `{text}` at byte {at}: {reason}")]
-pub struct TyParseError {
-    /// The whole text that was parsed.
-    pub text: String,
-    /// The byte offset in `text` where it stops following the grammar.
-    pub at: usize,
-    /// What was expected there.
-    pub reason: &'static str,
-}
+mod parse;
 
-impl std::str::FromStr for Ty {
-    type Err = TyParseError;
-
-    fn from_str(text: &str) -> Result<Ty, TyParseError> {
-        let mut parser = Parser { text, pos: 0 };
-        let ty = parser.ty()?;
-        parser.skip_ws();
-        if parser.pos != text.len() {
-            return Err(parser.error("unexpected trailing characters"));
-        }
-        Ok(ty)
-    }
-}
-
-struct Parser<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl Parser<'_> {
-    fn error(&self, reason: &'static str) -> TyParseError {
-        TyParseError { text: self.text.to_owned(), at: self.pos, reason }
-    }
-
-    fn rest(&self) -> &str {
-        &self.text[self.pos..]
-    }
-
-    fn skip_ws(&mut self) {
-        let trimmed = self.rest().trim_start();
-        self.pos = self.text.len() - trimmed.len();
-    }
-
-    fn eat(&mut self, token: &str) -> bool {
-        self.skip_ws();
-        if self.rest().starts_with(token) {
-            self.pos += token.len();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, token: &str, reason: &'static str) -> Result<(), TyParseError> {
-        if self.eat(token) {
-            Ok(())
-        } else {
-            Err(self.error(reason))
-        }
-    }
-
-    fn ident(&mut self) -> Result<String, TyParseError> {
-        self.skip_ws();
-        let len = self
-            .rest()
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(self.rest().len());
-        if len == 0 {
-            return Err(self.error("expected a name"));
-        }
-        let ident = self.rest()[..len].to_owned();
-        self.pos += len;
-        Ok(ident)
-    }
-
-    fn ty(&mut self) -> Result<Ty, TyParseError> {
-        let mut ty = self.base()?;
-        while self.eat("?") {
-            ty = ty.nullable();
-        }
-        Ok(ty)
-    }
-
-    fn base(&mut self) -> Result<Ty, TyParseError> {
-        if self.eat("[") {
-            let item = self.ty()?;
-            self.expect("]", "expected `]`")?;
-            return Ok(Ty::List(Box::new(item)));
-        }
-        if self.eat("{") {
-            let mut fields = Vec::new();
-            if !self.eat("}") {
-                loop {
-                    let name = self.ident()?;
-                    self.expect(":", "expected `:` after a field name")?;
-                    fields.push((name, self.ty()?));
-                    if self.eat("}") {
-                        break;
-                    }
-                    self.expect(",", "expected `,` or `}`")?;
-                }
-            }
-            return Ok(Ty::object(fields));
-        }
-        let start = self.pos;
-        match self.ident()?.as_str() {
-            "str" => Ok(Ty::Str),
-            "int" => Ok(Ty::Int),
-            "float" => Ok(Ty::Float),
-            "bool" => Ok(Ty::Bool),
-            "json" => Ok(Ty::Json),
-            "map" => {
-                self.expect("<", "expected `<` after `map`")?;
-                let item = self.ty()?;
-                self.expect(">", "expected `>`")?;
-                Ok(Ty::Map(Box::new(item)))
-            }
-            _ => {
-                self.pos = start;
-                Err(self.error("unknown type name"))
-            }
-        }
-    }
-}
+pub use parse::TyParseError;
 
 #[cfg(test)]
 mod tests {
@@ -265,6 +200,9 @@ mod tests {
             "{}",
             "[[float?]]",
             "json",
+            "enum<Active, Disabled>",
+            "enum<Down: {since: str}, Up>?",
+            "[enum<Moved: str, Stayed>]",
         ] {
             assert_eq!(parse(text).to_string(), text);
         }
@@ -306,5 +244,38 @@ mod tests {
         assert!(parse("map<str>").accepts(&json!({"1": "a"})));
         assert!(!parse("[str]").accepts(&json!(["a", 1])));
         assert!(parse("json").accepts(&json!({"anything": [1]})));
+    }
+
+    #[test]
+    fn enums_accept_their_unit_variants_as_strings_and_data_variants_as_one_member_objects() {
+        let status = parse("enum<Active, Moved: {to: str}, Retired: int>");
+        assert!(status.accepts(&json!("Active")));
+        assert!(!status.accepts(&json!("Moved")), "a variant with data is not a string");
+        assert!(!status.accepts(&json!("Lost")));
+        assert!(status.accepts(&json!({"Moved": {"to": "rack-2"}})));
+        assert!(status.accepts(&json!({"Retired": 2019})));
+        assert!(!status.accepts(&json!({"Retired": "2019"})));
+        assert!(!status.accepts(&json!({"Active": null})), "a unit variant holds no data");
+        assert!(!status.accepts(&json!({"Moved": {"to": "a"}, "Retired": 1})), "one member");
+        assert_eq!(parse("enum<B, A>"), parse("enum<A, B>"), "variants are sorted");
+        assert_eq!("enum<>".parse::<Ty>().unwrap_err().reason, "expected a name");
+        assert_eq!("enum<A".parse::<Ty>().unwrap_err().reason, "expected `,` or `>`");
+        assert_eq!("enum<A, A>".parse::<Ty>().unwrap_err().reason, "a variant is listed twice");
+    }
+
+    #[test]
+    fn only_added_variants_widen_a_type() {
+        let widens = |old: &str, new: &str| parse(old).widens_to(&parse(new));
+        assert!(widens("enum<A, B>", "enum<A, B, C>"));
+        assert!(widens("[{s: enum<A>?, n: int}]", "[{s: enum<A, B>?, n: int}]"));
+        assert!(widens("enum<A, D: enum<X>>", "enum<A, D: enum<X, Y>>"));
+        assert!(widens("str", "str"));
+        assert!(!widens("enum<A, B>", "enum<A>"), "a removed variant");
+        assert!(!widens("enum<A, B>", "enum<A, C>"), "a renamed variant");
+        assert!(!widens("enum<A, D: str>", "enum<A, D: int>"), "a variant's data changed");
+        assert!(!widens("enum<A, D>", "enum<A, D: str>"), "a unit variant given data");
+        assert!(!widens("enum<A>", "enum<A>?"), "made nullable");
+        assert!(!widens("{a: enum<A>}", "{a: enum<A, B>, b: int}"), "a member added");
+        assert!(!widens("int", "float"));
     }
 }
