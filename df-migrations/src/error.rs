@@ -67,7 +67,7 @@ pub enum EngineError {
     /// A database with objects but without df-schema's state: it needs `baseline`.
     #[error(
         "{store} holds {objects} objects but no df-schema state: it predates df-schema. Stamp it with \
-         `df-runner baseline --release <its release>` first"
+         `df-runner baseline --release <its release>` first (`--at-version N` for models without releases)"
     )]
     NotBaselined {
         /// The store, as `Store::describe` names it.
@@ -106,13 +106,49 @@ pub enum EngineError {
         /// The first of them.
         first: Vec<Invalid>,
     },
-    /// `baseline` was given a release no model has.
-    #[error("no model of this build has a version of release {release}: releases known: {known}")]
+    /// `baseline` was given a release no model records.
+    #[error("no model of this build has a version of release {release}, so nothing was stamped: releases known: {known}")]
     UnknownRelease {
         /// The release asked for.
         release: String,
         /// The releases the build's models have, in order, comma-separated.
         known: String,
+    },
+    /// `baseline` was given a release, but the build's models record none.
+    #[error(
+        "this build's models record no releases, so the database cannot be stamped as release {release}: stamp it at \
+         versions instead, every model at one (`--version N`) or each named (`--model NAME=VERSION`)"
+    )]
+    NoReleases {
+        /// The release asked for.
+        release: String,
+    },
+    /// `baseline` named a model the build does not know.
+    #[error("this build has no model {model} (nor removes one), so nothing was stamped: models known: {known}")]
+    UnknownModel {
+        /// The model named.
+        model: String,
+        /// The models the build declares or removes, comma-separated.
+        known: String,
+    },
+    /// `baseline` named a version a model does not record.
+    #[error("{model} has no recorded version {version}, so nothing was stamped: the lock records {recorded}")]
+    UnknownVersion {
+        /// The model.
+        model: String,
+        /// The version named.
+        version: u32,
+        /// The versions the lock records, comma-separated.
+        recorded: String,
+    },
+    /// `baseline` at versions that leave every model out.
+    #[error("{}", match .every {
+        Some(version) => format!("no model of this build records version {version}, so nothing was stamped: name each model's version with `--model NAME=VERSION`"),
+        None => "nothing to stamp: name a release, a version for every model, or models' versions".to_owned(),
+    })]
+    NothingToBaseline {
+        /// The version every model was to be at, if one was given.
+        every: Option<u32>,
     },
     /// `baseline` on a database that already has df-schema's state.
     #[error("{store} is already stamped with df-schema state: baseline is for databases that predate df-schema")]
@@ -134,9 +170,9 @@ pub enum EngineError {
         /// The build's layout.
         build: String,
     },
-    /// `baseline`'s sample does not have the release's shape.
+    /// `baseline`'s sample does not have the shapes of the versions asked for.
     #[error(
-        "{store} does not look like release {release}: {} objects checked, {} do not match:{}{}",
+        "{store} does not look like {at}: {} objects checked, {} do not match:{}{}",
         .checked, .total,
         .mismatches.iter().map(|i| format!("\n  - {} {}: {}", i.model, i.key, i.reason)).collect::<String>(),
         if *.total > .mismatches.len() { format!("\n  - … and {} more", .total - .mismatches.len()) } else { String::new() }
@@ -144,8 +180,8 @@ pub enum EngineError {
     BaselineMismatch {
         /// The store, as `Store::describe` names it.
         store: String,
-        /// The release it was to be stamped with.
-        release: String,
+        /// What it was to be stamped as: `release 2.0`, `versions Host v1, Rack v2`.
+        at: String,
         /// How many objects were checked.
         checked: usize,
         /// How many of them do not match.

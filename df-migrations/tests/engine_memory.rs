@@ -18,7 +18,7 @@ use std::time::Duration;
 fn baselined() -> MemoryStore {
     let mut store = MemoryStore::new();
     seed(&mut store);
-    engine(&mut store).baseline("2.0", 100, Some(APPLIED_AT), false).unwrap();
+    engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), Some(APPLIED_AT), false).unwrap();
     store
 }
 
@@ -139,10 +139,41 @@ fn a_database_that_predates_df_schema_must_be_baselined_and_shaped_like_its_rele
     seed(&mut store);
     let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err();
     assert!(matches!(error, EngineError::NotBaselined { objects: 19, .. }), "{error}");
-    let error = engine(&mut store).baseline("4.0", 100, None, false).unwrap_err().to_string();
+    let error = engine(&mut store).baseline(&df_migrations::BaselineAt::release("4.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap_err().to_string();
     assert!(error.contains("does not look like release 4.0"), "{error}");
     assert!(error.contains("no model of release 4.0 stores objects in table `ovs_port`"), "{error}");
-    assert!(engine(&mut store).baseline("1.0", 100, None, false).unwrap_err().to_string().contains("releases known: 2.0, 3.0, 4.0, 5.0"));
+    assert!(engine(&mut store).baseline(&df_migrations::BaselineAt::release("1.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap_err().to_string().contains("releases known: 2.0, 3.0, 4.0, 5.0"));
+    // A release later than every recorded one is not the latest: it is unknown.
+    let error = engine(&mut store).baseline(&df_migrations::BaselineAt::release("9.9"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap_err();
+    assert!(matches!(&error, EngineError::UnknownRelease { release, .. } if release == "9.9"), "{error}");
+    assert!(engine(&mut store).status().unwrap().models.values().all(|m| m.database.is_none()), "nothing was stamped");
+}
+
+#[test]
+fn a_database_can_be_baselined_at_versions_named_outright() {
+    use df_migrations::BaselineAt;
+    let mut store = MemoryStore::new();
+    seed(&mut store);
+    let sample = std::num::NonZeroUsize::new(100).unwrap();
+    let at = |every: Option<u32>, models: &[(&str, u32)]| BaselineAt::Versions { every, models: models.iter().map(|(m, v)| ((*m).to_owned(), *v)).collect() };
+    let refused = |store: &mut MemoryStore, at: &BaselineAt| engine(store).baseline(at, sample, None, false).unwrap_err().to_string();
+
+    let error = refused(&mut store, &at(None, &[("Rack", 1)]));
+    assert!(error.starts_with("this build has no model Rack (nor removes one), so nothing was stamped: models known: Chassis, "), "{error}");
+    let error = refused(&mut store, &at(None, &[("Chassis", 9)]));
+    assert_eq!(error, "Chassis has no recorded version 9, so nothing was stamped: the lock records v1, v2");
+    assert!(refused(&mut store, &at(Some(7), &[])).starts_with("no model of this build records version 7"));
+    let error = refused(&mut store, &at(Some(2), &[]));
+    assert!(error.contains("does not look like versions Chassis v2, "), "{error}");
+
+    let report = engine(&mut store).baseline(&at(Some(1), &[("Chassis", 1)]), sample, Some(APPLIED_AT), false).unwrap();
+    assert!(report.committed);
+    assert_eq!(report.objects_checked, 19, "every object of the small database");
+    let status = engine(&mut store).status().unwrap();
+    assert_eq!(status.models["Chassis"].database, Some(1));
+    assert_eq!(status.models["LogicalPort"].database, Some(1));
+    let report = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
+    assert!(report.committed && !report.steps.is_empty());
 }
 
 #[test]

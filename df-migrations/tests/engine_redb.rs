@@ -35,6 +35,6 @@ fn a_second_runner_is_refused_naming_the_holder() {
     let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err();
     assert!(matches!(&error, EngineError::Locked { holder: h, .. } if h == &holder), "{error}");
     store.release_lease("first").unwrap();
-    engine(&mut store).baseline("2.0", 100, None, false).unwrap();
+    engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
     engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
 }

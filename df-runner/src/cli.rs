@@ -172,18 +172,46 @@ pub struct DiffArgs {
     pub to: u32,
 }
 
-/// `baseline`'s arguments.
+/// `baseline`'s arguments: what the database is at, as a release of the models, or, for
+/// a model set without releases, as versions.
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("at").required(true).multiple(true).args(["release", "at_version", "models"])))]
 pub struct BaselineArgs {
-    /// The release the database is at, e.g. `2.0`.
-    #[arg(long)]
-    pub release: String,
-    /// How many objects of each table to check against the release's shapes.
-    #[arg(long, default_value_t = 1000)]
-    pub sample: usize,
+    /// The release the database is at, e.g. `2.0`: every model at its latest version of
+    /// that release or an earlier one.
+    #[arg(long, conflicts_with_all = ["at_version", "models"])]
+    pub release: Option<String>,
+    /// Every model at this recorded version (a model that does not record it yet is left
+    /// out, as one the database does not have): for a model set without releases.
+    #[arg(long, value_name = "N")]
+    pub at_version: Option<u32>,
+    /// One model at one version, `NAME=VERSION` (repeat for others; it overrides
+    /// `--at-version` for that model): for a model set without releases.
+    #[arg(long = "model", value_name = "NAME=VERSION", value_parser = model_version)]
+    pub models: Vec<(String, u32)>,
+    /// How many objects of each table to check against the recorded shapes (at least 1).
+    #[arg(long, default_value = "1000")]
+    pub sample: std::num::NonZeroUsize,
     /// Check the sample and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+impl BaselineArgs {
+    /// The versions the arguments name.
+    pub fn at(&self) -> df_migrations::BaselineAt {
+        match &self.release {
+            Some(release) => df_migrations::BaselineAt::Release(release.clone()),
+            None => df_migrations::BaselineAt::Versions { every: self.at_version, models: self.models.iter().cloned().collect() },
+        }
+    }
+}
+
+/// `NAME=VERSION`, as `--model` takes it.
+fn model_version(text: &str) -> Result<(String, u32), String> {
+    let (name, version) = text.split_once('=').ok_or_else(|| format!("`{text}` is not NAME=VERSION, e.g. Host=2"))?;
+    let version = version.trim().parse().map_err(|_| format!("`{version}` in `{text}` is not a version number"))?;
+    Ok((name.trim().to_owned(), version))
 }
 
 /// The file of `export`.

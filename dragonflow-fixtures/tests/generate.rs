@@ -302,7 +302,7 @@ fn the_engine_upgrades_a_generated_deployment_to_5_0() {
     store.write(&ops).unwrap();
     let options = UpgradeOptions { applied_at: Some(APPLIED_AT.to_owned()), ..UpgradeOptions::default() };
     // Every object is checked against its 2.0 shape, not a sample.
-    Engine::new(&mut store, Build::linked().unwrap()).baseline("2.0", usize::MAX, Some(APPLIED_AT), false).unwrap();
+    Engine::new(&mut store, Build::linked().unwrap()).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::MAX, Some(APPLIED_AT), false).unwrap();
     // The engine validates every object as its head model before it commits.
     let report = Engine::new(&mut store, Build::linked().unwrap()).upgrade(&options, &mut |_| {}).unwrap();
     assert!(report.committed);

@@ -60,6 +60,6 @@ fn seed(args: &Args) -> anyhow::Result<usize> {
     let mut engine = Engine::new(&mut store, Build::linked()?);
     let keys: Vec<Op> = dragonflow_fixtures::generate(args.objects, 2017).into_iter().map(|(k, v)| Op::Set(k, v)).collect();
     let count = engine.import(keys, false)?;
-    engine.baseline("2.0", 1000, None, false)?;
+    engine.baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(1000).unwrap(), None, false)?;
     Ok(count)
 }

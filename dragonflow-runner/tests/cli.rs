@@ -78,7 +78,15 @@ fn dragonflow_history(db: &Db) {
     let refused = db.runner(&["upgrade"]).code(1);
     assert!(stderr(&refused).contains("but no df-schema state: it predates df-schema"), "{}", stderr(&refused));
     db.runner(&["baseline", "--release", "4.0"]).code(1);
-    db.runner(&["baseline", "--release", "2.0"]).success();
+    let unknown = db.runner(&["baseline", "--release", "9.9"]).code(1);
+    assert!(stderr(&unknown).contains("releases known: 2.0, 3.0, 4.0, 5.0"), "{}", stderr(&unknown));
+    let none = db.runner(&["baseline", "--release", "2.0", "--sample", "0"]).code(2);
+    assert!(stderr(&none).contains("'--sample <SAMPLE>'"), "{}", stderr(&none));
+    db.runner(&["baseline"]).code(2);
+    db.runner(&["baseline", "--release", "2.0", "--at-version", "1"]).code(2);
+    assert_eq!(db.export(), original, "nothing refused was stamped");
+    let stamped = stdout(&db.runner(&["baseline", "--release", "2.0", "--sample", "3"]).success());
+    assert!(stamped.contains("objects checked (up to 3 per table, of "), "{stamped}");
     let baselined = db.export();
 
     let status = stdout(&db.runner(&["status"]).success());

@@ -11,6 +11,7 @@ mod rollback;
 mod upgrade;
 
 pub use report::{Event, ModelVersions, Phase, Report, ReportStep, Status};
+pub use baseline::BaselineAt;
 pub use upgrade::UpgradeOptions;
 
 use crate::commit::{self, Recovery};

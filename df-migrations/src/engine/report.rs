@@ -42,6 +42,8 @@ pub struct Report {
     pub steps: Vec<ReportStep>,
     /// The data objects read.
     pub objects_read: usize,
+    /// The objects checked against the recorded shapes (`baseline`'s sample).
+    pub objects_checked: usize,
     /// Per table, what the commit creates, changes, deletes and leaves.
     pub tables: BTreeMap<String, TableSummary>,
     /// Whether anything was written.

@@ -35,7 +35,7 @@ pub fn objects(store: &mut dyn Store) -> serde_json::Map<String, Value> {
 /// bytes before. `store` starts empty.
 pub fn full_flow(store: &mut dyn Store) {
     seed(store);
-    engine(store).baseline("2.0", 100, Some(APPLIED_AT), false).unwrap();
+    engine(store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), Some(APPLIED_AT), false).unwrap();
     let before = dump(store);
     let status = engine(store).status().unwrap();
     assert!(status.baselined);

@@ -55,12 +55,24 @@ fn recover(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow
 }
 
 fn baseline(global: &Options, args: &BaselineArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let report = engine.baseline(&args.release, args.sample, None, args.dry_run)?;
+    let at = args.at();
+    let report = engine.baseline(&at, args.sample, None, args.dry_run)?;
     if global.format == Format::Json {
         report::json(out, &report)?;
     } else if !global.quiet {
         let done = if args.dry_run { "would be stamped (dry run)" } else { "stamped" };
-        writeln!(out, "{} objects match release {}: {} {done} as release {}", report.objects_read, args.release, engine.store().describe(), args.release)?;
+        let what = match &at {
+            df_migrations::BaselineAt::Release(release) => format!("release {release}"),
+            df_migrations::BaselineAt::Versions { .. } => "the versions named".to_owned(),
+        };
+        writeln!(
+            out,
+            "{} objects checked (up to {} per table, of {} read) match {what}: {} {done}",
+            report.objects_checked,
+            args.sample,
+            report.objects_read,
+            engine.store().describe()
+        )?;
     }
     Ok(Outcome::Success)
 }
@@ -78,7 +90,7 @@ fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow:
     }
     writeln!(out, "database: {}", engine.store().describe())?;
     if !status.baselined {
-        writeln!(out, "no df-schema state yet: an empty database gets every model created; a database that predates df-schema needs `baseline --release R` first")?;
+        writeln!(out, "no df-schema state yet: an empty database gets every model created; a database that predates df-schema needs `baseline --release R` (or `--at-version N`, for models without releases) first")?;
     }
     if status.interrupted_commit {
         writeln!(out, "an interrupted commit is recorded: the next upgrade (or rollback) completes it first")?;

@@ -70,7 +70,7 @@ pub fn crash_at_every_write<S: Store>(mut fresh: impl FnMut() -> S, writes: Writ
     let mut baselined = || -> Result<S, String> {
         let mut store = fresh();
         seed(&mut store).map_err(|e| format!("seeding: {e}"))?;
-        engine(&mut store).baseline("2.0", 100, Some(APPLIED_AT), false).map_err(|e| format!("baseline: {e}"))?;
+        engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), Some(APPLIED_AT), false).map_err(|e| format!("baseline: {e}"))?;
         Ok(store)
     };
     let reference = baselined().and_then(|mut store| {
