@@ -72,7 +72,11 @@ pub fn passes(steps: &[PlannedStep]) -> Vec<Vec<&PlannedStep>> {
 fn tables_of(step: &PlannedStep) -> Option<BTreeSet<String>> {
     let one = |table: &str| Some(BTreeSet::from([table.to_owned()]));
     match step.work {
-        StepWork::Create(_) | StepWork::Defaults(_) => one(&step.history().versions.get(&step.to)?.schema.table),
+        StepWork::Defaults(_) => match moved_table(step) {
+            Some((from, to)) => Some(BTreeSet::from([from.to_owned(), to.to_owned()])),
+            None => one(&step.history().versions.get(&step.to)?.schema.table),
+        },
+        StepWork::Create(_) => one(&step.history().versions.get(&step.to)?.schema.table),
         StepWork::Migration { model, migration } => match migration.run {
             MigrationFn::Each(_) => one(model.per_object_table(step.to).ok()?),
             MigrationFn::Whole(_) => Some(migration.tables?.iter().map(|table| (*table).to_owned()).collect()),
@@ -146,10 +150,12 @@ fn run_per_object(nb: &mut NbApi, pass: &[&PlannedStep]) -> Result<(), EngineErr
     Ok(())
 }
 
-/// Whether a step works on one object at a time, and so can share a pass.
+/// Whether a step works on one object at a time, and so can share a pass: an automatic
+/// step that moves its table takes the two tables whole.
 fn per_object(step: &PlannedStep) -> bool {
     match step.work {
-        StepWork::Create(_) | StepWork::Defaults(_) => true,
+        StepWork::Create(_) => true,
+        StepWork::Defaults(_) => moved_table(step).is_none(),
         StepWork::Migration { migration, .. } => matches!(migration.run, MigrationFn::Each(_)),
         StepWork::Removal { .. } => false,
     }
@@ -192,9 +198,27 @@ fn added_defaults(step: &PlannedStep) -> Option<(String, Vec<(&'static str, &'st
     Some((new.schema.table.clone(), defaults))
 }
 
+/// The tables an automatic step moves its model's objects from and to (`renamed_from`
+/// alone renames a table), if it does.
+fn moved_table(step: &PlannedStep) -> Option<(&'static str, &'static str)> {
+    let history = step.history();
+    let (old, new) = (history.versions.get(&(step.to.checked_sub(1)?))?, history.versions.get(&step.to)?);
+    (old.schema.table != new.schema.table).then_some((old.schema.table.as_str(), new.schema.table.as_str()))
+}
+
 /// Runs a step that takes the whole database: a whole-database migration or a removal
-/// (on its declared tables alone, if it declared them).
+/// (on its declared tables alone, if it declared them), or an automatic step that moves
+/// its model's table (objects, topics and counter; refusing to overwrite anything) and
+/// then fills the recorded defaults.
 fn run_whole(nb: &mut NbApi, step: &PlannedStep) -> Result<(), EngineError> {
+    if let (StepWork::Defaults(_), Some((from, to))) = (&step.work, moved_table(step)) {
+        let failed = |error| EngineError::Migration { id: step.id.clone(), error };
+        nb.move_table(from, to).map_err(failed)?;
+        if let Some((table, defaults)) = added_defaults(step) {
+            nb.fill_defaults(&table, &defaults);
+        }
+        return Ok(());
+    }
     let Some(migration) = step.migration() else { return Ok(()) };
     match catch_unwind(AssertUnwindSafe(|| migration.run(nb))) {
         Ok(Ok(())) => Ok(()),
@@ -272,5 +296,47 @@ mod tests {
         // Versions beyond the recorded history have no table.
         let steps = [step("new", a, 7, StepWork::Create(a)), step("auto", a, 8, StepWork::Defaults(a))];
         assert_eq!(grouped(&steps), [vec!["new"], vec!["auto"]]);
+    }
+
+    /// Model `R`, stored in `old` at v1 and in `new` at v2, which adds `kind` with a default.
+    fn renamed() -> &'static ModelEntry {
+        fn history() -> &'static df_schema::core::ModelHistory {
+            static CELL: std::sync::OnceLock<df_schema::core::ModelHistory> = std::sync::OnceLock::new();
+            CELL.get_or_init(|| {
+                let mut history = test_build::history("old", &[("", &["id"]), ("", &["id", "kind=plain"])]);
+                history.versions.get_mut(&2).expect("two versions").schema.table = "new".to_owned();
+                history
+            })
+        }
+        test_build::model("R", history)
+    }
+
+    #[test]
+    fn an_automatic_table_rename_moves_objects_topics_and_counter_then_fills_defaults() {
+        let (a, _) = models();
+        let r = renamed();
+        let steps = [step("a-auto2", a, 2, StepWork::Defaults(a)), step("r-auto2", r, 2, StepWork::Defaults(r)), step("a-auto3", a, 3, StepWork::Defaults(a))];
+        // The rename takes its two tables whole; table `a`'s steps still share one pass.
+        assert_eq!(grouped(&steps), [vec!["a-auto2", "a-auto3"], vec!["r-auto2"]]);
+
+        let mut nb = NbApi::new();
+        let object = |id: &str| serde_json::json!({ "id": id }).as_object().cloned().unwrap();
+        nb.put_in_topic("old", "t1", object("o1")).unwrap();
+        nb.put_in_topic("old", "", object("o2")).unwrap();
+        nb.set_counter("old", 7);
+        let mut state = EngineState::default();
+        let rows = run_pass(&mut nb, &[&steps[1]], &mut state, "2026-12-02T00:00:00Z").unwrap();
+        assert_eq!((nb.len("old"), nb.len("new")), (0, 2));
+        assert_eq!(nb.get_stored("new", "o1").unwrap().topic(), "t1");
+        assert_eq!(nb.get("new", "o2").unwrap()["kind"], "plain");
+        assert_eq!(nb.counter("new"), 7);
+        assert_eq!((rows[0].id.as_str(), state.models["R"].version), ("r-auto2", 2));
+
+        // Objects already in the new table are never overwritten: the step fails, naming it.
+        let mut nb = NbApi::new();
+        nb.put("old", object("o1")).unwrap();
+        nb.put("new", object("o1")).unwrap();
+        let error = run_pass(&mut nb, &[&steps[1]], &mut EngineState::default(), "").unwrap_err().to_string();
+        assert!(error.contains("r-auto2") && error.contains("both hold `o1`"), "{error}");
     }
 }

@@ -155,6 +155,13 @@ pub enum RuleError {
         /// `renamed_from` names a table no recorded version used.
         table_changed: bool,
     },
+    /// Rule 6: `renamed_from` on a model's first version, which has no table to rename.
+    RenamedFromFirstVersion {
+        /// The model's name.
+        model: String,
+        /// The table `renamed_from` names.
+        renamed_from: String,
+    },
 }
 
 const BLESS: &str = "DF_SCHEMA_BLESS=1 cargo build";
@@ -191,7 +198,7 @@ impl fmt::Display for RuleError {
                     let kind = if step.is_automatic() {
                         "the framework migrates this step by itself"
                     } else {
-                        "this step will need a #[migration], since only fields added with a default and variants added to an enum migrate by themselves"
+                        "this step will need a #[migration], since only fields added with a default, variants added to an enum and table renames migrate by themselves"
                     };
                     format!("{model} v{version} is not in the schema lock yet. Since v{}: {}; {kind}", version - 1, step.summary())
                 };
@@ -224,8 +231,8 @@ impl fmt::Display for RuleError {
             RuleError::TableRenamedImplicitly { model, version, from, to } => write!(
                 f,
                 "{model} v{version} stores in table `{to}`, but v{prev} stored in `{from}`: a table \
-                 rename moves every object, so say so with `renamed_from = \"{from}\"` and move the \
-                 data in the #[migration] for v{version}",
+                 rename moves every object, so say so with `renamed_from = \"{from}\"` (the framework \
+                 then moves them by itself, unless a #[migration] for v{version} does)",
                 prev = version - 1
             ),
             RuleError::WrongRenamedFrom { model, version, renamed_from, previous, table_changed: true } => write!(
@@ -234,6 +241,13 @@ impl fmt::Display for RuleError {
                  `renamed_from` names the table of the previous version; did you mean \
                  `renamed_from = \"{previous}\"`?",
                 prev = version - 1
+            ),
+            RuleError::RenamedFromFirstVersion { model, renamed_from } => write!(
+                f,
+                "{model} says `renamed_from = \"{renamed_from}\"`, but this is its first version, so it has \
+                 no earlier table to rename and nothing would move: remove `renamed_from`. To keep the \
+                 objects of another model stored in `{renamed_from}`, bump that model instead, or move \
+                 them in its removal migration (`#[migration(removes = \"…\")]`, `nb.move_table`)"
             ),
             RuleError::WrongRenamedFrom { model, renamed_from, previous, table_changed: false, .. } => write!(
                 f,
@@ -295,6 +309,8 @@ pub fn check_model(decl: &ModelDecl, recorded: Option<&ModelHistory>, mode: Mode
     };
     // Checked whatever else is wrong, and before anything is recorded.
     if let Some(error) = check_rename(decl, &history) {
+        // Recording waits for the rename to be right: one mistake, one error.
+        errors.retain(|e| !matches!(e, RuleError::NotRecorded { .. }));
         errors.push(error);
     }
     let record = recordable && errors.is_empty();
@@ -311,7 +327,9 @@ pub fn check_model(decl: &ModelDecl, recorded: Option<&ModelHistory>, mode: Mode
 
 /// Checks `renamed_from` against the recorded versions before the declared one.
 fn check_rename(decl: &ModelDecl, recorded: &ModelHistory) -> Option<RuleError> {
-    let (&prev_version, prev) = recorded.versions.range(..decl.version).next_back()?;
+    let Some((&prev_version, prev)) = recorded.versions.range(..decl.version).next_back() else {
+        return decl.renamed_from.as_ref().map(|renamed_from| RuleError::RenamedFromFirstVersion { model: decl.name.clone(), renamed_from: renamed_from.clone() });
+    };
     let previous = &prev.schema.table;
     let table_changed = previous != &decl.schema.table;
     let used_before = |table: &String| recorded.versions.range(..decl.version).any(|(_, r)| &r.schema.table == table);
@@ -480,7 +498,7 @@ mod tests {
         let verdict = check_model(&v2, Some(&recorded(&[v1()])), BLESS);
         assert!(verdict.errors.is_empty());
         assert_eq!(verdict.steps[0].summary(), "table renamed from `port` to `switch_port`");
-        assert!(!verdict.steps[0].is_automatic());
+        assert!(verdict.steps[0].is_automatic(), "renamed_from alone moves the objects");
         // A typo names the right table.
         v2.renamed_from = Some("prot".into());
         let verdict = check_model(&v2, Some(&recorded(&[v1()])), BLESS);
@@ -502,12 +520,19 @@ mod tests {
     }
 
     #[test]
+    fn renamed_from_on_a_first_version_is_refused() {
+        let mut new = decl(1, "host", vec![field("id", "str", None)]);
+        new.renamed_from = Some("chassis".into());
+        let verdict = check_model(&new, None, PLAIN);
+        assert!(matches!(&verdict.errors[..], [RuleError::RenamedFromFirstVersion { .. }]), "{:?}", verdict.errors);
+        assert!(!check_model(&new, None, BLESS).record);
+    }
+
+    #[test]
     fn the_rename_is_checked_even_when_the_version_is_not_recorded_yet() {
         let v2 = decl(2, "switch_port", v1().schema.fields);
         let verdict = check_model(&v2, Some(&recorded(&[v1()])), PLAIN);
-        assert!(matches!(
-            &verdict.errors[..],
-            [RuleError::NotRecorded { .. }, RuleError::TableRenamedImplicitly { .. }]
-        ));
+        // Recording waits for the rename to be right, so only the rename is reported.
+        assert!(matches!(&verdict.errors[..], [RuleError::TableRenamedImplicitly { .. }]), "{:?}", verdict.errors);
     }
 }

@@ -2,11 +2,12 @@
 //! the change by itself.
 //!
 //! A step can be automatic only when every change adds a field with a default (the
-//! recorded default is then written into every stored object) or adds variants to an
-//! enum (every stored object still decodes). Anything else (a field removed, renamed,
+//! recorded default is then written into every stored object), adds variants to an enum
+//! (every stored object still decodes), or renames the table (`renamed_from`, checked at
+//! compile time: the objects move as they are). Anything else (a field removed, renamed,
 //! retyped, made required, given another default, added without a default, a variant
-//! removed, renamed or given other data, or a table renamed) loses or invents data unless
-//! a person decides how, so it needs a `#[migration]`.
+//! removed, renamed or given other data) loses or invents data unless a person decides
+//! how, so it needs a `#[migration]`.
 
 use crate::schema::{Field, VersionSchema};
 use crate::ty::Ty;
@@ -53,12 +54,14 @@ impl Change {
     }
 
     /// Whether the framework can apply this change without a hand-written migration: a
-    /// field added with a default, or a field whose enums only gained variants.
+    /// field added with a default, a field whose enums only gained variants, or the table
+    /// renamed (the objects move whole).
     pub fn is_automatic(&self) -> bool {
         match self {
             Change::Added(field) => field.default.is_some(),
             Change::Modified { from, to } => from.default == to.default && from.full_ty().widens_to(&to.full_ty()),
-            Change::Removed(_) | Change::TableRenamed { .. } | Change::ReleaseChanged { .. } => false,
+            Change::TableRenamed { .. } => true,
+            Change::Removed(_) | Change::ReleaseChanged { .. } => false,
         }
     }
 }
@@ -328,7 +331,7 @@ mod tests {
         let changes = diff(&old, &new, false);
         assert_eq!(changes[0].to_string(), "field `type` changed: default null → default \"compute\"");
         assert_eq!(changes[1].to_string(), "table renamed from `ovs_port` to `switch_port`");
-        assert!(!changes.iter().any(Change::is_automatic));
+        assert!(!changes[0].is_automatic() && changes[1].is_automatic(), "a rename moves the objects whole");
     }
 
     #[test]

@@ -10,6 +10,9 @@ mod report;
 mod rollback;
 mod upgrade;
 
+#[cfg(test)]
+mod lifecycle_tests;
+
 pub use report::{Event, ModelVersions, Phase, Report, ReportStep, Status};
 pub use baseline::BaselineAt;
 pub use upgrade::UpgradeOptions;

@@ -1,0 +1,96 @@
+//! Model lifecycle end to end, on the memory store and on redb: a model the engine
+//! created itself (its applied `auto/M/v1`) and later removed by a build that no longer
+//! declares it; a table renamed by `renamed_from` alone. Integration tests cannot build
+//! made-up models (registry entries come from the macros), so these live here.
+
+use super::Engine;
+use crate::linked::test_build::{self, test_model};
+use crate::linked::Build;
+use crate::store::{MemoryStore, Op, RedbStore, Store};
+use crate::UpgradeOptions;
+use df_schema::core::ModelHistory;
+use df_schema::registry::{MigrationEntry, MigrationFn, MigrationTarget, ModelEntry};
+use df_schema::KeyLayout;
+
+fn host() -> &'static ModelEntry {
+    test_model!("Host", "host", &[("1.0", &["id"])])
+}
+
+fn legacy() -> &'static ModelEntry {
+    test_model!("Legacy", "legacy", &[("1.0", &["id"])])
+}
+
+/// `Rack` in table `rack` at v1 and in `cabinet` at v2, nothing else changed.
+fn rack(versions: u32) -> &'static ModelEntry {
+    fn history() -> &'static ModelHistory {
+        static CELL: std::sync::OnceLock<ModelHistory> = std::sync::OnceLock::new();
+        CELL.get_or_init(|| {
+            let mut history = test_build::history("rack", &[("1.0", &["id"]), ("2.0", &["id"])]);
+            history.versions.get_mut(&2).expect("two versions").schema.table = "cabinet".to_owned();
+            history
+        })
+    }
+    fn first() -> &'static ModelHistory {
+        static CELL: std::sync::OnceLock<ModelHistory> = std::sync::OnceLock::new();
+        CELL.get_or_init(|| test_build::history("rack", &[("1.0", &["id"])]))
+    }
+    test_build::model("Rack", if versions == 1 { first } else { history })
+}
+
+fn removal() -> &'static MigrationEntry {
+    let drop = MigrationFn::Whole(|nb| {
+        nb.drop_table("legacy");
+        Ok(())
+    });
+    test_build::migration("drop-legacy", MigrationTarget::Removes { model: "Legacy", history: legacy().history }, "2026-01-01 00:00:00", drop, None)
+}
+
+fn build(models: Vec<&'static ModelEntry>, migrations: Vec<&'static MigrationEntry>) -> Build {
+    Build { models, migrations, layout: KeyLayout::Dragonflow }
+}
+
+fn upgrade(store: &mut dyn Store, build: &Build) -> Vec<String> {
+    let report = Engine::new(store, build.clone()).upgrade(&UpgradeOptions::default(), &mut |_| {}).unwrap();
+    report.steps.into_iter().map(|step| step.id).collect()
+}
+
+fn value(store: &mut dyn Store, key: &str) -> Option<Vec<u8>> {
+    store.get_many(&[key.to_owned()]).unwrap().remove(0)
+}
+
+fn lifecycle(store: &mut dyn Store) {
+    // The engine creates every model of an empty database itself.
+    assert_eq!(upgrade(store, &build(vec![host(), legacy(), rack(1)], Vec::new())), ["auto/Host/v1", "auto/Legacy/v1", "auto/Rack/v1"]);
+    let objects = ["{host.}h1", "{legacy.}l1", "{rack.}r1"].map(|key| Op::Set(key.to_owned(), format!(r#"{{"id":"{}"}}"#, &key[key.len() - 2..]).into_bytes()));
+    store.write(&objects).unwrap();
+
+    // A later build removes Legacy and moves Rack's table: the database's applied
+    // `auto/Legacy/v1` is known (no "newer than this build"), and both steps run.
+    let later = build(vec![host(), rack(2)], vec![removal()]);
+    let status = Engine::new(store, later.clone()).status().unwrap();
+    let pending: Vec<&str> = status.pending.iter().map(|step| step.id.as_str()).collect();
+    assert_eq!(pending, ["auto/Rack/v2", "drop-legacy"]);
+    assert_eq!(upgrade(store, &later), ["auto/Rack/v2", "drop-legacy"]);
+    assert_eq!(value(store, "{legacy.}l1"), None);
+    assert_eq!(value(store, "{rack.}r1"), None);
+    assert_eq!(value(store, "{cabinet.}r1").as_deref(), Some(&br#"{"id":"r1"}"#[..]));
+    assert_eq!(value(store, "{host.}h1").as_deref(), Some(&br#"{"id":"h1"}"#[..]));
+    let status = Engine::new(store, later.clone()).status().unwrap();
+    assert!(status.pending.is_empty() && !status.models.contains_key("Legacy"), "{status:?}");
+
+    // A build older than the database is told so, naming what it lacks.
+    let older = build(vec![host(), rack(1)], Vec::new());
+    let refused = Engine::new(store, older).status().unwrap_err().to_string();
+    assert!(refused.contains("applied migration `drop-legacy`, which this build does not have: the database is newer than this build"), "{refused}");
+}
+
+#[test]
+fn a_model_the_engine_created_is_removed_and_a_table_renamed_on_memory() {
+    lifecycle(&mut MemoryStore::new());
+}
+
+#[test]
+fn a_model_the_engine_created_is_removed_and_a_table_renamed_on_redb() {
+    let dir = tempfile::tempdir().unwrap();
+    lifecycle(&mut RedbStore::open(&dir.path().join("nb.redb")).unwrap());
+}
