@@ -9,6 +9,7 @@ use crate::ctxt::Ctxt;
 use crate::enums;
 use crate::fields;
 use crate::lockfile;
+use crate::newtype;
 use crate::ty_map::Mapper;
 use df_schema_core::{Lock, Ty};
 use proc_macro2::{Span, TokenStream};
@@ -19,13 +20,14 @@ use syn::{ItemEnum, ItemStruct};
 /// The item `#[df_embedded]` is on.
 enum Item {
     Struct(ItemStruct),
+    Newtype(ItemStruct),
     Enum(ItemEnum),
 }
 
 impl Item {
     fn ident(&self) -> &syn::Ident {
         match self {
-            Item::Struct(s) => &s.ident,
+            Item::Struct(s) | Item::Newtype(s) => &s.ident,
             Item::Enum(e) => &e.ident,
         }
     }
@@ -33,6 +35,7 @@ impl Item {
     fn kind(&self) -> &'static str {
         match self {
             Item::Struct(_) => "struct",
+            Item::Newtype(_) => "newtype",
             Item::Enum(_) => "enum",
         }
     }
@@ -41,7 +44,7 @@ impl Item {
 impl ToTokens for Item {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         match self {
-            Item::Struct(s) => s.to_tokens(tokens),
+            Item::Struct(s) | Item::Newtype(s) => s.to_tokens(tokens),
             Item::Enum(e) => e.to_tokens(tokens),
         }
     }
@@ -49,9 +52,10 @@ impl ToTokens for Item {
 
 pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) -> TokenStream {
     let mut item = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Struct(item)) if newtype::is_newtype(&item) => Item::Newtype(item),
         Ok(syn::Item::Struct(item)) => Item::Struct(item),
         Ok(syn::Item::Enum(item)) => Item::Enum(item),
-        _ => return fields::not_a_struct("df_embedded", "a struct with named fields or an enum", input),
+        _ => return fields::not_a_struct("df_embedded", "a struct with named fields, a newtype struct or an enum", input),
     };
     let mut ctxt = Ctxt::default();
     let args = attr::parse_args(&mut ctxt, args, "df_embedded", &["lock"]);
@@ -63,7 +67,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     });
     let lock = lock.unwrap_or_default();
     let generics = match &item {
-        Item::Struct(s) => &s.generics,
+        Item::Struct(s) | Item::Newtype(s) => &s.generics,
         Item::Enum(e) => &e.generics,
     };
     let mut mapper = Mapper::new(&lock.embedded, generics);
@@ -75,6 +79,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
             let complete = shape_ok && infos.len() == item.fields.len();
             complete.then(|| Ty::object(infos.iter().map(|i| (i.field.name.clone(), i.field.full_ty())).collect()))
         }
+        Item::Newtype(item) => newtype::read(&mut ctxt, item, &mut mapper),
         Item::Enum(item) => enums::read_variants(&mut ctxt, item, &mut mapper).map(Ty::enumeration),
     };
     let uses = std::mem::take(&mut mapper.uses);
@@ -109,6 +114,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     };
     match &mut item {
         Item::Struct(item) => drop(fields::add_serde(item, &[])),
+        Item::Newtype(item) => newtype::add_serde(item),
         Item::Enum(item) => enums::add_serde(item),
     }
     let ident = item.ident();

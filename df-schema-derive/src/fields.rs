@@ -31,7 +31,8 @@ pub fn check_shape(ctxt: &mut Ctxt, item: &ItemStruct, attribute: &str) -> bool 
         ok = false;
     }
     if !matches!(item.fields, Fields::Named(_)) {
-        ctxt.error_spanned_by(&item.ident, format!("#[{attribute}] needs a struct with named fields: the names are the JSON members"));
+        let newtype = if attribute == "df_embedded" { " (or one unnamed field: a newtype, stored as the value it wraps)" } else { "" };
+        ctxt.error_spanned_by(&item.ident, format!("#[{attribute}] needs a struct with named fields: the names are the JSON members{newtype}"));
         ok = false;
     }
     for attr in item.attrs.iter().filter(|a| a.path().is_ident("serde")) {

@@ -12,6 +12,7 @@ mod enums;
 mod fields;
 mod lockfile;
 mod migration;
+mod newtype;
 mod model;
 mod tokens;
 mod ty_map;

@@ -43,7 +43,7 @@ impl From<syn::Error> for Unmapped {
 }
 
 const SUPPORTED: &str = "String, char, integers up to 64 bits, f32/f64, bool, serde_json::Value, Option<T>, Vec<T>, \
-                         BTreeMap<String, T>/HashMap<String, T>, Box<T>, or a #[df_embedded] struct or enum";
+                         BTreeMap<String, T>/HashMap<String, T>, Box<T>, or a #[df_embedded] struct, newtype or enum";
 
 impl Mapper<'_> {
     pub fn map(&mut self, ty: &Type) -> Result<Ty, Unmapped> {
@@ -102,8 +102,10 @@ impl Mapper<'_> {
                     ty,
                     format!(
                         "`{name}` is not a type df-schema knows: a stored field is {SUPPORTED}. If `{name}` is \
-                         a #[df_embedded] struct or enum, its shape is not in the schema lock yet: run \
-                         `DF_SCHEMA_BLESS=1 cargo build` (twice if `{name}` is declared after this model)"
+                         a #[df_embedded] struct, newtype or enum, its shape is not in the schema lock yet: run \
+                         `DF_SCHEMA_BLESS=1 cargo build` (twice if `{name}` is declared after this model). \
+                         A macro cannot see through a type alias: write the type it names, or make `{name}` a \
+                         #[df_embedded] newtype, `struct {name}(…)`"
                     ),
                 )
                 .into()),
