@@ -225,8 +225,9 @@ impl fmt::Display for RuleError {
             RuleError::NewModelNotAtOne { model, version } => write!(
                 f,
                 "{model} is not in the schema lock, so it is a new model, which starts at \
-                 `version = 1` (declared: {version}). If it was renamed from another model, \
-                 keep the old struct name"
+                 `version = 1` (declared: {version}). If it is another model renamed, declare it \
+                 at `version = 1` in the old model's table (`table = \"…\"`) and remove the old \
+                 one with `#[migration(removes = \"OldName\")]`: its objects stay, as this model's"
             ),
             RuleError::TableRenamedImplicitly { model, version, from, to } => write!(
                 f,

@@ -1,6 +1,7 @@
 //! Model lifecycle end to end, on the memory store and on redb: a model the engine
 //! created itself (its applied `auto/M/v1`) and later removed by a build that no longer
-//! declares it; a table renamed by `renamed_from` alone. Integration tests cannot build
+//! declares it; a table renamed by `renamed_from` alone; a struct renamed as a new model
+//! in the old one's table plus the old one's removal. Integration tests cannot build
 //! made-up models (registry entries come from the macros), so these live here.
 
 use super::Engine;
@@ -45,6 +46,17 @@ fn removal() -> &'static MigrationEntry {
     test_build::migration("drop-legacy", MigrationTarget::Removes { model: "Legacy", history: legacy().history }, "2026-01-01 00:00:00", drop, None)
 }
 
+/// `Server`, the new name of `Host`, in `Host`'s table.
+fn server() -> &'static ModelEntry {
+    test_model!("Server", "host", &[("3.0", &["id"])])
+}
+
+/// The removal of `Host` once it is `Server`: its objects stay, as `Server`'s.
+fn host_removal() -> &'static MigrationEntry {
+    let keep = MigrationFn::Whole(|_| Ok(()));
+    test_build::migration("drop-host", MigrationTarget::Removes { model: "Host", history: host().history }, "2026-02-01 00:00:00", keep, None)
+}
+
 fn build(models: Vec<&'static ModelEntry>, migrations: Vec<&'static MigrationEntry>) -> Build {
     Build { models, migrations, layout: KeyLayout::Dragonflow }
 }
@@ -77,6 +89,14 @@ fn lifecycle(store: &mut dyn Store) {
     assert_eq!(value(store, "{host.}h1").as_deref(), Some(&br#"{"id":"h1"}"#[..]));
     let status = Engine::new(store, later.clone()).status().unwrap();
     assert!(status.pending.is_empty() && !status.models.contains_key("Legacy"), "{status:?}");
+
+    // A struct renamed, `Host` to `Server`, as a new model in the same table plus the
+    // removal of the old one: the objects stay where they are and decode as the new model.
+    let renamed = build(vec![server(), rack(2)], vec![removal(), host_removal()]);
+    assert_eq!(upgrade(store, &renamed), ["auto/Server/v1", "drop-host"]);
+    assert_eq!(value(store, "{host.}h1").as_deref(), Some(&br#"{"id":"h1"}"#[..]));
+    let status = Engine::new(store, renamed).status().unwrap();
+    assert_eq!(status.models.keys().map(String::as_str).collect::<Vec<_>>(), ["Rack", "Server"]);
 
     // A build older than the database is told so, naming what it lacks.
     let older = build(vec![host(), rack(1)], Vec::new());
