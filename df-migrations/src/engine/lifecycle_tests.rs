@@ -1,7 +1,8 @@
 //! Model lifecycle end to end, on the memory store and on redb: a model the engine
 //! created itself (its applied `auto/M/v1`) and later removed by a build that no longer
 //! declares it; a table renamed by `renamed_from` alone; a struct renamed as a new model
-//! in the old one's table plus the old one's removal. Integration tests cannot build
+//! in the old one's table plus the old one's removal; two models merged into one. (A
+//! model split in two is Dragonflow's own `lswitch-v3-lsubnet`, run by its tests.) Integration tests cannot build
 //! made-up models (registry entries come from the macros), so these live here.
 
 use super::Engine;
@@ -102,6 +103,31 @@ fn lifecycle(store: &mut dyn Store) {
     let older = build(vec![host(), rack(1)], Vec::new());
     let refused = Engine::new(store, older).status().unwrap_err().to_string();
     assert!(refused.contains("applied migration `drop-legacy`, which this build does not have: the database is newer than this build"), "{refused}");
+}
+
+/// Two models merged into one: `Legacy`'s removal moves its objects into `Host`'s table,
+/// where they decode as hosts.
+fn merge(store: &mut dyn Store) {
+    assert_eq!(upgrade(store, &build(vec![host(), legacy()], Vec::new())), ["auto/Host/v1", "auto/Legacy/v1"]);
+    store.write(&[Op::Set("{host.}h1".to_owned(), br#"{"id":"h1"}"#.to_vec()), Op::Set("{legacy.}l1".to_owned(), br#"{"id":"l1"}"#.to_vec())]).unwrap();
+    let merge = MigrationFn::Whole(|nb| {
+        for id in nb.ids("legacy") {
+            nb.move_object("legacy", "host", &id)?;
+        }
+        Ok(())
+    });
+    let into_host = test_build::migration("legacy-into-host", MigrationTarget::Removes { model: "Legacy", history: legacy().history }, "2026-03-01 00:00:00", merge, None);
+    assert_eq!(upgrade(store, &build(vec![host()], vec![into_host])), ["legacy-into-host"]);
+    assert_eq!(value(store, "{legacy.}l1"), None);
+    assert_eq!(value(store, "{host.}l1").as_deref(), Some(&br#"{"id":"l1"}"#[..]));
+    assert_eq!(value(store, "{host.}h1").as_deref(), Some(&br#"{"id":"h1"}"#[..]));
+}
+
+#[test]
+fn two_models_merge_into_one_on_memory_and_redb() {
+    merge(&mut MemoryStore::new());
+    let dir = tempfile::tempdir().unwrap();
+    merge(&mut RedbStore::open(&dir.path().join("nb.redb")).unwrap());
 }
 
 #[test]
