@@ -1,9 +1,10 @@
-//! Model lifecycle end to end, on the memory store and on redb: a model the engine
-//! created itself (its applied `auto/M/v1`) and later removed by a build that no longer
-//! declares it; a table renamed by `renamed_from` alone; a struct renamed as a new model
-//! in the old one's table plus the old one's removal; two models merged into one. (A
-//! model split in two is Dragonflow's own `lswitch-v3-lsubnet`, run by its tests.) Integration tests cannot build
-//! made-up models (registry entries come from the macros), so these live here.
+//! Model lifecycle end to end, on the memory store, redb and a private Redis server: a
+//! model the engine created itself (its applied `auto/M/v1`) and later removed by a build
+//! that no longer declares it; a table renamed by `renamed_from` alone; a struct renamed
+//! as a new model in the old one's table plus the old one's removal; two models merged
+//! into one. (A model split in two is Dragonflow's own `lswitch-v3-lsubnet`, run by its
+//! tests.) Integration tests cannot build made-up models (registry entries come from the
+//! macros), so these live here.
 
 use super::Engine;
 use crate::linked::test_build::{self, test_model};
@@ -139,4 +140,24 @@ fn a_model_the_engine_created_is_removed_and_a_table_renamed_on_memory() {
 fn a_model_the_engine_created_is_removed_and_a_table_renamed_on_redb() {
     let dir = tempfile::tempdir().unwrap();
     lifecycle(&mut RedbStore::open(&dir.path().join("nb.redb")).unwrap());
+}
+
+/// A private Redis server's store, or `None` (said loudly, or failing under `CI`) without
+/// `redis-server`.
+fn redis() -> Option<(df_testkit::redis_server::RedisServer, crate::store::RedisStore)> {
+    let server = df_testkit::redis_server::RedisServer::start()?;
+    let store = crate::store::RedisStore::connect(&server.url(), &crate::store::RedisOptions::default()).unwrap();
+    Some((server, store))
+}
+
+#[test]
+fn a_model_the_engine_created_is_removed_and_a_table_renamed_on_redis() {
+    let Some((_server, mut store)) = redis() else { return };
+    lifecycle(&mut store);
+}
+
+#[test]
+fn two_models_merge_into_one_on_redis() {
+    let Some((_server, mut store)) = redis() else { return };
+    merge(&mut store);
 }
