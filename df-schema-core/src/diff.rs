@@ -107,6 +107,14 @@ fn ty_changes(path: &str, old: &Ty, new: &Ty, out: &mut Vec<String>) {
         (Ty::Nullable(a), Ty::Nullable(b)) if is_container(a) && is_container(b) => ty_changes(path, a, b, out),
         (Ty::List(a), Ty::List(b)) => ty_changes(&format!("{path}[]"), a, b, out),
         (Ty::Map(a), Ty::Map(b)) => ty_changes(&format!("{path}{{*}}"), a, b, out),
+        (Ty::KeyedMap(ka, a), Ty::KeyedMap(kb, b)) => {
+            if ka != kb {
+                ty_changes(&format!("{path}{{key}}"), ka, kb, out);
+            }
+            if a != b {
+                ty_changes(&format!("{path}{{*}}"), a, b, out);
+            }
+        }
         (Ty::Object(a), Ty::Object(b)) => {
             let member = |name: &str| if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
             for (name, ty) in a {
@@ -149,7 +157,7 @@ fn ty_changes(path: &str, old: &Ty, new: &Ty, out: &mut Vec<String>) {
 }
 
 fn is_container(ty: &Ty) -> bool {
-    matches!(ty, Ty::List(_) | Ty::Map(_) | Ty::Object(_) | Ty::Enum(_))
+    matches!(ty, Ty::List(_) | Ty::Map(_) | Ty::KeyedMap(..) | Ty::Object(_) | Ty::Enum(_))
 }
 
 /// The changes that turn `old` into `new`: fields by name (added, removed, modified, in

@@ -89,9 +89,18 @@ impl Mapper<'_> {
                 format!("`{name}` does not store safely: JSON tools and migrations read numbers beyond 64 bits as floats, losing digits. Store a String of its decimal digits, or two u64 fields"),
             )
             .into()),
+            // JSON object keys are text: serde writes integer keys and unit variants as theirs.
             "BTreeMap" | "HashMap" => match args.as_slice() {
-                [key, value] if self.map(key)? == Ty::Str => Ok(Ty::Map(Box::new(self.map(value)?))),
-                _ => Err(syn::Error::new_spanned(ty, "a stored map has `String` keys (JSON object keys are strings)").into()),
+                [key, value] => match self.map(key)? {
+                    Ty::Str => Ok(Ty::Map(Box::new(self.map(value)?))),
+                    key if key.is_key() => Ok(Ty::KeyedMap(Box::new(key), Box::new(self.map(value)?))),
+                    _ => Err(syn::Error::new_spanned(
+                        ty,
+                        "a stored map's keys are JSON object keys: `String`, `char`, an integer, or a #[df_embedded] enum whose variants hold no data",
+                    )
+                    .into()),
+                },
+                _ => Err(syn::Error::new_spanned(ty, format!("`{name}` takes a key type and a value type")).into()),
             },
             _ if args.is_empty() => match self.embedded.get(&name) {
                 Some(shape) => {

@@ -12,6 +12,8 @@
 //! base    := "str" | "int" | "float" | "bool" | "json"
 //!          | "[" ty "]"                         a list
 //!          | "map<" ty ">"                      an object with arbitrary string keys
+//!          | "map<" key "," ty ">"              an object whose keys are integers or variants
+//! key     := "int" | "enum<" variant ("," variant)* ">"   (variants without data)
 //!          | "{" field ("," field)* "}"         an embedded object, fields sorted by name
 //!          | "{}"                               an embedded object without fields
 //!          | "enum<" variant ("," variant)* ">" an embedded enum, variants sorted by name
@@ -44,6 +46,10 @@ pub enum Ty {
     List(Box<Ty>),
     /// A JSON object with arbitrary string keys.
     Map(Box<Ty>),
+    /// A JSON object whose keys are the text of another type's values: integers (`int`)
+    /// or an enum's variants without data, as serde writes map keys. Holds the key type,
+    /// then the value type.
+    KeyedMap(Box<Ty>, Box<Ty>),
     /// An embedded object; fields are kept sorted by name.
     Object(Vec<(String, Ty)>),
     /// An embedded enum: its variants, sorted by name, each with the shape of its data,
@@ -73,6 +79,7 @@ impl Ty {
     pub fn widens_to(&self, new: &Ty) -> bool {
         match (self, new) {
             (Ty::Nullable(a), Ty::Nullable(b)) | (Ty::List(a), Ty::List(b)) | (Ty::Map(a), Ty::Map(b)) => a.widens_to(b),
+            (Ty::KeyedMap(ka, va), Ty::KeyedMap(kb, vb)) => ka.widens_to(kb) && va.widens_to(vb),
             (Ty::Object(a), Ty::Object(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|((name, old), (new_name, new))| name == new_name && old.widens_to(new))
             }
@@ -87,6 +94,25 @@ impl Ty {
                 })
             }),
             _ => self == new,
+        }
+    }
+
+    /// Whether this type's values can be JSON object keys other than plain strings:
+    /// integers, or an enum whose variants hold no data.
+    pub fn is_key(&self) -> bool {
+        match self {
+            Ty::Int => true,
+            Ty::Enum(variants) => variants.iter().all(|(_, data)| data.is_none()),
+            _ => false,
+        }
+    }
+
+    /// Whether `key`, a JSON object key, is the text of a value of this key type.
+    fn accepts_key(&self, key: &str) -> bool {
+        match self {
+            Ty::Int => key.parse::<i64>().is_ok() || key.parse::<u64>().is_ok(),
+            Ty::Enum(variants) => variants.iter().any(|(name, data)| name == key && data.is_none()),
+            _ => false,
         }
     }
 
@@ -119,6 +145,7 @@ impl Ty {
             (Ty::Float, Value::Number(_)) => true,
             (Ty::List(item), Value::Array(items)) => items.iter().all(|v| item.accepts(v)),
             (Ty::Map(item), Value::Object(map)) => map.values().all(|v| item.accepts(v)),
+            (Ty::KeyedMap(key, item), Value::Object(map)) => map.iter().all(|(k, v)| key.accepts_key(k) && item.accepts(v)),
             (Ty::Enum(variants), Value::String(name)) => variants.iter().any(|(v, data)| v == name && data.is_none()),
             (Ty::Enum(variants), Value::Object(map)) if map.len() == 1 => {
                 let (name, value) = map.iter().next().expect("one member");
@@ -146,6 +173,7 @@ impl fmt::Display for Ty {
             Ty::Json => f.write_str("json"),
             Ty::List(item) => write!(f, "[{item}]"),
             Ty::Map(item) => write!(f, "map<{item}>"),
+            Ty::KeyedMap(key, item) => write!(f, "map<{key}, {item}>"),
             Ty::Object(fields) => {
                 f.write_str("{")?;
                 for (i, (name, ty)) in fields.iter().enumerate() {
@@ -277,5 +305,21 @@ mod tests {
         assert!(!widens("enum<A>", "enum<A>?"), "made nullable");
         assert!(!widens("{a: enum<A>}", "{a: enum<A, B>, b: int}"), "a member added");
         assert!(!widens("int", "float"));
+    }
+
+    #[test]
+    fn maps_with_integer_or_variant_keys_record_and_check_their_keys() {
+        assert_eq!(parse("map<int, str>").to_string(), "map<int, str>");
+        assert_eq!(parse("map<enum<B, A>, [int]>?").to_string(), "map<enum<A, B>, [int]>?");
+        assert_eq!("map<str, int>".parse::<Ty>().unwrap_err().reason, "a map key is `int` or an enum without data");
+        assert_eq!("map<enum<A: int>, int>".parse::<Ty>().unwrap_err().reason, "a map key is `int` or an enum without data");
+        let ports = parse("map<int, str>");
+        assert!(ports.accepts(&json!({"80": "http", "-1": "none", "18446744073709551615": "max"})));
+        assert!(!ports.accepts(&json!({"http": "80"})));
+        let by_state = parse("map<enum<Down, Up>, int>");
+        assert!(by_state.accepts(&json!({"Up": 3})));
+        assert!(!by_state.accepts(&json!({"Lost": 3})));
+        assert!(by_state.widens_to(&parse("map<enum<Down, Maintenance, Up>, int>")), "a key variant added");
+        assert!(!parse("map<int, str>").widens_to(&parse("map<str>")));
     }
 }

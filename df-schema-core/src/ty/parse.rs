@@ -135,9 +135,17 @@ impl Parser<'_> {
             "json" => Ok(Ty::Json),
             "map" => {
                 self.expect("<", "expected `<` after `map`")?;
-                let item = self.ty()?;
-                self.expect(">", "expected `>`")?;
-                Ok(Ty::Map(Box::new(item)))
+                let first = self.ty()?;
+                if self.eat(",") {
+                    if !first.is_key() {
+                        return Err(self.error("a map key is `int` or an enum without data"));
+                    }
+                    let item = self.ty()?;
+                    self.expect(">", "expected `>`")?;
+                    return Ok(Ty::KeyedMap(Box::new(first), Box::new(item)));
+                }
+                self.expect(">", "expected `>` or `,`")?;
+                Ok(Ty::Map(Box::new(first)))
             }
             _ => {
                 self.pos = start;
