@@ -12,7 +12,7 @@
 
 use crate::{fingerprint::canonical_json, schema::Field, schema::VersionSchema, ty::Ty};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// The file name of the lock at a crate root.
@@ -28,6 +28,9 @@ pub struct Lock {
     pub models: BTreeMap<String, ModelHistory>,
     /// Embedded struct name → its object type.
     pub embedded: BTreeMap<String, Ty>,
+    /// The names in `embedded` that are type aliases (`#[df_embedded] type Port = u16;`):
+    /// they have no type of their own for the models to check their shape against.
+    pub aliases: BTreeSet<String>,
 }
 
 /// Every recorded version of one model, oldest first.
@@ -118,6 +121,13 @@ impl Lock {
                 lock.embedded.insert(name.clone(), parse_ty(ty, &at)?);
             }
         }
+        if let Some(aliases) = root.get("aliases") {
+            let Value::Array(names) = aliases else { return Err(malformed("aliases", "a list of names")) };
+            for name in names {
+                let name = name.as_str().filter(|n| lock.embedded.contains_key(*n));
+                lock.aliases.insert(name.ok_or_else(|| malformed("aliases", "names recorded under `embedded`"))?.to_owned());
+            }
+        }
         if let Some(models) = root.get("models") {
             for (name, versions) in as_object(models, "models")? {
                 let mut history = ModelHistory::default();
@@ -157,6 +167,11 @@ impl Lock {
             let _ = write!(out, "    {}: {}", json_str(name), json_str(&ty.to_string()));
         }
         out.push_str(if self.embedded.is_empty() { "},\n" } else { "\n  },\n" });
+        // Written only when there are aliases, so that other locks keep their bytes.
+        if !self.aliases.is_empty() {
+            let names: Vec<String> = self.aliases.iter().map(|name| json_str(name)).collect();
+            let _ = writeln!(out, "  \"aliases\": [{}],", names.join(", "));
+        }
         out.push_str("  \"models\": {");
         for (i, (name, history)) in self.models.iter().enumerate() {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
@@ -336,5 +351,18 @@ mod tests {
         let future = json!({"df-schema-lock": 2}).to_string();
         assert!(matches!(Lock::parse(&future), Err(LockError::Format { .. })));
         assert!(matches!(Lock::parse("{"), Err(LockError::Json(_))));
+    }
+
+    #[test]
+    fn aliases_round_trip_and_must_be_recorded_shapes() {
+        let mut lock = sample();
+        lock.embedded.insert("Port".into(), Ty::Int);
+        lock.aliases.insert("Port".into());
+        let text = lock.to_text();
+        assert!(text.contains("  \"aliases\": [\"Port\"],\n"), "{text}");
+        assert_eq!(Lock::parse(&text).unwrap(), lock);
+        assert!(!sample().to_text().contains("aliases"), "locks without aliases keep their layout");
+        let stray = text.replace("[\"Port\"]", "[\"Vlan\"]");
+        assert!(Lock::parse(&stray).unwrap_err().to_string().contains("aliases"));
     }
 }

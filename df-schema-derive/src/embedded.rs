@@ -15,13 +15,16 @@ use df_schema_core::{Lock, Ty};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use std::path::PathBuf;
-use syn::{ItemEnum, ItemStruct};
+use syn::{ItemEnum, ItemStruct, ItemType};
 
 /// The item `#[df_embedded]` is on.
 enum Item {
     Struct(ItemStruct),
     Newtype(ItemStruct),
     Enum(ItemEnum),
+    /// `type Port = u16;`: recorded like the others, and listed under the lock's
+    /// `aliases`, as it has no type of its own to carry its shape.
+    Alias(ItemType),
 }
 
 impl Item {
@@ -29,6 +32,7 @@ impl Item {
         match self {
             Item::Struct(s) | Item::Newtype(s) => &s.ident,
             Item::Enum(e) => &e.ident,
+            Item::Alias(a) => &a.ident,
         }
     }
 
@@ -37,6 +41,7 @@ impl Item {
             Item::Struct(_) => "struct",
             Item::Newtype(_) => "newtype",
             Item::Enum(_) => "enum",
+            Item::Alias(_) => "type alias",
         }
     }
 }
@@ -46,6 +51,7 @@ impl ToTokens for Item {
         match self {
             Item::Struct(s) | Item::Newtype(s) => s.to_tokens(tokens),
             Item::Enum(e) => e.to_tokens(tokens),
+            Item::Alias(a) => a.to_tokens(tokens),
         }
     }
 }
@@ -55,7 +61,8 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         Ok(syn::Item::Struct(item)) if newtype::is_newtype(&item) => Item::Newtype(item),
         Ok(syn::Item::Struct(item)) => Item::Struct(item),
         Ok(syn::Item::Enum(item)) => Item::Enum(item),
-        _ => return fields::not_a_struct("df_embedded", "a struct with named fields, a newtype struct or an enum", input),
+        Ok(syn::Item::Type(item)) => Item::Alias(item),
+        _ => return fields::not_a_struct("df_embedded", "a struct with named fields, a newtype struct, an enum or a type alias", input),
     };
     let mut ctxt = Ctxt::default();
     let args = attr::parse_args(&mut ctxt, args, "df_embedded", &["lock"]);
@@ -69,8 +76,9 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     let generics = match &item {
         Item::Struct(s) | Item::Newtype(s) => &s.generics,
         Item::Enum(e) => &e.generics,
+        Item::Alias(a) => &a.generics,
     };
-    let mut mapper = Mapper::new(&lock.embedded, generics);
+    let mut mapper = Mapper::new(&lock, generics);
     // The shape, or `None` when part of the item could not be read (already reported).
     let shape = match &mut item {
         Item::Struct(item) => {
@@ -81,26 +89,19 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         }
         Item::Newtype(item) => newtype::read(&mut ctxt, item, &mut mapper),
         Item::Enum(item) => enums::read_variants(&mut ctxt, item, &mut mapper).map(Ty::enumeration),
+        Item::Alias(item) => read_alias(&mut ctxt, item, &mut mapper),
     };
+    let is_alias = matches!(item, Item::Alias(_));
     let uses = std::mem::take(&mut mapper.uses);
     let name = item.ident().to_string();
     let kind = item.kind();
-    let recorded = lock.embedded.get(&name);
+    // An alias recorded as a struct (or the reverse) is not recorded as what it is.
+    let recorded = lock.embedded.get(&name).filter(|_| lock.aliases.contains(&name) == is_alias);
 
     if let (false, Some(lock_path), Some(shape)) = (ctxt.has_errors(), &lock_path, &shape) {
         if recorded != Some(shape) {
-            let mode = df_schema_core::Mode::from_env();
-            if mode.may_write() {
-                let write = lockfile::update(lock_path, |lock: &mut Lock| {
-                    lock.embedded.insert(name.clone(), shape.clone());
-                });
-                if let Err(message) = write {
-                    ctxt.error_at(Span::call_site(), message);
-                }
-            } else {
-                let lock_name = lockfile::display_name(explicit.as_deref());
-                ctxt.error_spanned_by(item.ident(), not_recorded(kind, &name, &lock, shape, &lock_name, mode.ci));
-            }
+            let target = Recorded { kind, name: &name, shape, is_alias };
+            record_or_refuse(&mut ctxt, item.ident(), &target, &lock, lock_path, explicit.as_deref());
         }
     }
 
@@ -116,6 +117,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         Item::Struct(item) => drop(fields::add_serde(item, &[])),
         Item::Newtype(item) => newtype::add_serde(item),
         Item::Enum(item) => enums::add_serde(item),
+        Item::Alias(_) => {}
     }
     let ident = item.ident();
     let checks = match (&lock_path, errors.is_empty()) {
@@ -133,16 +135,69 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         }
         _ => TokenStream::new(),
     };
-    quote! {
-        #errors
-        #item
-        const _: () = {
+    let shape_impl = if is_alias {
+        TokenStream::new()
+    } else {
+        quote! {
             #[automatically_derived]
             impl ::df_schema::__private::Embedded for #ident {
                 const SHAPE: &'static str = #exposed;
             }
+        }
+    };
+    quote! {
+        #errors
+        #item
+        const _: () = {
+            #shape_impl
             #checks
         };
+    }
+}
+
+/// What an item's record in the lock is to be.
+struct Recorded<'a> {
+    kind: &'static str,
+    name: &'a str,
+    shape: &'a Ty,
+    is_alias: bool,
+}
+
+/// Records the item's shape (in bless mode), or refuses the build saying what changed.
+fn record_or_refuse(ctxt: &mut Ctxt, ident: &syn::Ident, target: &Recorded<'_>, lock: &Lock, lock_path: &std::path::Path, explicit: Option<&str>) {
+    let Recorded { kind, name, shape, is_alias } = *target;
+    let mode = df_schema_core::Mode::from_env();
+    if mode.may_write() {
+        let write = lockfile::update(lock_path, |lock: &mut Lock| {
+            lock.embedded.insert(name.to_owned(), shape.clone());
+            if is_alias {
+                lock.aliases.insert(name.to_owned());
+            } else {
+                lock.aliases.remove(name);
+            }
+        });
+        if let Err(message) = write {
+            ctxt.error_at(Span::call_site(), message);
+        }
+    } else {
+        let lock_name = lockfile::display_name(explicit);
+        ctxt.error_spanned_by(ident, not_recorded(kind, name, lock, shape, &lock_name, mode.ci));
+    }
+}
+
+/// The shape of the aliased type, refusing a generic alias.
+fn read_alias(ctxt: &mut Ctxt, item: &ItemType, mapper: &mut Mapper<'_>) -> Option<Ty> {
+    if !item.generics.params.is_empty() {
+        ctxt.error_spanned_by(&item.generics, "#[df_embedded] type aliases cannot be generic: a stored shape is one concrete type");
+        return None;
+    }
+    match mapper.map(&item.ty) {
+        Ok(ty) => Some(ty),
+        Err(crate::ty_map::Unmapped::Error(error)) => {
+            ctxt.syn_error(error);
+            None
+        }
+        Err(crate::ty_map::Unmapped::Reported) => None,
     }
 }
 

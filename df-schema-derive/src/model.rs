@@ -43,7 +43,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         }
         None => Arc::default(),
     };
-    let mut mapper = Mapper::new(&lock.embedded, &item.generics);
+    let mut mapper = Mapper::new(&lock, &item.generics);
     let infos = fields::read_fields(&mut ctxt, &mut item, &mut mapper, true);
     let uses = std::mem::take(&mut mapper.uses);
     if shape_ok {

@@ -6,7 +6,8 @@
 //! then checks at compile time that the struct still has that shape.
 
 use df_schema_core::Ty;
-use std::collections::BTreeMap;
+use df_schema_core::Lock;
+use std::collections::{BTreeMap, BTreeSet};
 use syn::{GenericArgument, PathArguments, Type};
 
 /// An embedded struct a field relies on, with the shape taken from the lock.
@@ -17,6 +18,8 @@ pub struct EmbeddedUse {
 
 pub struct Mapper<'a> {
     pub embedded: &'a BTreeMap<String, Ty>,
+    /// The names in `embedded` that are type aliases, whose shape no type carries.
+    pub aliases: &'a BTreeSet<String>,
     pub uses: Vec<EmbeddedUse>,
     /// The struct's generic parameters: already reported as not allowed, so a field of
     /// such a type is skipped without a second error.
@@ -24,9 +27,9 @@ pub struct Mapper<'a> {
 }
 
 impl<'a> Mapper<'a> {
-    pub fn new(embedded: &'a BTreeMap<String, Ty>, generics: &syn::Generics) -> Mapper<'a> {
+    pub fn new(lock: &'a Lock, generics: &syn::Generics) -> Mapper<'a> {
         let generics = generics.type_params().map(|p| p.ident.to_string()).collect();
-        Mapper { embedded, uses: Vec::new(), generics }
+        Mapper { embedded: &lock.embedded, aliases: &lock.aliases, uses: Vec::new(), generics }
     }
 }
 
@@ -43,7 +46,7 @@ impl From<syn::Error> for Unmapped {
 }
 
 const SUPPORTED: &str = "String, char, integers up to 64 bits, f32/f64, bool, serde_json::Value, Option<T>, Vec<T>, \
-                         BTreeMap<String, T>/HashMap<String, T>, Box<T>, or a #[df_embedded] struct, newtype or enum";
+                         BTreeMap<String, T>/HashMap<String, T>, Box<T>, or a #[df_embedded] struct, newtype, enum or type alias";
 
 impl Mapper<'_> {
     pub fn map(&mut self, ty: &Type) -> Result<Ty, Unmapped> {
@@ -103,6 +106,9 @@ impl Mapper<'_> {
                 _ => Err(syn::Error::new_spanned(ty, format!("`{name}` takes a key type and a value type")).into()),
             },
             _ if args.is_empty() => match self.embedded.get(&name) {
+                // An alias is checked where it is declared, against the lock, as it has no
+                // type of its own to carry its shape to the models.
+                Some(shape) if self.aliases.contains(&name) => Ok(shape.clone()),
                 Some(shape) => {
                     self.uses.push(EmbeddedUse { path: path.clone(), shape: shape.to_string() });
                     Ok(shape.clone())
@@ -113,8 +119,7 @@ impl Mapper<'_> {
                         "`{name}` is not a type df-schema knows: a stored field is {SUPPORTED}. If `{name}` is \
                          a #[df_embedded] struct, newtype or enum, its shape is not in the schema lock yet: run \
                          `DF_SCHEMA_BLESS=1 cargo build` (twice if `{name}` is declared after this model). \
-                         A macro cannot see through a type alias: write the type it names, or make `{name}` a \
-                         #[df_embedded] newtype, `struct {name}(…)`"
+                         A macro cannot see through a plain type alias: declare it `#[df_embedded] type {name} = …;`"
                     ),
                 )
                 .into()),
