@@ -213,7 +213,13 @@ fn moved_table(step: &PlannedStep) -> Option<(&'static str, &'static str)> {
 fn run_whole(nb: &mut NbApi, step: &PlannedStep) -> Result<(), EngineError> {
     if let (StepWork::Defaults(_), Some((from, to))) = (&step.work, moved_table(step)) {
         let failed = |error| EngineError::Migration { id: step.id.clone(), error };
-        nb.move_table(from, to).map_err(failed)?;
+        nb.move_table(from, to).map_err(|error| {
+            let advice = format!("the automatic rename moves `{from}` into `{to}`, which must not hold its objects or counter yet: move or delete what `{to}` holds, or write a #[migration] for this step");
+            failed(match error {
+                MigrationError::Table { table, message } => MigrationError::Table { table, message: format!("{message}; {advice}") },
+                other => other,
+            })
+        })?;
         if let Some((table, defaults)) = added_defaults(step) {
             nb.fill_defaults(&table, &defaults);
         }
@@ -338,5 +344,6 @@ mod tests {
         nb.put("new", object("o1")).unwrap();
         let error = run_pass(&mut nb, &[&steps[1]], &mut EngineState::default(), "").unwrap_err().to_string();
         assert!(error.contains("r-auto2") && error.contains("both hold `o1`"), "{error}");
+        assert!(error.contains("move or delete what `new` holds, or write a #[migration] for this step"), "{error}");
     }
 }

@@ -149,3 +149,9 @@ pub fn json_literal(ctxt: &mut Ctxt, arg: &Arg) -> Option<(Value, Span)> {
     }
     value.map(|v| (v, span))
 }
+
+/// Whether an attribute is `#[serde]` or `#[df]`: read (or refused) by these macros, and
+/// removed before the item is emitted, as the compiler knows neither on its own.
+pub fn is_serde_or_df(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("serde") || attr.path().is_ident("df")
+}

@@ -30,7 +30,7 @@ pub fn read_variants(ctxt: &mut Ctxt, item: &mut ItemEnum, mapper: &mut Mapper<'
     }
     let mut variants = Vec::new();
     for variant in &item.variants {
-        for attr in variant.attrs.iter().filter(|a| a.path().is_ident("serde") || a.path().is_ident("df")) {
+        for attr in variant.attrs.iter().filter(|a| crate::attr::is_serde_or_df(a)) {
             ctxt.error_spanned_by(attr, "attributes are not allowed on a stored variant: its Rust name is its JSON name");
         }
         let name = variant.ident.unraw().to_string();
@@ -64,7 +64,7 @@ pub fn read_variants(ctxt: &mut Ctxt, item: &mut ItemEnum, mapper: &mut Mapper<'
 
 /// One value a variant holds, refusing attributes on it.
 fn map(ctxt: &mut Ctxt, mapper: &mut Mapper<'_>, field: &syn::Field) -> Result<Ty, ()> {
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde") || a.path().is_ident("df")) {
+    for attr in field.attrs.iter().filter(|a| crate::attr::is_serde_or_df(a)) {
         ctxt.error_spanned_by(attr, "attributes are not allowed on a variant's data: its Rust name is its JSON member name, and a variant has no defaults");
     }
     match mapper.map(&field.ty) {
@@ -80,7 +80,7 @@ fn map(ctxt: &mut Ctxt, mapper: &mut Mapper<'_>, field: &syn::Field) -> Result<T
 /// Removes the user's `#[serde]` and `#[df]` attributes once reported, so that they add
 /// no follow-on errors.
 fn strip_attributes(item: &mut ItemEnum) {
-    let ours = |a: &syn::Attribute| a.path().is_ident("serde") || a.path().is_ident("df");
+    let ours = crate::attr::is_serde_or_df;
     item.attrs.retain(|a| !a.path().is_ident("serde"));
     for variant in &mut item.variants {
         variant.attrs.retain(|a| !ours(a));

@@ -74,7 +74,7 @@ pub fn not_a_struct(attribute: &str, allowed: &str, input: TokenStream) -> Token
 fn strip_attributes(item: &mut ItemStruct) {
     item.attrs.retain(|a| !a.path().is_ident("serde"));
     for field in &mut item.fields {
-        field.attrs.retain(|a| !a.path().is_ident("serde") && !a.path().is_ident("df"));
+        field.attrs.retain(|a| !crate::attr::is_serde_or_df(a));
     }
 }
 
@@ -178,17 +178,7 @@ fn out_of_range(rust_ty: &syn::Type, value: &Value) -> Option<String> {
         };
     }
     let name = last.ident.to_string();
-    let (min, max): (i128, i128) = match name.as_str() {
-        "i8" => (i8::MIN.into(), i8::MAX.into()),
-        "i16" => (i16::MIN.into(), i16::MAX.into()),
-        "i32" => (i32::MIN.into(), i32::MAX.into()),
-        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
-        "u8" => (0, u8::MAX.into()),
-        "u16" => (0, u16::MAX.into()),
-        "u32" => (0, u32::MAX.into()),
-        "u64" | "usize" => (0, u64::MAX.into()),
-        _ => return None,
-    };
+    let (min, max) = crate::ty_map::int_range(&name)?;
     let n = number.as_i64().map(i128::from).or_else(|| number.as_u64().map(i128::from))?;
     (n < min || n > max).then(|| format!("the default {n} does not fit the field's type {name}, which holds {min} to {max}"))
 }

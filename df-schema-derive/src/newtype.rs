@@ -20,7 +20,7 @@ pub fn read(ctxt: &mut Ctxt, item: &mut ItemStruct, mapper: &mut Mapper<'_>) -> 
         ctxt.error_spanned_by(&item.generics, "#[df_embedded] newtypes cannot be generic: a stored shape is one concrete type");
         complete = false;
     }
-    let ours = |a: &syn::Attribute| a.path().is_ident("serde") || a.path().is_ident("df");
+    let ours = crate::attr::is_serde_or_df;
     for attr in item.attrs.iter().filter(|a| a.path().is_ident("serde")) {
         ctxt.error_spanned_by(attr, "#[serde] is not allowed on a #[df_embedded] newtype: it is stored as the value it wraps");
     }

@@ -81,7 +81,7 @@ impl Mapper<'_> {
             _ if path.segments.len() == 1 && self.generics.contains(&name) => Err(Unmapped::Reported),
             "String" | "char" if args.is_empty() => Ok(Ty::Str),
             "bool" => Ok(Ty::Bool),
-            "i8" | "i16" | "i32" | "i64" | "isize" | "u8" | "u16" | "u32" | "u64" | "usize" => Ok(Ty::Int),
+            _ if int_range(&name).is_some() => Ok(Ty::Int),
             "f32" | "f64" => Ok(Ty::Float),
             _ if is_json => Ok(Ty::Json),
             "Option" => Ok(one(self)?.nullable()),
@@ -127,6 +127,22 @@ impl Mapper<'_> {
             _ => Err(syn::Error::new_spanned(ty, format!("unsupported field type; a stored field is {SUPPORTED}")).into()),
         }
     }
+}
+
+/// The values a Rust integer type named `name` holds, if it is one that stores as `int`
+/// (64 bits at most; `isize` and `usize` as on the 64-bit targets the engine runs on).
+pub fn int_range(name: &str) -> Option<(i128, i128)> {
+    Some(match name {
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        _ => return None,
+    })
 }
 
 fn type_args(arguments: &PathArguments) -> Vec<&Type> {
