@@ -198,7 +198,7 @@ impl fmt::Display for RuleError {
                     let kind = if step.is_automatic() {
                         "the framework migrates this step by itself"
                     } else {
-                        "this step will need a #[migration], since only fields added with a default, variants added to an enum and table renames migrate by themselves"
+                        "this step will need a #[migration], since only fields added with a default, variants added to an enum, widened integers and table renames migrate by themselves"
                     };
                     format!("{model} v{version} is not in the schema lock yet. Since v{}: {}; {kind}", version - 1, step.summary())
                 };
@@ -301,6 +301,8 @@ pub fn check_model(decl: &ModelDecl, recorded: Option<&ModelHistory>, mode: Mode
             false
         }
         Some((_, recorded)) if recorded == current => false,
+        // A lock written before widths were recorded: accepted, and completed by a bless.
+        Some((_, recorded)) if current.schema.fills_widths_of(&recorded.schema) => mode.may_write(),
         Some(_) if mode.may_rewrite() => true,
         Some((_, recorded)) => {
             let changes = diff(&recorded.schema, &current.schema, true);

@@ -25,7 +25,7 @@ pub fn fingerprint(fields: &[Field]) -> String {
         .map(|f| {
             let default = f.default.as_ref().map_or_else(|| "-".to_owned(), canonical_json);
             let nullable = if f.nullable { "nullable" } else { "required" };
-            format!("{}\t{}\t{}\t{}\n", f.name, f.ty, nullable, default)
+            format!("{}\t{}\t{}\t{}\n", f.name, f.ty.fingerprint_text(), nullable, default)
         })
         .collect();
     lines.sort();
@@ -103,7 +103,7 @@ mod tests {
             fingerprint(&fields)
         };
         assert_ne!(changed(&|f| f[0].name = "uuid".into()), base);
-        assert_ne!(changed(&|f| f[1].ty = Ty::Int), base);
+        assert_ne!(changed(&|f| f[1].ty = Ty::Int(crate::IntWidth::U8)), base);
         assert_ne!(changed(&|f| f[1].nullable = true), base);
         assert_ne!(changed(&|f| f[2].default = Some(json!("direct"))), base);
         assert_ne!(changed(&|f| f[2].default = None), base);

@@ -23,4 +23,4 @@ pub use model_set::{check_model_set, reserved_table, LinkedLayout, LinkedModel, 
 pub use registry_check::{check_lock_coverage, CoverageError};
 pub use schema::{Field, VersionSchema};
 pub use time::{format_timestamp, parse_timestamp, TIMESTAMP_FORMATS};
-pub use ty::{Ty, TyParseError};
+pub use ty::{IntWidth, Ty, TyParseError};

@@ -356,7 +356,7 @@ mod tests {
     #[test]
     fn aliases_round_trip_and_must_be_recorded_shapes() {
         let mut lock = sample();
-        lock.embedded.insert("Port".into(), Ty::Int);
+        lock.embedded.insert("Port".into(), Ty::Int(crate::IntWidth::U16));
         lock.aliases.insert("Port".into());
         let text = lock.to_text();
         assert!(text.contains("  \"aliases\": [\"Port\"],\n"), "{text}");

@@ -71,6 +71,17 @@ impl VersionSchema {
         self.field("topic").is_some()
     }
 
+    /// Whether `self`, read off a declaration, is `recorded` with integer widths filled in
+    /// where `recorded` says `int` (see [`Ty::fills_widths_of`]).
+    pub fn fills_widths_of(&self, recorded: &VersionSchema) -> bool {
+        self.table == recorded.table
+            && self.release == recorded.release
+            && self.fields.len() == recorded.fields.len()
+            && self.fields.iter().zip(&recorded.fields).all(|(a, b)| {
+                a.name == b.name && a.nullable == b.nullable && a.default == b.default && a.ty.fills_widths_of(&b.ty)
+            })
+    }
+
     /// The fields as an embedded-object type, for checking a stored object's shape.
     pub fn object_ty(&self) -> Ty {
         Ty::object(self.fields.iter().map(|f| (f.name.clone(), f.full_ty())).collect())

@@ -80,10 +80,11 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     };
     let mut mapper = Mapper::new(&lock, generics);
     // The shape, or `None` when part of the item could not be read (already reported).
+    let mut infos = Vec::new();
     let shape = match &mut item {
         Item::Struct(item) => {
             let shape_ok = fields::check_shape(&mut ctxt, item, "df_embedded");
-            let infos = fields::read_fields(&mut ctxt, item, &mut mapper, false);
+            infos = fields::read_fields(&mut ctxt, item, &mut mapper, false);
             let complete = shape_ok && infos.len() == item.fields.len();
             complete.then(|| Ty::object(infos.iter().map(|i| (i.field.name.clone(), i.field.full_ty())).collect()))
         }
@@ -98,23 +99,28 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
     // An alias recorded as a struct (or the reverse) is not recorded as what it is.
     let recorded = lock.embedded.get(&name).filter(|_| lock.aliases.contains(&name) == is_alias);
 
+    // A lock written before integer widths were recorded: accepted as it is, completed by
+    // a bless.
+    let unrecorded_widths = matches!((recorded, &shape), (Some(recorded), Some(shape)) if recorded != shape && shape.fills_widths_of(recorded));
     if let (false, Some(lock_path), Some(shape)) = (ctxt.has_errors(), &lock_path, &shape) {
-        if recorded != Some(shape) {
+        let mode = df_schema_core::Mode::from_env();
+        if recorded != Some(shape) && (!unrecorded_widths || mode.may_write()) {
             let target = Recorded { kind, name: &name, shape, is_alias };
-            record_or_refuse(&mut ctxt, item.ident(), &target, &lock, lock_path, explicit.as_deref());
+            record_or_refuse(&mut ctxt, item.ident(), &target, &lock, lock_path, explicit.as_deref(), mode);
         }
     }
 
     let errors = ctxt.to_compile_errors();
     let Some(shape) = shape else { return quote!(#errors #item) };
     // On error, expose the recorded shape: the models that use this item were checked
-    // against it, and the item's own error already says what differs.
-    let exposed = match (errors.is_empty(), recorded) {
+    // against it, and the item's own error already says what differs. So too while the
+    // lock lacks widths: the models read their shape from it in this build.
+    let exposed = match (errors.is_empty() && !unrecorded_widths, recorded) {
         (false, Some(recorded)) => recorded.to_string(),
         _ => shape.to_string(),
     };
     match &mut item {
-        Item::Struct(item) => drop(fields::add_serde(item, &[])),
+        Item::Struct(item) => drop(fields::add_serde(item, &infos)),
         Item::Newtype(item) => newtype::add_serde(item),
         Item::Enum(item) => enums::add_serde(item),
         Item::Alias(_) => {}
@@ -164,9 +170,8 @@ struct Recorded<'a> {
 }
 
 /// Records the item's shape (in bless mode), or refuses the build saying what changed.
-fn record_or_refuse(ctxt: &mut Ctxt, ident: &syn::Ident, target: &Recorded<'_>, lock: &Lock, lock_path: &std::path::Path, explicit: Option<&str>) {
+fn record_or_refuse(ctxt: &mut Ctxt, ident: &syn::Ident, target: &Recorded<'_>, lock: &Lock, lock_path: &std::path::Path, explicit: Option<&str>, mode: df_schema_core::Mode) {
     let Recorded { kind, name, shape, is_alias } = *target;
-    let mode = df_schema_core::Mode::from_env();
     if mode.may_write() {
         let write = lockfile::update(lock_path, |lock: &mut Lock| {
             lock.embedded.insert(name.to_owned(), shape.clone());

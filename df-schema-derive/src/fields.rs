@@ -117,7 +117,7 @@ fn read_named_fields(ctxt: &mut Ctxt, item: &ItemStruct, mapper: &mut Mapper<'_>
                 }
             }
         }
-        let ty = match mapper.map(&field.ty) {
+        let ty = match mapper.map_field(&field.ty) {
             Ok(ty) => ty,
             Err(Unmapped::Error(err)) => {
                 ctxt.syn_error(err);
@@ -133,8 +133,6 @@ fn read_named_fields(ctxt: &mut Ctxt, item: &ItemStruct, mapper: &mut Mapper<'_>
             Some((value, span)) => {
                 if !ty.accepts(&value) {
                     ctxt.error_at(span, not_a_value(&ty, &value));
-                } else if let Some(problem) = out_of_range(&field.ty, &value) {
-                    ctxt.error_at(span, problem);
                 }
                 Some(value)
             }
@@ -159,28 +157,14 @@ fn not_a_value(ty: &Ty, value: &Value) -> String {
                 units => format!("the default {json} is not a variant of the field's enum without data: write one of {}", units.iter().map(|u| format!("\"{u}\"")).collect::<Vec<_>>().join(", ")),
             }
         }
+        Ty::Int(width) if width.is_decimal_string() && value.as_str().is_some() => format!("the default {json} does not fit the field's type {}", width.describe()),
+        Ty::Int(width) if width.is_decimal_string() => format!(
+            "the default {json} is not a value of the field's type {}: write its digits as a string, `\"{json}\"`",
+            width.describe(),
+        ),
+        Ty::Int(width) if value.is_i64() || value.is_u64() => format!("the default {json} does not fit the field's type {}", width.describe()),
         _ => format!("the default {json} is not a value of the field's type {ty}"),
     }
-}
-
-/// Why an integer default does not fit the field's Rust integer type (`u8`, or
-/// `Option<u8>`), if it does not: the lock's `int` is any integer, so only the Rust type
-/// knows the range, and a default that does not fit would fail when first decoded.
-fn out_of_range(rust_ty: &syn::Type, value: &Value) -> Option<String> {
-    let Value::Number(number) = value else { return None };
-    let syn::Type::Path(path) = rust_ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident == "Option" {
-        let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
-        return match args.args.first()? {
-            syn::GenericArgument::Type(inner) => out_of_range(inner, value),
-            _ => None,
-        };
-    }
-    let name = last.ident.to_string();
-    let (min, max) = crate::ty_map::int_range(&name)?;
-    let n = number.as_i64().map(i128::from).or_else(|| number.as_u64().map(i128::from))?;
-    (n < min || n > max).then(|| format!("the default {n} does not fit the field's type {name}, which holds {min} to {max}"))
 }
 
 /// Adds the serde derives and attributes to the struct and returns the functions that
@@ -193,6 +177,14 @@ pub fn add_serde(item: &mut ItemStruct, infos: &[FieldInfo]) -> TokenStream {
     if let Fields::Named(named) = &mut item.fields {
         for field in &mut named.named {
             let Some(info) = infos.iter().find(|i| Some(&i.ident) == field.ident.as_ref()) else { continue };
+            if let Some(adapter) = crate::ty_map::decimal_adapter(&info.rust_ty) {
+                let module = adapter.module();
+                field.attrs.push(syn::parse_quote!(#[serde(with = #module)]));
+                // With an adapter, serde no longer reads an absent `Option` as `None` by itself.
+                if matches!(adapter, crate::ty_map::Decimal::Option) && info.field.default.as_ref().is_none_or(Value::is_null) {
+                    field.attrs.push(syn::parse_quote!(#[serde(default)]));
+                }
+            }
             let Some(default) = &info.field.default else { continue };
             if default.is_null() && info.field.nullable {
                 continue; // serde already reads an absent `Option` as `None`
@@ -202,10 +194,17 @@ pub fn add_serde(item: &mut ItemStruct, infos: &[FieldInfo]) -> TokenStream {
             field.attrs.push(syn::parse_quote!(#[serde(default = #path)]));
             let json = canonical_json(default);
             let ty = &info.rust_ty;
+            let read = match crate::ty_map::decimal_adapter(ty) {
+                Some(adapter) => {
+                    let adapter = adapter.path();
+                    quote!(::df_schema::__private::recorded_default_with(#json, |value| #adapter::deserialize(value)))
+                }
+                None => quote!(::df_schema::__private::recorded_default(#json)),
+            };
             default_fns.push(quote! {
                 #[doc(hidden)]
                 fn #fn_name() -> #ty {
-                    ::df_schema::__private::recorded_default(#json)
+                    #read
                 }
             });
         }

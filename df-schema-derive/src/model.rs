@@ -250,7 +250,7 @@ fn step_check(ident: &syn::Ident, step: &Step, lock: Option<&str>, span: Span) -
     let lock = lock.map(|l| format!(", lock = \"{l}\"")).unwrap_or_default();
     let message = format!(
         "{ident} v{from} → v{to} needs a #[migration]: {summary}. The framework migrates by itself only \
-         fields added with a default, variants added to an enum and table renames; anything else needs code that says what happens to stored \
+         fields added with a default, variants added to an enum, widened integers and table renames; anything else needs code that says what happens to stored \
          objects. Add:\n\n    #[df_schema::migration(model = {ident}, to = {to}, release = \"…\", \
          proposed_at = \"YYYY-MM-DD HH:MM:SS\", description = \"…\"{lock})]\n    fn {snake}_v{to}(nb: &mut \
          df_schema::NbApi) -> Result<(), df_schema::MigrationError> {{ … }}\n",

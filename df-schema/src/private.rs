@@ -5,6 +5,8 @@
 //! migration authors see only their own verbs.
 
 pub use crate::nb_api::{BadObject, EngineNb, EngineStored};
+#[path = "decimal.rs"]
+pub mod decimal;
 #[path = "parallel.rs"]
 pub mod parallel;
 pub use crate::registry::{EmbeddedEntry, MigrationEntry, MigrationFn, MigrationTarget, ModelEntry};
@@ -59,6 +61,12 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 /// compile-time checks exclude.
 pub fn recorded_default<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json).unwrap_or_else(|e| panic!("df-schema: the recorded default {json} does not decode: {e}"))
+}
+
+/// A recorded default read through a field's `#[serde(with = …)]` adapter, as
+/// [`recorded_default`] reads one without.
+pub fn recorded_default_with<T>(json: &str, read: impl FnOnce(serde_json::Value) -> Result<T, serde_json::Error>) -> T {
+    serde_json::from_str(json).and_then(read).unwrap_or_else(|e| panic!("df-schema: the recorded default {json} does not decode: {e}"))
 }
 
 /// A model's history from the lock fragment the macro embedded (written by the same lock

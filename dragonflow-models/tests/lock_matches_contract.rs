@@ -137,6 +137,12 @@ const HEAD: &[(&str, &str)] = &[
     ("LiveMigration", "{id: str, dest_chassis: str?, lport: str?, status: str}"),
 ];
 
+/// The contract writes integers as `int`, whatever their width: a recorded width fills it.
+fn assert_matches(recorded: &Ty, contract: &str, what: &str) {
+    let contract = parse(contract);
+    assert!(recorded.fills_widths_of(&contract), "{what}: recorded {recorded}, the contract says {contract}");
+}
+
 fn parse(shape: &str) -> Ty {
     let one_line = shape.split_whitespace().collect::<Vec<_>>().join(" ");
     one_line.parse().unwrap_or_else(|e| panic!("{e}"))
@@ -146,7 +152,7 @@ fn parse(shape: &str) -> Ty {
 fn the_baseline_is_the_contract_s_2_0_shapes() {
     for (model, shape) in BASELINE {
         let recorded = &history(model).versions[&1];
-        assert_eq!(recorded.schema.object_ty(), parse(shape), "{model} v1");
+        assert_matches(&recorded.schema.object_ty(), shape, &format!("{model} v1"));
     }
 }
 
@@ -155,7 +161,7 @@ fn the_head_is_the_contract_s_5_0_shapes() {
     assert_eq!(HEAD.len(), registry::models().len());
     for (model, shape) in HEAD {
         let (version, recorded) = history(model).latest().unwrap();
-        assert_eq!(recorded.schema.object_ty(), parse(shape), "{model} v{version}");
+        assert_matches(&recorded.schema.object_ty(), shape, &format!("{model} v{version}"));
     }
 }
 

@@ -37,8 +37,8 @@ fn schema_json_is_machine_readable() {
 #[test]
 fn schema_diff_shows_what_changed_between_versions() {
     let text = stdout(&runner(&["schema", "diff", "LogicalPort", "1", "2"]));
-    assert!(text.contains("field `tunnel_key` removed (was int)"), "{text}");
-    assert!(text.contains("field `unique_key` added (int) without a default"), "{text}");
+    assert!(text.contains("field `tunnel_key` removed (was i64)"), "{text}");
+    assert!(text.contains("field `unique_key` added (i64) without a default"), "{text}");
     let text = stdout(&runner(&["schema", "diff", "SwitchPort", "1", "3"]));
     assert!(text.contains("table renamed from `ovs_port` to `switch_port`"), "{text}");
 }

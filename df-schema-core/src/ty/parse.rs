@@ -1,6 +1,6 @@
 //! Reading the lock's type syntax (the grammar is in the parent module's documentation).
 
-use super::Ty;
+use super::{IntWidth, Ty};
 
 /// A type string that does not follow the grammar in the module docs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,6 +93,22 @@ impl Parser<'_> {
             self.expect("]", "expected `]`")?;
             return Ok(Ty::List(Box::new(item)));
         }
+        if self.eat("(") {
+            let mut members = vec![self.ty()?];
+            let mut trailing_comma = false;
+            while !self.eat(")") {
+                self.expect(",", "expected `,` or `)`")?;
+                trailing_comma = self.eat(")");
+                if trailing_comma {
+                    break;
+                }
+                members.push(self.ty()?);
+            }
+            if members.len() == 1 && !trailing_comma {
+                return Err(self.error("a one-member tuple is written `(T,)`"));
+            }
+            return Ok(Ty::Tuple(members));
+        }
         if self.eat("{") {
             let mut fields = Vec::new();
             if !self.eat("}") {
@@ -127,9 +143,12 @@ impl Parser<'_> {
             return Ok(Ty::enumeration(variants));
         }
         let start = self.pos;
-        match self.ident()?.as_str() {
+        let name = self.ident()?;
+        if let Some(width) = IntWidth::of_lock(&name) {
+            return Ok(Ty::Int(width));
+        }
+        match name.as_str() {
             "str" => Ok(Ty::Str),
-            "int" => Ok(Ty::Int),
             "float" => Ok(Ty::Float),
             "bool" => Ok(Ty::Bool),
             "json" => Ok(Ty::Json),
@@ -138,7 +157,7 @@ impl Parser<'_> {
                 let first = self.ty()?;
                 if self.eat(",") {
                     if !first.is_key() {
-                        return Err(self.error("a map key is `int` or an enum without data"));
+                        return Err(self.error("a map key is an integer up to 64 bits or an enum without data"));
                     }
                     let item = self.ty()?;
                     self.expect(">", "expected `>`")?;

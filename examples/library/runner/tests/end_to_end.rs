@@ -126,3 +126,23 @@ fn the_library_history_on_a_shared_redis() {
     let url = server.url();
     releases(&url, || store::open(&url, &RedisOptions::default()).unwrap());
 }
+
+/// The lock records `isbn` at 1.0 as a `u64`: a book whose ISBN is negative is not a 1.0
+/// book, and `baseline` says which object fails and why, writing nothing.
+#[test]
+fn a_baseline_refuses_an_integer_outside_its_recorded_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("redb:{}", dir.path().join("library.redb").display());
+    {
+        let mut store = store::open(&url, &RedisOptions::default()).unwrap();
+        let mut objects = data("release-1.0");
+        objects["{book.}b2"]["isbn"] = Value::from(-1);
+        write(store.as_mut(), &objects);
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_library-runner")).args(["--db", &url, "baseline", "--release", "1.0"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "a negative u64 passed the baseline: {stderr}");
+    assert!(stderr.contains("b2") && stderr.contains("Book v1"), "the refusal names the object and the version: {stderr}");
+    let mut store = store::open(&url, &RedisOptions::default()).unwrap();
+    assert!(namespace(store.as_mut()).keys().all(|key| !key.contains("{schema_migration.")), "nothing is recorded");
+}
