@@ -59,14 +59,19 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
     if !store.renew_lease(&lease.token, lease.ttl)? {
         return Err(lost(store));
     }
+    // The intent record of an upgrade that wrote its image goes with the commit's batch.
+    let mut writes = writes;
+    writes.push(Op::Delete(records::intent_key().encode()));
     let declined = match store.write_if_leased(&lease.token, &writes)? {
         Fenced::Written => return Ok(Committed::Fenced),
         Fenced::LeaseLost => return Err(lost(store)),
         Fenced::Declined(reason) => reason,
     };
+    writes.pop();
     if !store.renew_lease(&lease.token, lease.ttl)? {
         return Err(lost(store));
     }
+    intend(store, lease)?;
     let tag = lease.tag();
     let mut staged = Vec::with_capacity(writes.len());
     let mut marks = Vec::with_capacity(writes.len());
@@ -117,9 +122,48 @@ fn roll_forward(store: &mut dyn Store, marks: &[String]) -> Result<(), EngineErr
     }
     store.write(&ops)?;
     // Only once every key is rolled forward: on a cluster, the writes of one batch to
-    // different nodes may land in any order.
-    store.write(&[Op::Delete(records::commit_key().encode())])?;
+    // different nodes may land in any order. The intent goes first: a commit record
+    // without it still reads as decided, an intent without the record would not.
+    store.write(&[Op::Delete(records::intent_key().encode()), Op::Delete(records::commit_key().encode())])?;
     Ok(())
+}
+
+/// Writes the intent record of a commit under `lease`, before the keys it may leave
+/// behind (an image, staging keys).
+pub fn intend(store: &mut dyn Store, lease: &Lease) -> Result<(), EngineError> {
+    let intent = serde_json::to_vec(&lease.intent()).expect("an intent serializes");
+    Ok(store.write(&[Op::Set(records::intent_key().encode(), intent)])?)
+}
+
+/// A commit that did not finish, as the engine's records tell it: the one definition that
+/// `status` reports and [`recover`] acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interrupted {
+    /// The commit record is written: recovery completes the commit.
+    Decided,
+    /// Only the intent record is: recovery discards what the commit wrote.
+    Undecided,
+}
+
+impl Interrupted {
+    /// From whether the commit record and the intent record are present.
+    pub fn of(commit: bool, intent: bool) -> Option<Interrupted> {
+        match (commit, intent) {
+            (true, _) => Some(Interrupted::Decided),
+            (false, true) => Some(Interrupted::Undecided),
+            (false, false) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Interrupted::Decided => "a decided commit was interrupted: `recover` (or the next upgrade or rollback) completes it",
+            Interrupted::Undecided => "an undecided commit was interrupted: `recover` (or the next upgrade or rollback) discards it",
+        })
+    }
 }
 
 /// What recovery did. Serialized by variant name (`"RolledForward"`), as the runner's
@@ -144,9 +188,11 @@ impl std::fmt::Display for Recovery {
     }
 }
 
-/// Completes or discards an interrupted commit found in `snapshot`, and deletes the
-/// images that no manifest names (an upgrade's that failed or died before its commit).
-/// The caller holds the lease and reads a new snapshot afterwards.
+/// Completes or discards an interrupted commit found in `snapshot` (see [`Interrupted`]),
+/// and deletes the images that no manifest names and the staging keys no decided commit
+/// does: what an undecided commit wrote, and what a runner that wrote no intent records
+/// (an older df-schema) left. The caller holds the lease and reads a new snapshot
+/// afterwards.
 pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, EngineError> {
     let decided = snapshot.original.commit.as_ref().map(|record| record.stage.as_str());
     let (ours, mut garbage): (Vec<String>, Vec<String>) =
@@ -154,16 +200,18 @@ pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, E
     // The last upgrade's image, and the image of the commit being decided.
     let named = |tag: &String| [&snapshot.original.manifest, &snapshot.original.commit].into_iter().flatten().any(|m| m.image.as_ref().is_some_and(|i| i.tag == *tag));
     garbage.extend(snapshot.original.images.iter().filter(|(_, tag)| !named(tag)).map(|(key, _)| key.clone()));
-    let discarded = !garbage.is_empty();
-    if discarded {
+    if !garbage.is_empty() {
         store.write(&garbage.into_iter().map(Op::Delete).collect::<Vec<_>>())?;
     }
-    match &snapshot.original.commit {
-        Some(_) => {
+    match Interrupted::of(snapshot.original.commit.is_some(), snapshot.original.intent.is_some()) {
+        Some(Interrupted::Decided) => {
             roll_forward(store, &ours)?;
             Ok(Recovery::RolledForward)
         }
-        None if discarded => Ok(Recovery::Discarded),
+        Some(Interrupted::Undecided) => {
+            store.write(&[Op::Delete(records::intent_key().encode())])?;
+            Ok(Recovery::Discarded)
+        }
         None => Ok(Recovery::Clean),
     }
 }

@@ -75,6 +75,17 @@ pub enum EngineError {
         /// How many objects it holds.
         objects: usize,
     },
+    /// A database without df-schema's state and without objects, which an upgrade was
+    /// not told to initialize.
+    #[error(
+        "{store} holds no df-schema state and no objects of this build's models: it is not a database of these \
+         models yet, and may be the wrong one (check the URL, the file path, the Redis database number). If it is \
+         the right one, create every model in it with `init` (or `upgrade --init`)"
+    )]
+    NotInitialized {
+        /// The store, as `Store::describe` names it.
+        store: String,
+    },
     /// A migration returned an error.
     #[error("migration `{id}` failed: {error}; nothing was written")]
     Migration {
@@ -106,22 +117,41 @@ pub enum EngineError {
         /// The first of them.
         first: Vec<Invalid>,
     },
-    /// `baseline` was given a release no model records.
-    #[error("no model of this build has a version of release {release}, so nothing was stamped: releases known: {known}")]
+    /// A command was given a release the build does not know (`baseline --release`,
+    /// `plan --to`, `upgrade --to`).
+    #[error("this build knows no release `{release}`, so nothing was done: its releases are {known}")]
     UnknownRelease {
         /// The release asked for.
         release: String,
         /// The releases the build's models have, in order, comma-separated.
         known: String,
     },
-    /// `baseline` was given a release, but the build's models record none.
+    /// A command was given a release, but the build's models record none.
     #[error(
-        "this build's models record no releases, so the database cannot be stamped as release {release}: stamp it at \
-         versions instead, every model at one (`--version N`) or each named (`--model NAME=VERSION`)"
+        "this build's models record no releases, so there is no release `{release}` and nothing was done: upgrade \
+         without `--to`, and stamp a database at versions instead, every model at one (`baseline --at-version N`) \
+         or each named (`baseline --model NAME=VERSION`)"
     )]
     NoReleases {
         /// The release asked for.
         release: String,
+    },
+    /// `upgrade --accept-changed` named a migration that is not an applied one whose code
+    /// changed.
+    #[error(
+        "cannot accept `{id}` on {store}: {reason}; nothing was done. `--accept-changed` takes an applied \
+         migration whose code changed since; applied migrations whose code changed: {}",
+        if .changed.is_empty() { "none" } else { .changed.as_str() }
+    )]
+    NotAcceptable {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The id given.
+        id: String,
+        /// Why it cannot be accepted.
+        reason: String,
+        /// The applied migrations whose code did change, quoted and comma-separated.
+        changed: String,
     },
     /// `baseline` named a model the build does not know.
     #[error("this build has no model {model} (nor removes one), so nothing was stamped: models known: {known}")]

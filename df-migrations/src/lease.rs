@@ -5,6 +5,7 @@
 //! The store keeps the lease (see [`Store::acquire_lease`](crate::store::Store)); this
 //! module only says who asks for it.
 
+use crate::records::Intent;
 use crate::store::Holder;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -16,12 +17,19 @@ pub struct Lease {
     pub token: String,
     /// How long the store keeps the lease without renewal.
     pub ttl: Duration,
+    /// Who asks for it, and when.
+    pub holder: Holder,
 }
 
 impl Lease {
-    /// A lease with a fresh token, to ask a store for.
-    pub fn new(ttl: Duration) -> Lease {
-        Lease { token: token(), ttl }
+    /// A lease with a fresh token for `holder`, to ask a store for.
+    pub fn new(ttl: Duration, holder: Holder) -> Lease {
+        Lease { token: token(), ttl, holder }
+    }
+
+    /// The intent record of a commit made under this lease (see `crate::records`).
+    pub fn intent(&self) -> Intent {
+        Intent { tag: self.tag(), who: self.holder.who.clone(), since: self.holder.since.clone() }
     }
 
     /// The tag of the keys this runner writes before its commit is decided (staging keys,
@@ -68,7 +76,7 @@ mod tests {
 
     #[test]
     fn tokens_differ_and_tags_are_their_first_half() {
-        let (a, b) = (Lease::new(Duration::from_secs(1)), Lease::new(Duration::from_secs(1)));
+        let (a, b) = (Lease::new(Duration::from_secs(1), holder("a")), Lease::new(Duration::from_secs(1), holder("b")));
         assert_ne!(a.token, b.token);
         assert_eq!(a.token.len(), 32);
         assert!(a.token.chars().all(|c| c.is_ascii_hexdigit()), "{}", a.token);

@@ -26,7 +26,7 @@ mod validate;
 mod writes;
 
 pub use app::{migrate, AppError, Database, Migrator, NotMigrated, Startup};
-pub use commit::Recovery;
+pub use commit::{Interrupted, Recovery};
 pub use engine::{BaselineAt, Engine, Event, ModelVersions, Phase, Report, ReportStep, Status, UpgradeOptions};
 pub use error::{EngineError, Invalid};
 pub use linked::{Build, CollidingModels};

@@ -59,6 +59,30 @@ impl Build {
         self.models.iter().map(|m| (m.name, (m.history)())).chain(self.removed())
     }
 
+    /// The release labels the lock records for the models' versions and the migrations
+    /// carry, in release order ([`crate::release_cmp`]), each once.
+    pub fn releases(&self) -> Vec<String> {
+        let recorded = self.histories().flat_map(|(_, history)| history.versions.values().filter_map(|r| r.schema.release.clone()));
+        let carried = self.migrations.iter().map(|m| m.release.to_owned()).filter(|release| !release.is_empty());
+        let mut releases: Vec<String> = recorded.chain(carried).collect();
+        releases.sort_by(|a, b| crate::plan::release_cmp(a, b));
+        releases.dedup();
+        releases
+    }
+
+    /// Refuses a release label this build does not know, listing those it does (or saying
+    /// it has none), so that a mistyped target is not taken for "everything" or "nothing".
+    pub fn check_release(&self, release: &str) -> Result<(), crate::EngineError> {
+        let known = self.releases();
+        if known.is_empty() {
+            return Err(crate::EngineError::NoReleases { release: release.to_owned() });
+        }
+        if !known.iter().any(|k| k == release) {
+            return Err(crate::EngineError::UnknownRelease { release: release.to_owned(), known: known.join(", ") });
+        }
+        Ok(())
+    }
+
     /// The declared model named `name`.
     pub fn model(&self, name: &str) -> Option<&'static ModelEntry> {
         self.models.iter().copied().find(|m| m.name == name)

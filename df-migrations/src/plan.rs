@@ -342,23 +342,29 @@ fn merge(mut queues: BTreeMap<&str, VecDeque<PlannedStep>>) -> Vec<PlannedStep> 
     }
 }
 
+/// The applied hand-written migrations whose code changed since: each id with its
+/// checksum then (as `state` records it) and now (this build's).
+pub fn changed_migrations<'a>(state: &'a EngineState, build: &'a Build) -> impl Iterator<Item = (&'a str, &'a str, &'static str)> + 'a {
+    state.applied.iter().filter_map(|(id, applied)| {
+        let migration = build.migration(id)?;
+        let then = applied.checksum.as_deref()?;
+        (then != migration.checksum).then_some((id.as_str(), then, migration.checksum))
+    })
+}
+
 fn check_consistency(state: &EngineState, build: &Build, accepted: &BTreeSet<String>) -> Vec<PlanProblem> {
     let mut problems = Vec::new();
     // Framework steps of every model the lock has recorded, removed ones included.
     let known_auto: BTreeSet<String> =
         build.histories().flat_map(|(name, history)| history.versions.keys().map(move |v| auto_id(name, *v))).collect();
-    for (id, applied) in &state.applied {
-        match build.migration(id) {
-            None if known_auto.contains(id) || id.starts_with("baseline/") => {}
-            None => problems.push(PlanProblem::UnknownMigration { id: id.clone() }),
-            Some(m) => match &applied.checksum {
-                Some(then) if then != m.checksum && !accepted.contains(id) => problems.push(PlanProblem::ChecksumChanged {
-                    id: id.clone(),
-                    database: then.clone(),
-                    build: m.checksum.to_owned(),
-                }),
-                _ => {}
-            },
+    for id in state.applied.keys() {
+        if build.migration(id).is_none() && !known_auto.contains(id) && !id.starts_with("baseline/") {
+            problems.push(PlanProblem::UnknownMigration { id: id.clone() });
+        }
+    }
+    for (id, database, build) in changed_migrations(state, build) {
+        if !accepted.contains(id) {
+            problems.push(PlanProblem::ChecksumChanged { id: id.to_owned(), database: database.to_owned(), build: build.to_owned() });
         }
     }
     for (name, at) in &state.models {

@@ -8,6 +8,11 @@
 //!   what planning reads, without reading every object.
 //! - `{df_schema.}commit`: present only while a commit is staged (see `crate::commit`); once written,
 //!   the upgrade is decided and the next run rolls it forward.
+//! - `{df_schema.}intent`: present from before a commit writes anything that its one
+//!   fenced batch does not (an upgrade's pre-upgrade image, a staged commit's staging
+//!   keys) until the commit is complete or discarded. With the commit record, it is how
+//!   `status` tells, from records alone, what `recover` would do (see
+//!   `crate::commit::Interrupted`).
 //! - `{df_schema.}backup`: the last upgrade's manifest: its id, where its pre-upgrade
 //!   image is (see `crate::image`), and the digest of the data it left, so that rollback
 //!   can restore exactly and can tell whether anything was written since.
@@ -25,6 +30,11 @@ pub fn state_key() -> Key {
 /// `{df_schema.}commit`, present while a staged commit is decided but not rolled forward.
 pub fn commit_key() -> Key {
     Key::object(ENGINE_TABLE, "", "commit")
+}
+
+/// `{df_schema.}intent`, present while a commit may have left keys to clean up.
+pub fn intent_key() -> Key {
+    Key::object(ENGINE_TABLE, "", "intent")
 }
 
 /// `{df_schema.}backup`, the last upgrade's manifest, which rollback reads.
@@ -128,6 +138,18 @@ pub struct Manifest {
     pub digest: String,
 }
 
+/// `{df_schema.}intent`: who started a commit, when, and the tag of the keys it writes
+/// (its image's chunks, its staging keys).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    /// The commit tag (see `crate::layout`).
+    pub tag: String,
+    /// The runner, as the lease's holder record names it.
+    pub who: String,
+    /// When the commit started, RFC 3339.
+    pub since: String,
+}
+
 /// Where a pre-upgrade image is, and how much it holds (see `crate::image`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageRef {
@@ -145,7 +167,7 @@ mod tests {
 
     #[test]
     fn bookkeeping_is_the_engine_tables_records_but_its_state() {
-        for key in [commit_key(), backup_key()] {
+        for key in [commit_key(), intent_key(), backup_key()] {
             assert!(is_bookkeeping(&key.encode()), "{key}");
         }
         assert!(is_bookkeeping(&lease_key()));

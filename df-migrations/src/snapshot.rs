@@ -4,7 +4,7 @@
 
 use crate::error::EngineError;
 use crate::layout::{self, Key, KeyParts, StoredKey, ENGINE_TABLE, LOG_TABLE};
-use crate::records::{self, EngineState, LogRow, Manifest};
+use crate::records::{self, EngineState, Intent, LogRow, Manifest};
 use crate::store::Store;
 use df_schema::__private::{BadObject, EngineNb, EngineStored};
 use df_schema::{NbApi, Stored};
@@ -34,6 +34,8 @@ pub struct Original {
     pub state: Option<EngineState>,
     /// `{df_schema.}commit`, present if a commit was interrupted.
     pub commit: Option<Manifest>,
+    /// `{df_schema.}intent`, present if a commit may have left keys behind.
+    pub intent: Option<Intent>,
     /// `{df_schema.}backup`, the last upgrade's manifest.
     pub manifest: Option<Manifest>,
     /// Staging keys and drop marks left by an interrupted commit.
@@ -155,6 +157,7 @@ impl SnapshotBuilder {
                     }
                     "commit" => original.commit = Some(parse_manifest(&value)?),
                     "backup" => original.manifest = Some(parse_manifest(&value)?),
+                    "intent" => original.intent = Some(serde_json::from_slice(&value).map_err(|e| bad("a df-schema record", e.to_string()))?),
                     _ => {}
                 }
                 if records::is_bookkeeping(&text) {

@@ -150,7 +150,7 @@ fn typed_round_trip_on_memory() {
 #[test]
 fn typed_round_trip_on_redb() {
     let dir = tempfile::tempdir().unwrap();
-    typed_round_trip(df_migrations::store::open(dir.path().join("app.redb").to_str().unwrap(), &df_migrations::store::RedisOptions::default()).unwrap());
+    typed_round_trip(df_migrations::store::open_or_create(dir.path().join("app.redb").to_str().unwrap(), &df_migrations::store::RedisOptions::default()).unwrap());
 }
 
 #[test]

@@ -8,7 +8,8 @@ use common::{engine, options, seed, APPLIED_AT};
 use df_testkit::crash::{CrashingStore, Writes};
 use df_migrations::store::{Holder, MemoryStore, Store};
 use df_migrations::layout::{self, StoredKey};
-use df_migrations::{EngineError, Event, Recovery, UpgradeOptions};
+use df_migrations::records;
+use df_migrations::{EngineError, Event, Interrupted, Recovery, UpgradeOptions};
 use df_schema::registry::{MigrationEntry, MigrationFn};
 use df_testkit::build::with_migration;
 use serde_json::Value;
@@ -35,6 +36,31 @@ fn objects(store: &MemoryStore) -> serde_json::Map<String, Value> {
 #[test]
 fn baseline_upgrade_and_rollback_give_exactly_the_expected_states() {
     common::full_flow(&mut MemoryStore::new());
+}
+
+#[test]
+fn an_empty_database_is_initialized_only_when_asked() {
+    let mut store = MemoryStore::new();
+    let error = engine(&mut store).upgrade(&UpgradeOptions { init: false, ..options() }, &mut |_| {}).unwrap_err();
+    assert!(matches!(error, EngineError::NotInitialized { .. }), "{error:?}");
+    assert!(error.to_string().starts_with("memory: holds no df-schema state and no objects of this build's models"), "{error}");
+    assert!(store.dump().is_empty(), "the refused upgrade wrote {:?}", store.dump().keys().collect::<Vec<_>>());
+    let report = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
+    assert!(report.committed && !report.steps.is_empty());
+    // An upgrade leaves no intent record behind.
+    assert!(!store.dump().contains_key(&records::intent_key().encode()));
+}
+
+#[test]
+fn a_target_release_the_build_does_not_know_is_refused() {
+    let mut store = baselined();
+    let before = store.dump();
+    for target in ["40", "3", "v3.0"] {
+        let error = engine(&mut store).upgrade(&UpgradeOptions { to_release: Some(target.into()), ..options() }, &mut |_| {}).unwrap_err();
+        assert_eq!(error.to_string(), format!("this build knows no release `{target}`, so nothing was done: its releases are 2.0, 3.0, 4.0, 5.0"));
+        assert!(matches!(engine(&mut store).plan(Some(target)), Err(EngineError::UnknownRelease { .. })));
+    }
+    assert_eq!(store.dump(), before);
 }
 
 #[test]
@@ -70,9 +96,18 @@ fn image_tags(store: &MemoryStore) -> Vec<String> {
 #[test]
 fn each_upgrade_keeps_the_image_of_what_it_read_and_no_other() {
     let mut store = baselined();
-    // The image of a runner that died before its commit: garbage, which the next run deletes.
+    // The image of a runner that died before its commit: garbage, which the next run
+    // deletes; with its intent record, an undecided commit that `status` reports.
+    let intent = r#"{"tag":"deadbeefdeadbeef","who":"df-runner pid 1 on c1","since":"2026-12-03T07:00:00Z"}"#;
+    store.insert(&records::intent_key().encode(), intent);
     store.insert(&layout::image_key("deadbeefdeadbeef", 0), "df-image 1\n");
+    assert_eq!(engine(&mut store).status().unwrap().interrupted_commit, Some(Interrupted::Undecided));
     assert_eq!(engine(&mut store).recover().unwrap(), Some(Recovery::Discarded));
+    assert!(image_tags(&store).is_empty());
+    assert_eq!(engine(&mut store).status().unwrap().interrupted_commit, None);
+    // Without an intent (a runner of an older df-schema), it is deleted all the same.
+    store.insert(&layout::image_key("deadbeefdeadbeef", 0), "df-image 1\n");
+    assert_eq!(engine(&mut store).recover().unwrap(), None);
     assert!(image_tags(&store).is_empty());
     store.insert(&layout::image_key("deadbeefdeadbeef", 0), "df-image 1\n");
     engine(&mut store).upgrade(&UpgradeOptions { to_release: Some("3.0".into()), ..options() }, &mut |_| {}).unwrap();
@@ -142,7 +177,7 @@ fn a_database_that_predates_df_schema_must_be_baselined_and_shaped_like_its_rele
     let error = engine(&mut store).baseline(&df_migrations::BaselineAt::release("4.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap_err().to_string();
     assert!(error.contains("does not look like release 4.0"), "{error}");
     assert!(error.contains("no model of release 4.0 stores objects in table `ovs_port`"), "{error}");
-    assert!(engine(&mut store).baseline(&df_migrations::BaselineAt::release("1.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap_err().to_string().contains("releases known: 2.0, 3.0, 4.0, 5.0"));
+    assert!(engine(&mut store).baseline(&df_migrations::BaselineAt::release("1.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap_err().to_string().contains("its releases are 2.0, 3.0, 4.0, 5.0"));
     // A release later than every recorded one is not the latest: it is unknown.
     let error = engine(&mut store).baseline(&df_migrations::BaselineAt::release("9.9"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap_err();
     assert!(matches!(&error, EngineError::UnknownRelease { release, .. } if release == "9.9"), "{error}");

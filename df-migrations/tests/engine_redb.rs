@@ -12,7 +12,7 @@ use std::time::Duration;
 #[test]
 fn baseline_upgrade_and_rollback_give_exactly_the_expected_states() {
     let dir = tempfile::tempdir().unwrap();
-    common::full_flow(&mut RedbStore::open(&dir.path().join("nb.redb")).unwrap());
+    common::full_flow(&mut RedbStore::create(&dir.path().join("nb.redb")).unwrap());
 }
 
 #[test]
@@ -24,7 +24,7 @@ fn a_crash_at_any_write_leaves_the_old_or_the_new_state_after_recovery() {
 fn a_second_runner_is_refused_naming_the_holder() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nb.redb");
-    let mut store = RedbStore::open(&path).unwrap();
+    let mut store = RedbStore::create(&path).unwrap();
     seed(&mut store);
     let holder = Holder { who: "df-runner pid 4242 on controller-1".into(), since: "2026-11-25T11:59:00Z".into() };
     assert_eq!(store.acquire_lease("first", &holder, Duration::from_mins(1)).unwrap(), None);

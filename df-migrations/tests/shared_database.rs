@@ -35,7 +35,7 @@ fn flow_with_export_and_import(store: &mut dyn Store) {
 fn foreign_keys_survive_on_memory_and_redb() {
     let memory = MemoryStore::new();
     let dir = tempfile::tempdir().unwrap();
-    let mut redb = RedbStore::open(&dir.path().join("shared.redb")).unwrap();
+    let mut redb = RedbStore::create(&dir.path().join("shared.redb")).unwrap();
     for store in [&mut memory.clone() as &mut dyn Store, &mut redb] {
         store.write(&FOREIGN.map(|(k, v)| Op::Set(k.to_owned(), v.to_vec()))).unwrap();
         flow_with_export_and_import(store);

@@ -81,6 +81,11 @@ pub enum Format {
 /// The runner's commands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Create a new database at this build's schema: every model is created, and a redb
+    /// file that does not exist is created. Refuses a database that holds df-schema state
+    /// or objects (`upgrade` or `baseline` those). Other commands refuse a database that
+    /// does not exist or is empty, so that a mistyped `--db` is not taken for a new one.
+    Init(InitArgs),
     /// Per model, the database's version and the build's; the pending steps; the last
     /// applied step. Reads only df-schema's records, not the objects.
     Status,
@@ -120,7 +125,8 @@ pub struct PlanArgs {
     /// Exit with code 3 when anything is pending (for CI and scripts).
     #[arg(long)]
     pub check: bool,
-    /// Only the steps up to this release, e.g. `4.0`.
+    /// Only the steps up to this release, e.g. `4.0`: one the build knows (another is
+    /// refused, listing them).
     #[arg(long = "to", value_name = "RELEASE")]
     pub to_release: Option<String>,
 }
@@ -128,15 +134,31 @@ pub struct PlanArgs {
 /// `upgrade`'s arguments.
 #[derive(Debug, Clone, Args)]
 pub struct UpgradeArgs {
-    /// Stop after the steps of this release, e.g. `4.0`.
+    /// Stop after the steps of this release, e.g. `4.0`: one the build knows (another is
+    /// refused, listing them).
     #[arg(long = "to", value_name = "RELEASE")]
     pub to_release: Option<String>,
     /// Run everything but the commit, and print what would change per table.
     #[arg(long)]
     pub dry_run: bool,
-    /// Accept that an applied migration's code changed (recorded in the state), by id.
+    /// Accept that an applied migration's code changed since it was applied, by id
+    /// (repeat for more): `status` and `verify` name such migrations. Recorded in the
+    /// history, and committed even when no step is pending.
     #[arg(long = "accept-changed", value_name = "MIGRATION_ID")]
     pub accept_changed: Vec<String>,
+    /// Initialize the database if it is empty (or, for redb, create the file if it does
+    /// not exist), as `init` does; upgrade it otherwise. For deployments that run the same
+    /// command on a new database and an existing one.
+    #[arg(long)]
+    pub init: bool,
+}
+
+/// `init`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Show the steps that would create the models, and create nothing (not even the file).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `rollback`'s arguments.

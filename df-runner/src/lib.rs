@@ -23,7 +23,7 @@ mod progress;
 mod report;
 
 pub use cli::{
-    BaselineArgs, Cli, Command, DiffArgs, FileArgs, Format, ImportArgs, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff,
+    BaselineArgs, Cli, Command, DiffArgs, FileArgs, Format, ImportArgs, InitArgs, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff,
     UpgradeArgs,
 };
 

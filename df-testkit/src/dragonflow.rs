@@ -20,7 +20,7 @@ pub fn seed(store: &mut dyn Store) -> Result<(), StoreError> {
 
 /// A full upgrade at [`APPLIED_AT`].
 pub fn options() -> UpgradeOptions {
-    UpgradeOptions { applied_at: Some(APPLIED_AT.to_owned()), ..UpgradeOptions::default() }
+    UpgradeOptions { applied_at: Some(APPLIED_AT.to_owned()), init: true, ..UpgradeOptions::default() }
 }
 
 /// The engine with every model and migration linked into this program.

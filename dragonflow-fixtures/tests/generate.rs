@@ -300,7 +300,7 @@ fn the_engine_upgrades_a_generated_deployment_to_5_0() {
     let mut store = MemoryStore::new();
     let ops: Vec<Op> = generated.into_iter().map(|(k, v)| Op::Set(k, v)).collect();
     store.write(&ops).unwrap();
-    let options = UpgradeOptions { applied_at: Some(APPLIED_AT.to_owned()), ..UpgradeOptions::default() };
+    let options = UpgradeOptions { applied_at: Some(APPLIED_AT.to_owned()), init: true, ..UpgradeOptions::default() };
     // Every object is checked against its 2.0 shape, not a sample.
     Engine::new(&mut store, Build::linked().unwrap()).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::MAX, Some(APPLIED_AT), false).unwrap();
     // The engine validates every object as its head model before it commits.

@@ -27,7 +27,7 @@ pub fn run(options: &Options, args: &Args, out: &mut dyn Write) -> anyhow::Resul
     }
     let count = seed(args)?;
     let options = Options { db: format!("redb:{}", args.file.display()), ..options.clone() };
-    let upgrade = ("upgrade", Command::Upgrade(UpgradeArgs { to_release: None, dry_run: false, accept_changed: Vec::new() }));
+    let upgrade = ("upgrade", Command::Upgrade(UpgradeArgs { to_release: None, dry_run: false, accept_changed: Vec::new(), init: false }));
     let commands = if text {
         writeln!(out, "== seeded {count} keys of a Dragonflow 2.0 deployment into {} and stamped it as release 2.0", args.file.display())?;
         vec![("status", Command::Status), ("plan", Command::Plan(PlanArgs { check: false, to_release: None })), upgrade, ("verify", Command::Verify)]
@@ -56,7 +56,7 @@ pub fn run(options: &Options, args: &Args, out: &mut dyn Write) -> anyhow::Resul
 
 /// Writes the generated deployment and stamps it as release 2.0; returns the key count.
 fn seed(args: &Args) -> anyhow::Result<usize> {
-    let mut store = RedbStore::open(&args.file)?;
+    let mut store = RedbStore::create(&args.file)?;
     let mut engine = Engine::new(&mut store, Build::linked()?);
     let keys: Vec<Op> = dragonflow_fixtures::generate(args.objects, 2017).into_iter().map(|(k, v)| Op::Set(k, v)).collect();
     let count = engine.import(keys, false)?;

@@ -79,7 +79,7 @@ fn dragonflow_history(db: &Db) {
     assert!(stderr(&refused).contains("but no df-schema state: it predates df-schema"), "{}", stderr(&refused));
     db.runner(&["baseline", "--release", "4.0"]).code(1);
     let unknown = db.runner(&["baseline", "--release", "9.9"]).code(1);
-    assert!(stderr(&unknown).contains("releases known: 2.0, 3.0, 4.0, 5.0"), "{}", stderr(&unknown));
+    assert!(stderr(&unknown).contains("its releases are 2.0, 3.0, 4.0, 5.0"), "{}", stderr(&unknown));
     let none = db.runner(&["baseline", "--release", "2.0", "--sample", "0"]).code(2);
     assert!(stderr(&none).contains("'--sample <SAMPLE>'"), "{}", stderr(&none));
     db.runner(&["baseline"]).code(2);

@@ -80,7 +80,7 @@ impl Db {
                     std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
                 }
                 let ops: Vec<Op> = state.iter().map(|(k, v)| Op::Set(k.clone(), v.clone())).collect();
-                RedbStore::open(path)?.write(&ops)?;
+                RedbStore::create(path)?.write(&ops)?;
                 Ok(())
             }
             Kind::Redis(server) => server.load(state).with_context(|| format!("cannot write {}", server.url())),

@@ -97,7 +97,7 @@ fn new_state<'a>(old: &Dump, cache: &'a mut Option<(String, Dump)>, applied_at: 
         for (key, value) in old {
             store.insert(key, value.clone());
         }
-        let options = UpgradeOptions { applied_at: Some(applied_at.to_owned()), ..UpgradeOptions::default() };
+        let options = UpgradeOptions { applied_at: Some(applied_at.to_owned()), init: true, ..UpgradeOptions::default() };
         Engine::new(&mut store, Build::linked()?).upgrade(&options, &mut |_| {})?;
         *cache = Some((applied_at.to_owned(), dump(&mut store as &mut dyn Store)?));
     }

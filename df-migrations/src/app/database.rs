@@ -7,7 +7,7 @@ use super::error::{AppError, NotMigrated};
 use crate::linked::Build;
 use crate::engine::{Engine, Status};
 use crate::layout::{self, Key, StoredKey};
-use crate::store::{self, Namespaced, Op, RedisOptions, Store};
+use crate::store::{self, Namespaced, Op, RedisOptions, Store, StoreError};
 use df_schema::Model;
 use std::time::Duration;
 
@@ -76,9 +76,13 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Opens the database `url` names (see [`crate::store::open`]) for the models linked
-    /// into this program.
+    /// into this program. A redb file that does not exist is a database never migrated
+    /// ([`NotMigrated::NoState`]), and is not created.
     pub fn open(url: &str) -> Result<Database, AppError> {
-        Database::new(store::open(url, &RedisOptions::default())?)
+        match store::open(url, &RedisOptions::default()) {
+            Err(StoreError::Missing { store }) => Err(AppError::NotMigrated { store, why: NotMigrated::NoState }),
+            opened => Database::new(opened?),
+        }
     }
 
     /// The database in `store`, for the models linked into this program
@@ -228,7 +232,7 @@ fn not_migrated(status: &Status) -> Option<NotMigrated> {
     if !status.baselined {
         return Some(NotMigrated::NoState);
     }
-    if status.interrupted_commit {
+    if status.interrupted_commit.is_some() {
         return Some(NotMigrated::InterruptedCommit);
     }
     if let Some((model, versions)) = status.models.iter().find(|(_, v)| v.database != Some(v.build)) {

@@ -73,12 +73,13 @@ pub struct Migrator {
     wait_timeout: Duration,
     lease_ttl: Option<Duration>,
     redis: RedisOptions,
+    init: bool,
 }
 
 impl Migrator {
     /// A migrator to `build`'s models and migrations.
     pub fn new(build: Build) -> Migrator {
-        Migrator { build, wait_timeout: Duration::from_mins(2), lease_ttl: None, redis: RedisOptions::default() }
+        Migrator { build, wait_timeout: Duration::from_mins(2), lease_ttl: None, redis: RedisOptions::default(), init: true }
     }
 
     /// A migrator to the models and migrations linked into this program
@@ -101,16 +102,27 @@ impl Migrator {
         self
     }
 
+    /// Whether an empty database is initialized (every model created in it, and a redb
+    /// file created by [`Migrator::run_url`]), as an application's first start expects;
+    /// the default. With `false`, an empty database or a missing file is refused
+    /// ([`EngineError::NotInitialized`], [`crate::store::StoreError::Missing`]), for an
+    /// application whose database an operator creates (`df-runner init`).
+    pub fn init(mut self, init: bool) -> Migrator {
+        self.init = init;
+        self
+    }
+
     /// How [`Migrator::run_url`] connects to Redis.
     pub fn redis_options(mut self, options: RedisOptions) -> Migrator {
         self.redis = options;
         self
     }
 
-    /// Opens the database `url` names (see [`crate::store::open`]) and runs
-    /// [`Migrator::run`] on it.
+    /// Opens the database `url` names (see [`crate::store::open`]; a missing redb file is
+    /// created unless [`Migrator::init`] said not to) and runs [`Migrator::run`] on it.
     pub fn run_url(&self, url: &str) -> Result<Startup, AppError> {
-        self.run(&mut *store::open(url, &self.redis)?)
+        let open = if self.init { store::open_or_create } else { store::open };
+        self.run(&mut *open(url, &self.redis)?)
     }
 
     /// Brings `store` to the build's schema, or finds it there.
@@ -133,7 +145,7 @@ impl Migrator {
                     holder => Startup::MigratedByAnotherInstance { holder, waited: started.elapsed() },
                 });
             }
-            match self.engine(store).upgrade(&UpgradeOptions::default(), &mut |_| {}) {
+            match self.engine(store).upgrade(&UpgradeOptions { init: self.init, ..UpgradeOptions::default() }, &mut |_| {}) {
                 // Pending when this instance looked, nothing to do once it held the lease:
                 // another instance migrated in between.
                 Ok(report) if report.steps.is_empty() && report.recovered.is_none() => {
@@ -165,5 +177,5 @@ impl Migrator {
 
 /// Whether a database needs no upgrade: nothing pending and no commit to complete.
 fn is_current(status: &Status) -> bool {
-    status.pending.is_empty() && !status.interrupted_commit
+    status.pending.is_empty() && status.interrupted_commit.is_none()
 }

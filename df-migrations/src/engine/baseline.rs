@@ -110,15 +110,7 @@ impl Engine<'_> {
     /// of that release or earlier. Refuses a release no model records, listing those
     /// known, or saying there are none.
     fn release_models(&self, release: &str) -> Result<BTreeMap<String, ModelState>, EngineError> {
-        let mut known: Vec<String> = self.build.histories().flat_map(|(_, h)| h.versions.values().filter_map(|r| r.schema.release.clone())).collect();
-        known.sort_by(|a, b| release_cmp(a, b));
-        known.dedup();
-        if known.is_empty() {
-            return Err(EngineError::NoReleases { release: release.to_owned() });
-        }
-        if !known.iter().any(|k| k == release) {
-            return Err(EngineError::UnknownRelease { release: release.to_owned(), known: known.join(", ") });
-        }
+        self.build.check_release(release)?;
         let mut models = BTreeMap::new();
         for (name, history) in self.build.histories() {
             let at = history.versions.iter().rev().find(|(_, r)| r.schema.release.as_deref().is_some_and(|r| release_cmp(r, release).is_le()));

@@ -64,7 +64,7 @@ fn build(models: Vec<&'static ModelEntry>, migrations: Vec<&'static MigrationEnt
 }
 
 fn upgrade(store: &mut dyn Store, build: &Build) -> Vec<String> {
-    let report = Engine::new(store, build.clone()).upgrade(&UpgradeOptions::default(), &mut |_| {}).unwrap();
+    let report = Engine::new(store, build.clone()).upgrade(&UpgradeOptions { init: true, ..UpgradeOptions::default() }, &mut |_| {}).unwrap();
     report.steps.into_iter().map(|step| step.id).collect()
 }
 
@@ -128,7 +128,7 @@ fn merge(store: &mut dyn Store) {
 fn two_models_merge_into_one_on_memory_and_redb() {
     merge(&mut MemoryStore::new());
     let dir = tempfile::tempdir().unwrap();
-    merge(&mut RedbStore::open(&dir.path().join("nb.redb")).unwrap());
+    merge(&mut RedbStore::create(&dir.path().join("nb.redb")).unwrap());
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn a_model_the_engine_created_is_removed_and_a_table_renamed_on_memory() {
 #[test]
 fn a_model_the_engine_created_is_removed_and_a_table_renamed_on_redb() {
     let dir = tempfile::tempdir().unwrap();
-    lifecycle(&mut RedbStore::open(&dir.path().join("nb.redb")).unwrap());
+    lifecycle(&mut RedbStore::create(&dir.path().join("nb.redb")).unwrap());
 }
 
 /// A private Redis server's store, or `None` (said loudly, or failing under `CI`) without

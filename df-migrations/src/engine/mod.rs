@@ -5,6 +5,7 @@
 //! This file holds the engine itself and the commands that only read; the commands that
 //! write have a file each.
 
+mod accept;
 mod baseline;
 mod report;
 mod rollback;
@@ -17,7 +18,7 @@ pub use report::{Event, ModelVersions, Phase, Report, ReportStep, Status};
 pub use baseline::BaselineAt;
 pub use upgrade::UpgradeOptions;
 
-use crate::commit::{self, Recovery};
+use crate::commit::{self, Interrupted, Recovery};
 use crate::error::EngineError;
 use crate::lease::{self, Lease};
 use crate::linked::Build;
@@ -68,8 +69,8 @@ impl<'s> Engine<'s> {
     }
 
     fn acquire(&mut self) -> Result<Lease, EngineError> {
-        let lease = Lease::new(self.lease_ttl);
-        match self.store.acquire_lease(&lease.token, &lease::holder(&self.who), lease.ttl)? {
+        let lease = Lease::new(self.lease_ttl, lease::holder(&self.who));
+        match self.store.acquire_lease(&lease.token, &lease.holder, lease.ttl)? {
             None => Ok(lease),
             Some(holder) => Err(EngineError::Locked { store: self.store.describe(), holder }),
         }
@@ -120,9 +121,9 @@ impl<'s> Engine<'s> {
         Ok(plan(state.unwrap_or(&EngineState::default()), &self.build, accept)?)
     }
 
-    /// The state record alone (no scan), and whether a commit record is present.
-    fn read_state(&mut self) -> Result<(Option<EngineState>, bool), EngineError> {
-        let keys = [records::state_key().encode(), records::commit_key().encode()];
+    /// The state record alone (no scan), and whether a commit was interrupted.
+    fn read_state(&mut self) -> Result<(Option<EngineState>, Option<Interrupted>), EngineError> {
+        let keys = [records::state_key().encode(), records::commit_key().encode(), records::intent_key().encode()];
         let values = self.store.get_many(&keys)?;
         let state = match &values[0] {
             None => None,
@@ -133,7 +134,7 @@ impl<'s> Engine<'s> {
                 reason: e.to_string(),
             })?),
         };
-        Ok((state, values[1].is_some()))
+        Ok((state, Interrupted::of(values[1].is_some(), values[2].is_some())))
     }
 
     /// Versions, pending steps and the last applied step, from the engine's records only.
@@ -158,6 +159,9 @@ impl<'s> Engine<'s> {
 
     /// The pending steps (from the engine's records only), up to `to_release` if given.
     pub fn plan(&mut self, to_release: Option<&str>) -> Result<Plan, EngineError> {
+        if let Some(release) = to_release {
+            self.build.check_release(release)?;
+        }
         let (state, _) = self.read_state()?;
         let plan = self.plan_for(state.as_ref(), &BTreeSet::new())?;
         Ok(match to_release {
@@ -201,8 +205,8 @@ impl<'s> Engine<'s> {
         progress(Event::Phase(Phase::Read));
         let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
         let mut problems = Vec::new();
-        if snapshot.original.commit.is_some() || !snapshot.original.staged.is_empty() {
-            problems.push("a commit was interrupted; the next upgrade or `recover` completes it".to_owned());
+        if let Some(interrupted) = Interrupted::of(snapshot.original.commit.is_some(), snapshot.original.intent.is_some()) {
+            problems.push(interrupted.to_string());
         }
         match self.plan_for(snapshot.original.state.as_ref(), &BTreeSet::new()) {
             Err(EngineError::Plan(refused)) => problems.extend(refused.problems.iter().map(ToString::to_string)),

@@ -1,7 +1,7 @@
 //! What the engine's commands report: progress while they run, and what they did.
 
 use crate::writes::TableSummary;
-use crate::commit::Recovery;
+use crate::commit::{Interrupted, Recovery};
 use crate::plan::{PlannedStep, StepKind};
 use crate::records::LogRow;
 use serde::Serialize;
@@ -40,6 +40,8 @@ pub enum Event<'a> {
 pub struct Report {
     /// The steps run, in order.
     pub steps: Vec<ReportStep>,
+    /// The applied migrations whose changed code was accepted, by id.
+    pub accepted: Vec<String>,
     /// The data objects read.
     pub objects_read: usize,
     /// The objects checked against the recorded shapes (`baseline`'s sample).
@@ -95,6 +97,7 @@ pub struct Status {
     pub pending: Vec<ReportStep>,
     /// The log row of the step applied last.
     pub last_applied: Option<LogRow>,
-    /// Whether a commit was interrupted (the next upgrade or `recover` completes it).
-    pub interrupted_commit: bool,
+    /// A commit that was interrupted, and so what `recover` would do: complete it
+    /// (`decided`) or discard it (`undecided`).
+    pub interrupted_commit: Option<Interrupted>,
 }

@@ -1,5 +1,6 @@
 //! `upgrade`: read, image, migrate, validate, commit, the pipeline the crate exists for.
 
+use super::accept::{self, Acceptance};
 use super::{commit_id, now, Engine, Event, Phase, Report, ReportStep};
 use crate::writes::{self, manifest_ops, Writes};
 use crate::commit;
@@ -7,10 +8,10 @@ use crate::error::EngineError;
 use crate::image;
 use crate::lease::Lease;
 use crate::plan::{limit_to_release, Plan};
-use crate::records::{Action, EngineState, Manifest};
+use crate::records::{self, Action, EngineState, ImageRef, Manifest};
 use crate::run;
 use crate::snapshot::{Original, Snapshot};
-use crate::store::Store;
+use crate::store::{Op, Store};
 use crate::validate::validate;
 use df_schema::__private::EngineNb;
 use df_schema::NbApi;
@@ -24,8 +25,13 @@ pub struct UpgradeOptions {
     pub dry_run: bool,
     /// Stop after the steps of this release.
     pub to_release: Option<String>,
-    /// Migration ids whose changed code the operator accepts.
+    /// Applied migrations whose changed code the operator accepts, by id: each must be
+    /// one (see `accept`); it is recorded even when no step is pending.
     pub accept_changed: BTreeSet<String>,
+    /// Initialize an empty database (no df-schema state and no objects): every model is
+    /// created in it. Without it, an empty database is refused, since it is more often the
+    /// wrong one (a mistyped Redis database number) than a new one.
+    pub init: bool,
     /// The `applied_at` of the log rows (default: now).
     pub applied_at: Option<String>,
 }
@@ -43,6 +49,9 @@ struct Upgrade<'e, 's, 'p> {
 impl Engine<'_> {
     /// Applies every pending step (or, dry, everything but the commit).
     pub fn upgrade(&mut self, options: &UpgradeOptions, progress: &mut dyn FnMut(Event)) -> Result<Report, EngineError> {
+        if let Some(release) = &options.to_release {
+            self.build.check_release(release)?;
+        }
         self.leased(|engine, lease| {
             let applied_at = options.applied_at.clone().unwrap_or_else(now);
             Upgrade { engine, lease, options, applied_at, progress, report: Report::default() }.run()
@@ -57,35 +66,42 @@ impl Upgrade<'_, '_, '_> {
         self.report.recovered = recovery;
         self.report.objects_read = snapshot.objects();
         self.report.timings.insert(Phase::Read, started.elapsed());
-        if snapshot.original.state.is_none() && snapshot.objects() > 0 {
-            return Err(EngineError::NotBaselined { store: self.engine.store.describe(), objects: snapshot.objects() });
+        let store = self.engine.store.describe();
+        match (&snapshot.original.state, snapshot.objects()) {
+            (None, 0) if !self.options.init => return Err(EngineError::NotInitialized { store }),
+            (None, objects @ 1..) => return Err(EngineError::NotBaselined { store, objects }),
+            _ => {}
         }
+        let acceptances = accept::check(snapshot.original.state.as_ref().unwrap_or(&EngineState::default()), &self.engine.build, &self.options.accept_changed, &store)?;
         let mut plan = self.engine.plan_for(snapshot.original.state.as_ref(), &self.options.accept_changed)?;
         if let Some(release) = &self.options.to_release {
             plan = limit_to_release(plan, release);
         }
         self.report.steps = plan.steps.iter().map(ReportStep::from).collect();
-        if plan.steps.is_empty() {
+        self.report.accepted = acceptances.iter().map(|a| a.id.clone()).collect();
+        if plan.steps.is_empty() && acceptances.is_empty() {
             return Ok(self.report);
         }
         self.engine.renew(self.lease)?;
 
         // The image is written before the migrations change the objects it copies (a dry
-        // run writes nothing); until the commit names it, it is garbage to delete if
-        // anything fails. Its time counts as the commit's.
+        // run writes nothing), after the intent record that says it may be left behind;
+        // until the commit names it, it is garbage to delete if anything fails. Its time
+        // counts as the commit's.
         let started = Instant::now();
-        let image = if self.options.dry_run { None } else { Some(image::write(&mut self.engine.store, &snapshot, &self.lease.tag())?) };
+        let image = if self.options.dry_run {
+            None
+        } else {
+            // A store that fails while writing the image is not asked to delete it: the
+            // intent stays, and the next run discards what is there.
+            commit::intend(&mut self.engine.store, self.lease)?;
+            Some(image::write(&mut self.engine.store, &snapshot, &self.lease.tag())?)
+        };
         let imaging = started.elapsed();
         let Snapshot { nb, original } = snapshot;
-        let writes = match self.migrate(nb, &original, &plan) {
+        let writes = match self.migrate(nb, &original, &plan, &acceptances) {
             Ok(writes) => writes,
-            Err(error) => {
-                if let Some(image) = &image {
-                    // Best effort: the next run deletes what is left.
-                    let _ = image::discard(&mut self.engine.store, image);
-                }
-                return Err(error);
-            }
+            Err(error) => return Err(self.abandon(image.as_ref(), error)),
         };
         let Some(image) = image else { return Ok(self.report) };
         let started = Instant::now();
@@ -100,16 +116,25 @@ impl Upgrade<'_, '_, '_> {
         Ok(self.report)
     }
 
+    /// Deletes what this upgrade wrote before it failed with `error` (its image, then its
+    /// intent record), and returns `error`. Best effort: what is left is an undecided
+    /// commit, which the next run discards.
+    fn abandon(&mut self, image: Option<&ImageRef>, error: EngineError) -> EngineError {
+        let store = &mut self.engine.store;
+        if image.map_or(Ok(()), |image| image::discard(store, image)).is_ok() {
+            let _ = store.write(&[Op::Delete(records::intent_key().encode())]);
+        }
+        error
+    }
+
     /// Runs the plan's steps on the objects, validates them, and works out the writes of
     /// the commit (timed as its start).
-    fn migrate(&mut self, mut nb: NbApi, original: &Original, plan: &Plan) -> Result<Writes, EngineError> {
+    fn migrate(&mut self, mut nb: NbApi, original: &Original, plan: &Plan, acceptances: &[Acceptance]) -> Result<Writes, EngineError> {
         let started = Instant::now();
         (self.progress)(Event::Phase(Phase::Migrate));
-        let build = &self.engine.build;
         let mut state = original.state.clone().unwrap_or_default();
-        state.layout = Some(build.layout.label());
-        accept_changed(&mut state, self.options, build);
-        let mut rows = Vec::new();
+        state.layout = Some(self.engine.build.layout.label());
+        let mut rows = accept::apply(&mut state, acceptances, &self.applied_at);
         for pass in run::passes(&plan.steps) {
             // One pass at a time, renewing the lease in between: a long upgrade keeps it.
             for step in &pass {
@@ -135,15 +160,5 @@ impl Upgrade<'_, '_, '_> {
         self.report.tables = writes.summary.clone();
         self.report.timings.insert(Phase::Commit, started.elapsed());
         Ok(writes)
-    }
-}
-
-/// Records the build's checksum of each applied migration whose changed code the
-/// operator accepts.
-fn accept_changed(state: &mut EngineState, options: &UpgradeOptions, build: &crate::linked::Build) {
-    for id in &options.accept_changed {
-        if let (Some(applied), Some(migration)) = (state.applied.get_mut(id), build.migration(id)) {
-            applied.checksum = Some(migration.checksum.to_owned());
-        }
     }
 }

@@ -14,7 +14,7 @@ pub use memory::MemoryStore;
 pub use namespace::Namespaced;
 pub use self::redb::{RedbStore, REDB_KEYS};
 pub use self::redis::{ClusterBackend, Redis, RedisClusterStore, RedisOptions, RedisStore, ServerBackend};
-pub use url::{open, URL_FORMS};
+pub use url::{open, open_or_create, URL_FORMS};
 
 use std::time::Duration;
 
@@ -56,6 +56,13 @@ pub struct Holder {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// The database does not exist (an embedded file that is not there), and was not to
+    /// be created.
+    #[error("{store} does not exist")]
+    Missing {
+        /// The store, as [`Store::describe`] would name it.
+        store: String,
+    },
     /// The store as a whole failed: a connection, a transaction, a setting.
     #[error("{store}: {message}")]
     Backend {

@@ -44,8 +44,17 @@ fn recorded_holder(path: &Path) -> Option<Holder> {
 }
 
 impl RedbStore {
-    /// Opens the database file, creating it if it does not exist.
+    /// Opens the database file; a file that does not exist is refused
+    /// ([`StoreError::Missing`]), so that a mistyped path is not taken for a new database.
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing { store: format!("redb:{}", path.display()) });
+        }
+        RedbStore::create(path)
+    }
+
+    /// Opens the database file, creating it if it does not exist.
+    pub fn create(path: &Path) -> Result<RedbStore, StoreError> {
         let describe = format!("redb:{}", path.display());
         let db = redb::Builder::new().set_cache_size(REDB_CACHE).create(path).map_err(|e| {
             let message = match (&e, recorded_holder(path)) {

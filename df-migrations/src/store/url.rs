@@ -2,10 +2,15 @@
 //!
 //! | URL | store |
 //! |---|---|
-//! | `PATH` or `redb:PATH` | the embedded redb file (created if missing) |
+//! | `PATH` or `redb:PATH` | the embedded redb file |
 //! | `redis://[:password@]host:port[/db]` | a single Redis server |
 //! | `redis+cluster://h1:p1,h2:p2,…` | a Redis Cluster, found from any of its nodes |
 //! | `memory:` | an empty in-memory store (for trying things out) |
+//!
+//! [`open`] refuses a redb file that does not exist, so that a mistyped path is not taken
+//! for a new, empty database; [`open_or_create`] creates it. (A Redis database always
+//! exists; the engine refuses to initialize an empty one unless told to, see
+//! `UpgradeOptions::init`.)
 
 use super::{MemoryStore, RedbStore, RedisClusterStore, RedisOptions, RedisStore, Store, StoreError};
 use std::path::Path;
@@ -22,13 +27,12 @@ pub const URL_FORMS: &str = "a file path, `redb:PATH`, `redis://host:port/db`, `
 /// let options = RedisOptions::default();
 /// assert_eq!(open("memory:", &options)?.describe(), "memory:");
 ///
-/// // A redb file is created if missing; `redb:` in front is optional.
+/// // A redb file must exist; `redb:` in front is optional.
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("nb.redb");
-/// let store = open(&format!("redb:{}", path.display()), &options)?;
-/// assert_eq!(store.describe(), format!("redb:{}", path.display()));
-/// drop(store);
-/// assert!(path.exists());
+/// let refused = open(&format!("redb:{}", path.display()), &options).err().expect("no such file");
+/// assert_eq!(refused.to_string(), format!("redb:{} does not exist", path.display()));
+/// assert!(!path.exists());
 ///
 /// // Redis URLs connect as they open; what they report never shows a password.
 /// let refused = open("redis://:hunter2@127.0.0.1:1/0", &options).err().expect("nothing listens on port 1");
@@ -41,6 +45,28 @@ pub const URL_FORMS: &str = "a file path, `redb:PATH`, `redis://host:port/db`, `
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn open(url: &str, redis: &RedisOptions) -> Result<Box<dyn Store>, StoreError> {
+    open_url(url, redis, RedbStore::open)
+}
+
+/// Opens the store a URL names as [`open`] does, creating a redb file that does not exist.
+///
+/// ```
+/// use df_migrations::store::{open_or_create, RedisOptions};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("nb.redb");
+/// let store = open_or_create(path.to_str().unwrap(), &RedisOptions::default())?;
+/// assert_eq!(store.describe(), format!("redb:{}", path.display()));
+/// drop(store);
+/// assert!(path.exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open_or_create(url: &str, redis: &RedisOptions) -> Result<Box<dyn Store>, StoreError> {
+    open_url(url, redis, RedbStore::create)
+}
+
+/// [`open`] and [`open_or_create`], which differ in how they open a redb file.
+fn open_url(url: &str, redis: &RedisOptions, redb: fn(&Path) -> Result<RedbStore, StoreError>) -> Result<Box<dyn Store>, StoreError> {
     let bad = |message: String| StoreError::Backend { store: url.to_owned(), message };
     if url.trim().is_empty() {
         return Err(bad(format!("empty database URL; give {URL_FORMS}")));
@@ -49,7 +75,7 @@ pub fn open(url: &str, redis: &RedisOptions) -> Result<Box<dyn Store>, StoreErro
         return Ok(Box::new(MemoryStore::new()));
     }
     if let Some(path) = url.strip_prefix("redb:") {
-        return Ok(Box::new(RedbStore::open(Path::new(path))?));
+        return Ok(Box::new(redb(Path::new(path))?));
     }
     if url.starts_with("redis://") || url.starts_with("rediss://") {
         return Ok(Box::new(RedisStore::connect(url, redis)?));
@@ -64,7 +90,7 @@ pub fn open(url: &str, redis: &RedisOptions) -> Result<Box<dyn Store>, StoreErro
     if let Some((scheme, _)) = url.split_once("://") {
         return Err(bad(format!("unknown scheme `{scheme}://`; give {URL_FORMS}")));
     }
-    Ok(Box::new(RedbStore::open(Path::new(url))?))
+    Ok(Box::new(redb(Path::new(url))?))
 }
 
 #[cfg(test)]
@@ -80,6 +106,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nb.redb");
         assert_eq!(open("memory:", &RedisOptions::default()).unwrap().describe(), "memory:");
+        assert!(matches!(open(path.to_str().unwrap(), &RedisOptions::default()), Err(StoreError::Missing { .. })));
+        assert!(!path.exists(), "open created the file");
+        drop(open_or_create(path.to_str().unwrap(), &RedisOptions::default()).unwrap());
         let plain = open(path.to_str().unwrap(), &RedisOptions::default()).unwrap();
         assert_eq!(plain.describe(), format!("redb:{}", path.display()));
         drop(plain);

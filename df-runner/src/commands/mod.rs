@@ -3,12 +3,12 @@
 mod schema;
 mod transfer;
 
-use crate::cli::{BaselineArgs, Command, Format, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff, UpgradeArgs};
+use crate::cli::{BaselineArgs, Command, Format, InitArgs, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff, UpgradeArgs};
 use crate::progress::Progress;
 use crate::report;
 use crate::Outcome;
 use anyhow::Context;
-use df_migrations::store::{self, RedisOptions, Store};
+use df_migrations::store::{self, RedisOptions, Store, StoreError};
 use df_migrations::{Build, Engine, UpgradeOptions};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
@@ -18,25 +18,44 @@ pub fn run(global: &Options, command: &Command, out: &mut dyn Write) -> anyhow::
     // Checked before anything else, so that no command shows or touches a database
     // through models that collide.
     let build = Build::linked()?;
+    // And the target release, before a database is opened (and perhaps created).
+    if let Command::Plan(PlanArgs { to_release: Some(release), .. }) | Command::Upgrade(UpgradeArgs { to_release: Some(release), .. }) = command {
+        build.check_release(release)?;
+    }
     match command {
         Command::Schema { diff: None } => schema::list(global.format, out).map(|()| Outcome::Success),
         Command::Schema { diff: Some(SchemaDiff::Diff(diff)) } => schema::diff(diff, global.format, out).map(|()| Outcome::Success),
-        Command::Status => with_engine(global, &build, |engine| status(global, engine, out)),
-        Command::Plan(args) => with_engine(global, &build, |engine| plan(global, args, engine, out)),
-        Command::Upgrade(args) => with_engine(global, &build, |engine| upgrade(global, args, engine, out)),
-        Command::Rollback(args) => with_engine(global, &build, |engine| rollback(global, args, engine, out)),
-        Command::History => with_engine(global, &build, |engine| history(global, engine, out)),
-        Command::Recover => with_engine(global, &build, |engine| recover(global, engine, out)),
-        Command::Verify => with_engine(global, &build, |engine| verify(global, engine, out)),
-        Command::Baseline(args) => with_engine(global, &build, |engine| baseline(global, args, engine, out)),
-        Command::Export(args) => with_engine(global, &build, |engine| transfer::export(global, &args.file, engine, out)),
-        Command::Import(args) => with_engine(global, &build, |engine| transfer::import(global, args, engine, out)),
+        Command::Init(args) => with_engine(global, &build, Open::Create { dry_run: args.dry_run }, |engine| init(global, args, engine, out)),
+        Command::Status => with_engine(global, &build, Open::Existing, |engine| status(global, engine, out)),
+        Command::Plan(args) => with_engine(global, &build, Open::Existing, |engine| plan(global, args, engine, out)),
+        Command::Upgrade(args) => {
+            let open = if args.init { Open::Create { dry_run: args.dry_run } } else { Open::Existing };
+            with_engine(global, &build, open, |engine| upgrade(global, args, engine, out))
+        }
+        Command::Rollback(args) => with_engine(global, &build, Open::Existing, |engine| rollback(global, args, engine, out)),
+        Command::History => with_engine(global, &build, Open::Existing, |engine| history(global, engine, out)),
+        Command::Recover => with_engine(global, &build, Open::Existing, |engine| recover(global, engine, out)),
+        Command::Verify => with_engine(global, &build, Open::Existing, |engine| verify(global, engine, out)),
+        Command::Baseline(args) => with_engine(global, &build, Open::Existing, |engine| baseline(global, args, engine, out)),
+        Command::Export(args) => with_engine(global, &build, Open::Existing, |engine| transfer::export(global, &args.file, engine, out)),
+        // An import is for an empty database, so a new file is what it expects.
+        Command::Import(args) => with_engine(global, &build, Open::Create { dry_run: args.dry_run }, |engine| transfer::import(global, args, engine, out)),
     }
 }
 
+/// How a command opens the database.
+#[derive(Debug, Clone, Copy)]
+enum Open {
+    /// It must exist.
+    Existing,
+    /// A redb file that does not exist is created; a dry run reads an empty database in
+    /// memory instead, so that it creates nothing.
+    Create { dry_run: bool },
+}
+
 /// Opens the database and runs `command` on an engine over it with this build.
-fn with_engine(global: &Options, build: &Build, command: impl FnOnce(&mut Engine) -> anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
-    let mut store = open(global)?;
+fn with_engine(global: &Options, build: &Build, how: Open, command: impl FnOnce(&mut Engine) -> anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+    let mut store = open(global, how)?;
     let mut engine = Engine::new(store.as_mut(), build.clone()).with_lease_ttl(Duration::from_secs(global.lease_ttl));
     command(&mut engine)
 }
@@ -77,9 +96,31 @@ fn baseline(global: &Options, args: &BaselineArgs, engine: &mut Engine, out: &mu
     Ok(Outcome::Success)
 }
 
-fn open(global: &Options) -> anyhow::Result<Box<dyn Store>> {
+fn open(global: &Options, how: Open) -> anyhow::Result<Box<dyn Store>> {
     let redis = RedisOptions { transactions: global.redis_commit == RedisCommit::Transaction, ..RedisOptions::default() };
-    store::open(&global.db, &redis).with_context(|| format!("cannot open the database `{}`", global.db))
+    let opened = match how {
+        Open::Existing => store::open(&global.db, &redis),
+        Open::Create { dry_run: false } => store::open_or_create(&global.db, &redis),
+        Open::Create { dry_run: true } => match store::open(&global.db, &redis) {
+            Err(StoreError::Missing { .. }) => Ok(Box::new(store::MemoryStore::new()) as Box<dyn Store>),
+            opened => opened,
+        },
+    };
+    match opened {
+        Err(StoreError::Missing { store }) => anyhow::bail!(
+            "the database {store} does not exist, and this command does not create one: check `--db` (or DF_DB_URL). \
+             To create a new database at this build's schema, run `init`"
+        ),
+        opened => opened.with_context(|| format!("cannot open the database `{}`", global.db)),
+    }
+}
+
+fn init(global: &Options, args: &InitArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    if engine.status()?.baselined {
+        anyhow::bail!("{} is already initialized (it holds df-schema state): use `upgrade` to bring it to this build's schema", engine.store().describe());
+    }
+    let upgrade_args = UpgradeArgs { to_release: None, dry_run: args.dry_run, accept_changed: Vec::new(), init: true };
+    upgrade(global, &upgrade_args, engine, out)
 }
 
 fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
@@ -90,10 +131,10 @@ fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow:
     }
     writeln!(out, "database: {}", engine.store().describe())?;
     if !status.baselined {
-        writeln!(out, "no df-schema state yet: an empty database gets every model created; a database that predates df-schema needs `baseline --release R` (or `--at-version N`, for models without releases) first")?;
+        writeln!(out, "no df-schema state yet: an empty database is initialized with `init`; a database that predates df-schema needs `baseline --release R` (or `--at-version N`, for models without releases) first")?;
     }
-    if status.interrupted_commit {
-        writeln!(out, "an interrupted commit is recorded: the next upgrade (or rollback) completes it first")?;
+    if let Some(interrupted) = status.interrupted_commit {
+        writeln!(out, "{interrupted}")?;
     }
     writeln!(out, "{:<16} {:>9} {:>9}", "MODEL", "DATABASE", "BUILD")?;
     for (model, versions) in &status.models {
@@ -126,6 +167,7 @@ fn upgrade(global: &Options, args: &UpgradeArgs, engine: &mut Engine, out: &mut 
         to_release: args.to_release.clone(),
         accept_changed: args.accept_changed.iter().cloned().collect(),
         applied_at: None,
+        init: args.init,
     };
     let mut progress = Progress::new(global.quiet || global.format == Format::Json, global.verbose);
     let report = engine.upgrade(&options, &mut |event| progress.event(event))?;
@@ -133,8 +175,14 @@ fn upgrade(global: &Options, args: &UpgradeArgs, engine: &mut Engine, out: &mut 
     if global.format == Format::Json {
         report::json(out, &report)?;
     } else if !global.quiet {
+        for id in &report.accepted {
+            let done = if report.committed { "accepted" } else { "would accept (dry run)" };
+            writeln!(out, "{done} the changed code of migration `{id}` (recorded in the history)")?;
+        }
         if report.steps.is_empty() {
-            writeln!(out, "nothing pending: the database is at this build's schema")?;
+            if report.accepted.is_empty() {
+                writeln!(out, "nothing pending: the database is at this build's schema")?;
+            }
             return Ok(Outcome::Success);
         }
         if global.verbose || !report.committed {

@@ -26,7 +26,7 @@ pub fn on_redb() -> CrashReport {
     let mut files = 0;
     let fresh = || {
         files += 1;
-        RedbStore::open(&dir.path().join(format!("nb-{files}.redb"))).expect("a new redb file opens")
+        RedbStore::create(&dir.path().join(format!("nb-{files}.redb"))).expect("a new redb file opens")
     };
     // The file lock dies with its owner; here the crashed runner's store is dropped.
     crash_at_every_write(fresh, Writes::Atomic, |_| {})

@@ -21,7 +21,7 @@ pub fn rows() -> Vec<Row> {
     let redb = format!("redb:{}", missing.display());
     let unreachable = vec![
         Attempt { label: "Redis", url: format!("redis://127.0.0.1:{port}/0"), expect: vec![format!("127.0.0.1:{port}"), "cannot open the database".into()] },
-        Attempt { label: "redb", url: redb.clone(), expect: vec![redb, "cannot open the database".into()] },
+        Attempt { label: "redb", url: redb.clone(), expect: vec![redb, "does not exist, and this command does not create one".into()] },
     ];
     let wrong = vec![
         Attempt { label: "postgres://", url: "postgres://db/nb".into(), expect: vec!["unknown scheme `postgres://`".into()] },

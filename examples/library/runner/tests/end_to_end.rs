@@ -117,7 +117,7 @@ fn releases(url: &str, open: impl Fn() -> Box<dyn Store>) {
 fn the_library_history_on_redb() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("redb:{}", dir.path().join("library.redb").display());
-    releases(&url, || store::open(&url, &RedisOptions::default()).unwrap());
+    releases(&url, || store::open_or_create(&url, &RedisOptions::default()).unwrap());
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn a_baseline_refuses_an_integer_outside_its_recorded_width() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("redb:{}", dir.path().join("library.redb").display());
     {
-        let mut store = store::open(&url, &RedisOptions::default()).unwrap();
+        let mut store = store::open_or_create(&url, &RedisOptions::default()).unwrap();
         let mut objects = data("release-1.0");
         objects["{book.}b2"]["isbn"] = Value::from(-1);
         write(store.as_mut(), &objects);
