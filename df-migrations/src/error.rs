@@ -86,6 +86,17 @@ pub enum EngineError {
         /// The store, as `Store::describe` names it.
         store: String,
     },
+    /// A stop was requested (see `Stop`), and the command stopped at a safe point before
+    /// its commit.
+    #[error(
+        "{store}: stopped on request before the commit: nothing was written, what this run had written (its \
+         pre-upgrade image) was deleted, and the lease was released. The database is as it was; run the command \
+         again to finish"
+    )]
+    Stopped {
+        /// The store, as `Store::describe` names it.
+        store: String,
+    },
     /// A migration returned an error.
     #[error("migration `{id}` failed: {error}; nothing was written")]
     Migration {

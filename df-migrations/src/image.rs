@@ -34,12 +34,17 @@ const DAMAGED: &str = "without its whole image the last upgrade cannot be rolled
 /// little in flight (the chunks, and the client's copy of them as one pipeline).
 const CHUNKS_PER_CALL: usize = 4;
 
-/// Writes the image of `snapshot`, whose objects must be as read, tagged `tag`. On an
-/// error, deletes what it wrote (if the store lets it) before returning it.
-pub fn write(store: &mut dyn Store, snapshot: &Snapshot, tag: &str) -> Result<ImageRef, EngineError> {
+/// Writes the image of `snapshot`, whose objects must be as read, tagged `tag`, stopping
+/// with [`EngineError::Stopped`] once `stopped` says so. On an error, deletes what it
+/// wrote (if the store lets it) before returning it.
+pub fn write(store: &mut dyn Store, snapshot: &Snapshot, tag: &str, stopped: &dyn Fn() -> bool) -> Result<ImageRef, EngineError> {
     let mut chunks = Chunks { image: ImageRef { tag: tag.to_owned(), ..ImageRef::default() }, chunk: Vec::new(), sealed: Vec::new() };
     let written = (|| {
-        for (parts, value) in snapshot.live() {
+        for (index, (parts, value)) in snapshot.live().enumerate() {
+            // Often enough to stop within a moment, seldom enough to cost nothing.
+            if index % 4096 == 0 && stopped() {
+                return Err(EngineError::Stopped { store: store.describe() });
+            }
             chunks.push(store, &parts, value)?;
         }
         chunks.seal(store, true)
@@ -214,7 +219,7 @@ mod tests {
     fn an_image_reads_back_as_every_live_key_with_its_bytes() {
         let store = seeded(3000);
         let expected: Vec<(String, Vec<u8>)> = store.dump().into_iter().collect();
-        let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee").unwrap();
+        let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &|| false).unwrap();
         assert_eq!(image.entries, 3002);
         assert!(image.chunks > 2, "{image:?}");
         assert!(keys(&image).all(|key| store.dump()[&key].starts_with(HEADER)));
@@ -224,9 +229,24 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_ends_the_write_and_leaves_no_chunk() {
+        let store = seeded(10_000);
+        let before = store.dump();
+        let written = std::cell::Cell::new(0);
+        // Stops at the second look, once some chunks are written.
+        let stopped = || {
+            written.set(written.get() + 1);
+            written.get() > 1
+        };
+        let error = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &stopped).unwrap_err();
+        assert!(matches!(error, EngineError::Stopped { .. }), "{error}");
+        assert_eq!(store.dump(), before, "the stopped write left chunks");
+    }
+
+    #[test]
     fn a_damaged_image_is_refused_naming_the_chunk() {
         let store = seeded(3000);
-        let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee").unwrap();
+        let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &|| false).unwrap();
         let second = layout::image_key("c0ffee", 1);
         // The reason, which must end saying what to do instead.
         let refused = |store: &MemoryStore, image: &ImageRef| match read(&mut store.clone(), image).unwrap_err() {

@@ -27,7 +27,7 @@ mod writes;
 
 pub use app::{migrate, AppError, Database, Migrator, NotMigrated, Startup};
 pub use commit::{Interrupted, Recovery};
-pub use engine::{BaselineAt, Engine, Event, ModelVersions, Phase, Report, ReportStep, Status, UpgradeOptions};
+pub use engine::{BaselineAt, Engine, Event, ModelVersions, Phase, Report, ReportStep, Status, Stop, UpgradeOptions};
 pub use error::{EngineError, Invalid};
 pub use linked::{Build, CollidingModels};
 pub use plan::{limit_to_release, plan, release_cmp, Plan, PlanProblem, PlanRefused, PlannedStep, StepKind, StepWork};

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 /// `upgrade`; `rollback` restores the exact state from before the last upgrade.
 ///
 /// Exit codes: 0 success; 1 failure (an error, or problems found by `verify`); 2 a usage
-/// error; 3 `plan --check` found pending steps.
+/// error; 3 `plan --check` found pending steps; 130 and 143 stopped by SIGINT and SIGTERM
+/// (the first signal stops at the next safe point, leaving the database as it was unless
+/// the commit had begun; a second one ends the process at once).
 #[derive(Debug, Parser)]
 #[command(version, propagate_version = true)]
 pub struct Cli {
@@ -98,6 +100,9 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// The migration log (`schema_migration`).
     History,
+    /// Who holds the upgrade lease, and for how long yet; `lease break` breaks a stale one
+    /// (a runner that died with a long `--lease-ttl`).
+    Lease(LeaseArgs),
     /// Complete or discard a commit that a runner left unfinished (every upgrade and
     /// rollback does this first); afterwards the data is exactly the old or the new state.
     Recover,
@@ -151,6 +156,27 @@ pub struct UpgradeArgs {
     /// command on a new database and an existing one.
     #[arg(long)]
     pub init: bool,
+}
+
+/// `lease`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct LeaseArgs {
+    /// `break`; without it, `lease` shows the holder.
+    #[command(subcommand)]
+    pub action: Option<LeaseAction>,
+}
+
+/// What `lease` does besides showing the holder.
+#[derive(Debug, Clone, Subcommand)]
+pub enum LeaseAction {
+    /// Break the lease, after showing its holder and asking. Only for a holder that is
+    /// gone: fencing keeps a holder that still runs from committing, and the next run
+    /// completes or discards what it left.
+    Break {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// `init`'s arguments.

@@ -15,15 +15,17 @@
 //! the result into an exit code with [`exit_code`].
 //!
 //! Exit codes: 0 success; 1 failure (an error, or problems found by `verify`); 2 a usage
-//! error (from clap); 3 `plan --check` found pending steps.
+//! error (from clap); 3 `plan --check` found pending steps; 130 and 143 stopped by SIGINT
+//! and SIGTERM.
 
 mod cli;
 mod commands;
 mod progress;
 mod report;
+mod signals;
 
 pub use cli::{
-    BaselineArgs, Cli, Command, DiffArgs, FileArgs, Format, ImportArgs, InitArgs, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff,
+    BaselineArgs, Cli, Command, DiffArgs, FileArgs, Format, ImportArgs, InitArgs, LeaseAction, LeaseArgs, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff,
     UpgradeArgs,
 };
 
@@ -59,7 +61,30 @@ pub fn main() -> ExitCode {
 /// embeds the runner as one of its commands.
 pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let cli = <Cli as clap::Parser>::parse_from(args);
-    exit_code(run(&cli.options, &cli.command, &mut std::io::stdout().lock()))
+    with_signals(|stop| run_until(&cli.options, &cli.command, &mut std::io::stdout().lock(), stop))
+}
+
+/// Runs `command` with SIGINT and SIGTERM watched, and turns its result into an exit code:
+/// the first signal asks it to stop at its next safe point (through the `Stop` it is
+/// given), and the exit code is then 130 or 143; a second signal ends the process at once.
+/// For a runner with commands of its own, around its `main`.
+pub fn with_signals(command: impl FnOnce(&df_migrations::Stop) -> anyhow::Result<Outcome>) -> ExitCode {
+    let signals = match signals::Signals::install() {
+        Ok(signals) => signals,
+        Err(error) => return exit_code(Err(anyhow::Error::new(error).context("cannot watch SIGINT and SIGTERM"))),
+    };
+    let result = command(&signals.stop());
+    match signals.received() {
+        None => exit_code(result),
+        Some(signal) => {
+            let stopped = matches!(&result, Err(error) if matches!(error.downcast_ref(), Some(df_migrations::EngineError::Stopped { .. })));
+            let _ = exit_code(result);
+            if !stopped {
+                eprintln!("{}: the command was past its last safe point and ran to its end, as reported above", signal.name);
+            }
+            ExitCode::from(signal.exit_code)
+        }
+    }
 }
 
 /// Runs `command` on the database `options` names, writing its report to `out`: how a
@@ -83,7 +108,13 @@ pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
 /// # Ok::<(), anyhow::Error>(())
 /// ```
 pub fn run(options: &Options, command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {
-    commands::run(options, command, out)
+    run_until(options, command, out, &df_migrations::Stop::new())
+}
+
+/// [`run`], stopping at the next safe point once `stop` is requested (with
+/// `df_migrations::EngineError::Stopped`; see `df_migrations::Stop`).
+pub fn run_until(options: &Options, command: &Command, out: &mut dyn std::io::Write, stop: &df_migrations::Stop) -> anyhow::Result<Outcome> {
+    commands::run(options, command, out, stop)
 }
 
 /// The exit code of a command's result, printing the error (if any) on stderr.

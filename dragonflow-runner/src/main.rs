@@ -24,7 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// shows all of it on a generated deployment.
 ///
 /// Exit codes: 0 success; 1 failure (an error, or problems found by `verify`); 2 a usage
-/// error; 3 `plan --check` found pending steps.
+/// error; 3 `plan --check` found pending steps; 130 and 143 stopped by SIGINT and SIGTERM.
 #[derive(Debug, Parser)]
 #[command(name = "dragonflow-runner", version, propagate_version = true)]
 struct Cli {
@@ -47,8 +47,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = &mut std::io::stdout().lock();
-    df_runner::exit_code(match &cli.command {
-        Command::Runner(command) => df_runner::run(&cli.options, command, out),
+    df_runner::with_signals(|stop| match &cli.command {
+        Command::Runner(command) => df_runner::run_until(&cli.options, command, out, stop),
         Command::Demo(args) => demo::run(&cli.options, args, out),
     })
 }

@@ -3,7 +3,6 @@
 //! releases), once a sample of its objects has those versions' shapes.
 
 use super::{commit_id, now, Engine, Report};
-use crate::commit;
 use crate::error::EngineError;
 use crate::plan::release_cmp;
 use crate::records::{self, Action, AppliedState, EngineState, LogRow, Manifest, ModelState};
@@ -100,7 +99,7 @@ impl Engine<'_> {
                 Op::Set(records::state_key().encode(), serde_json::to_vec(&state).expect("state serializes")),
             ];
             let record = Manifest { action: Action::Baseline, id: commit_id(&row.applied_at, lease), ..Manifest::default() };
-            commit::commit(&mut engine.store, lease, ops, &record)?;
+            engine.commit(lease, ops, &record)?;
             Ok(Report { objects_read: snapshot.objects(), objects_checked: checked, committed: true, ..Report::default() })
         })
     }

@@ -9,6 +9,7 @@ mod accept;
 mod baseline;
 mod report;
 mod rollback;
+mod stop;
 mod upgrade;
 
 #[cfg(test)]
@@ -16,6 +17,7 @@ mod lifecycle_tests;
 
 pub use report::{Event, ModelVersions, Phase, Report, ReportStep, Status};
 pub use baseline::BaselineAt;
+pub use stop::Stop;
 pub use upgrade::UpgradeOptions;
 
 use crate::commit::{self, Interrupted, Recovery};
@@ -25,7 +27,7 @@ use crate::linked::Build;
 use crate::plan::{limit_to_release, plan, Plan};
 use crate::records::{self, Action, EngineState, LogRow, Manifest};
 use crate::snapshot::Snapshot;
-use crate::store::{Namespaced, Op, Store};
+use crate::store::{LeaseState, Namespaced, Op, Store};
 use crate::validate::validate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -38,6 +40,7 @@ pub struct Engine<'s> {
     /// Who this process is, for the lease's holder record.
     who: String,
     lease_ttl: Duration,
+    stop: Stop,
 }
 
 /// Now, as the log and the records write times.
@@ -54,7 +57,28 @@ impl<'s> Engine<'s> {
     /// An engine that upgrades `store` to `build`'s models.
     pub fn new(store: &'s mut dyn Store, build: Build) -> Engine<'s> {
         let store = Namespaced::new(store, build.layout);
-        Engine { store, build, who: lease::this_process(), lease_ttl: Duration::from_mins(1) }
+        Engine { store, build, who: lease::this_process(), lease_ttl: Duration::from_mins(1), stop: Stop::new() }
+    }
+
+    /// Stops a command that may write at its next safe point once `stop` is requested
+    /// (see [`Stop`]), with [`EngineError::Stopped`].
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// A safe point: stops here if a stop was requested.
+    fn stop_point(&self) -> Result<(), EngineError> {
+        if self.stop.requested() {
+            return Err(EngineError::Stopped { store: self.store.describe() });
+        }
+        Ok(())
+    }
+
+    /// Commits `ops` under `lease` (see `crate::commit`), after a last safe point.
+    fn commit(&mut self, lease: &Lease, ops: Vec<Op>, record: &Manifest) -> Result<commit::Committed, EngineError> {
+        self.stop_point()?;
+        commit::commit(&mut self.store, lease, ops, record)
     }
 
     /// How long the lease lasts without renewal (a runner that pauses longer loses it).
@@ -94,10 +118,24 @@ impl<'s> Engine<'s> {
         Ok(value)
     }
 
+    /// The upgrade lease as it is now, if someone holds it.
+    pub fn lease(&mut self) -> Result<Option<LeaseState>, EngineError> {
+        Ok(self.store.lease()?)
+    }
+
+    /// Breaks the lease if `token` (as [`Engine::lease`] showed it) still holds it, and
+    /// says whether it did. Fencing keeps the old holder, if it still runs, from
+    /// committing: its next fenced write finds the lease gone.
+    pub fn break_lease(&mut self, token: &str) -> Result<bool, EngineError> {
+        self.store.release_lease(token)?;
+        Ok(self.store.lease()?.is_none_or(|now| now.token.as_deref() != Some(token)))
+    }
+
     /// Reads the database, first completing or discarding an interrupted commit.
     fn read(&mut self, progress: &mut dyn FnMut(Event)) -> Result<(Snapshot, Option<Recovery>), EngineError> {
         progress(Event::Phase(Phase::Read));
         let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
+        self.stop_point()?;
         match commit::recover(&mut self.store, &snapshot)? {
             Recovery::Clean => Ok((snapshot, None)),
             recovery => Ok((Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?, Some(recovery))),
@@ -194,7 +232,7 @@ impl<'s> Engine<'s> {
             }
             let record = Manifest { action: Action::Import, id: commit_id(&now(), lease), ..Manifest::default() };
             let count = ops.len();
-            commit::commit(&mut engine.store, lease, ops, &record)?;
+            engine.commit(lease, ops, &record)?;
             Ok(count)
         })
     }

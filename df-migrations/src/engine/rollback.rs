@@ -2,7 +2,6 @@
 
 use super::{commit_id, now, Engine, Event, Phase, Report};
 use crate::writes;
-use crate::commit;
 use crate::error::EngineError;
 use crate::image;
 use crate::records::{self, Action, Manifest};
@@ -36,7 +35,7 @@ impl Engine<'_> {
             progress(Event::Phase(Phase::Commit));
             ops.push(Op::Delete(records::backup_key().encode()));
             let record = Manifest { action: Action::Rollback, id: commit_id(&now(), lease), ..Manifest::default() };
-            report.staged = commit::commit(&mut engine.store, lease, ops, &record)?.declined();
+            report.staged = engine.commit(lease, ops, &record)?.declined();
             report.committed = true;
             Ok(report)
         })

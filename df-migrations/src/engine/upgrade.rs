@@ -95,7 +95,13 @@ impl Upgrade<'_, '_, '_> {
             // A store that fails while writing the image is not asked to delete it: the
             // intent stays, and the next run discards what is there.
             commit::intend(&mut self.engine.store, self.lease)?;
-            Some(image::write(&mut self.engine.store, &snapshot, &self.lease.tag())?)
+            let stop = self.engine.stop.clone();
+            let written = image::write(&mut self.engine.store, &snapshot, &self.lease.tag(), &|| stop.requested());
+            match written {
+                // Stopped between two chunks, the image already deleted: the rest goes too.
+                Err(error @ EngineError::Stopped { .. }) => return Err(self.abandon(None, error)),
+                written => Some(written?),
+            }
         };
         let imaging = started.elapsed();
         let Snapshot { nb, original } = snapshot;
@@ -106,11 +112,16 @@ impl Upgrade<'_, '_, '_> {
         let Some(image) = image else { return Ok(self.report) };
         let started = Instant::now();
         let manifest =
-            Manifest { action: Action::Upgrade, image: Some(image), id: commit_id(&self.applied_at, self.lease), digest: writes.digest, ..Manifest::default() };
+            Manifest { action: Action::Upgrade, image: Some(image.clone()), id: commit_id(&self.applied_at, self.lease), digest: writes.digest, ..Manifest::default() };
         let mut ops = writes.ops;
         ops.extend(manifest_ops(&original, &manifest));
         drop(original);
-        self.report.staged = commit::commit(&mut self.engine.store, self.lease, ops, &manifest)?.declined();
+        let committed = self.engine.commit(self.lease, ops, &manifest);
+        let committed = match committed {
+            Err(error @ EngineError::Stopped { .. }) => return Err(self.abandon(Some(&image), error)),
+            committed => committed?,
+        };
+        self.report.staged = committed.declined();
         *self.report.timings.entry(Phase::Commit).or_default() += imaging + started.elapsed();
         self.report.committed = true;
         Ok(self.report)
@@ -144,6 +155,7 @@ impl Upgrade<'_, '_, '_> {
             // Objects the pass parsed go back to bytes (see `df_schema::Stored`).
             nb.flush();
             self.engine.renew(self.lease)?;
+            self.engine.stop_point()?;
         }
         self.report.timings.insert(Phase::Migrate, started.elapsed());
 

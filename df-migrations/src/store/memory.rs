@@ -1,7 +1,7 @@
 //! An in-memory store for tests. Clones share the same data, like two connections to one
 //! server, so that tests can run two runners against it.
 
-use super::{Fenced, Holder, Op, Store, StoreError};
+use super::{Fenced, Holder, LeaseState, Op, Store, StoreError};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -89,6 +89,15 @@ impl Store for MemoryStore {
     fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
         let store = self.describe();
         self.inner().apply(batch).map_err(|(key, message)| StoreError::Key { store, key, message })
+    }
+
+    fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
+        let now = Instant::now();
+        Ok(self.inner().lease.as_ref().filter(|(_, _, expires)| *expires > now).map(|(token, holder, expires)| LeaseState {
+            holder: holder.clone(),
+            token: Some(token.clone()),
+            expires_in: Some(*expires - now),
+        }))
     }
 
     fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {

@@ -52,6 +52,19 @@ pub struct Holder {
     pub since: String,
 }
 
+/// The upgrade lease as a store shows it to an operator (`df-runner lease`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseState {
+    /// Who holds it, and since when.
+    pub holder: Holder,
+    /// The holder's token, where the lease can be broken with it ([`Store::release_lease`]
+    /// with this token deletes it if it is still the holder's); `None` where the lease
+    /// ends only with its holder's process (the embedded store's file lock).
+    pub token: Option<String>,
+    /// How long it lasts without renewal, where it expires.
+    pub expires_in: Option<Duration>,
+}
+
 /// A store failure. It names the store and, where one is involved, the key.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -118,8 +131,12 @@ pub trait Store {
     /// Extends the lease; `false` if it is no longer ours (it expired and was taken).
     fn renew_lease(&mut self, token: &str, ttl: Duration) -> Result<bool, StoreError>;
 
-    /// Releases the lease if it is still ours.
+    /// Releases the lease if it is still `token`'s: ours, or, to break a stale lease, the
+    /// token [`Store::lease`] showed.
     fn release_lease(&mut self, token: &str) -> Result<(), StoreError>;
+
+    /// The lease as it is now, if someone holds it.
+    fn lease(&mut self) -> Result<Option<LeaseState>, StoreError>;
 
     /// Applies `batch` all-or-nothing, and only if the lease is still ours, atomically
     /// with that check (fencing: a runner whose lease expired cannot commit). Stores that

@@ -5,7 +5,7 @@
 //! the keys the layout owns: whatever else a shared database holds is never read,
 //! written, imaged, counted or exported.
 
-use super::{Fenced, Holder, Op, Store, StoreError};
+use super::{Fenced, Holder, LeaseState, Op, Store, StoreError};
 use df_schema::KeyLayout;
 use std::time::Duration;
 
@@ -108,6 +108,10 @@ impl Store for Namespaced<'_> {
 
     fn release_lease(&mut self, token: &str) -> Result<(), StoreError> {
         self.inner.release_lease(token)
+    }
+
+    fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
+        self.inner.lease()
     }
 
     fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {

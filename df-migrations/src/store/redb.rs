@@ -6,7 +6,7 @@
 //! that a second runner's error names the holder. redb itself also refuses a second
 //! process that opens the same file, and that error names the holder the same way.
 
-use super::{Fenced, Holder, Op, Store, StoreError};
+use super::{Fenced, Holder, LeaseState, Op, Store, StoreError};
 use redb::{Database, ReadableDatabase, TableDefinition, TableError};
 use std::fs::File;
 use std::io::{Seek, Write};
@@ -151,6 +151,17 @@ impl Store for RedbStore {
         file.set_len(0).and_then(|()| file.rewind()).and_then(|()| file.write_all(record.as_bytes())).map_err(|e| self.error(e))?;
         self.lease = Some((token.to_owned(), file));
         Ok(None)
+    }
+
+    /// Ours, or no one's: redb lets one process at a time open the file, and the file
+    /// lock dies with its process, so another holder cannot be seen, nor be stale.
+    fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
+        let ours = self.lease.as_ref().map(|(token, _)| token.clone());
+        Ok(ours.map(|_| LeaseState {
+            holder: recorded_holder(&self.path).unwrap_or_else(|| Holder { who: "this process".into(), since: "now".into() }),
+            token: None,
+            expires_in: None,
+        }))
     }
 
     fn renew_lease(&mut self, token: &str, _ttl: Duration) -> Result<bool, StoreError> {

@@ -92,6 +92,7 @@ impl<S: Store> Store for Watched<S> {
     fn acquire_lease(&mut self, token: &str, who: &Holder, ttl: Duration) -> Result<Option<Holder>> { self.inner.acquire_lease(token, who, ttl) }
     fn renew_lease(&mut self, token: &str, ttl: Duration) -> Result<bool> { self.inner.renew_lease(token, ttl) }
     fn release_lease(&mut self, token: &str) -> Result<()> { self.inner.release_lease(token) }
+    fn lease(&mut self) -> Result<Option<df_migrations::store::LeaseState>> { self.inner.lease() }
     fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced> { self.inner.write_if_leased(token, batch) }
 }
 

@@ -1,5 +1,6 @@
 //! One function per command, over the engine.
 
+mod lease;
 mod schema;
 mod transfer;
 
@@ -9,12 +10,12 @@ use crate::report;
 use crate::Outcome;
 use anyhow::Context;
 use df_migrations::store::{self, RedisOptions, Store, StoreError};
-use df_migrations::{Build, Engine, UpgradeOptions};
+use df_migrations::{Build, Engine, Stop, UpgradeOptions};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 /// Runs `command` on the database `global` names.
-pub fn run(global: &Options, command: &Command, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+pub fn run(global: &Options, command: &Command, out: &mut dyn Write, stop: &Stop) -> anyhow::Result<Outcome> {
     // Checked before anything else, so that no command shows or touches a database
     // through models that collide.
     let build = Build::linked()?;
@@ -25,21 +26,22 @@ pub fn run(global: &Options, command: &Command, out: &mut dyn Write) -> anyhow::
     match command {
         Command::Schema { diff: None } => schema::list(global.format, out).map(|()| Outcome::Success),
         Command::Schema { diff: Some(SchemaDiff::Diff(diff)) } => schema::diff(diff, global.format, out).map(|()| Outcome::Success),
-        Command::Init(args) => with_engine(global, &build, Open::Create { dry_run: args.dry_run }, |engine| init(global, args, engine, out)),
-        Command::Status => with_engine(global, &build, Open::Existing, |engine| status(global, engine, out)),
-        Command::Plan(args) => with_engine(global, &build, Open::Existing, |engine| plan(global, args, engine, out)),
+        Command::Init(args) => with_engine(global, &build, stop, Open::Create { dry_run: args.dry_run }, |engine| init(global, args, engine, out)),
+        Command::Status => with_engine(global, &build, stop, Open::Existing, |engine| status(global, engine, out)),
+        Command::Plan(args) => with_engine(global, &build, stop, Open::Existing, |engine| plan(global, args, engine, out)),
         Command::Upgrade(args) => {
             let open = if args.init { Open::Create { dry_run: args.dry_run } } else { Open::Existing };
-            with_engine(global, &build, open, |engine| upgrade(global, args, engine, out))
+            with_engine(global, &build, stop, open, |engine| upgrade(global, args, engine, out))
         }
-        Command::Rollback(args) => with_engine(global, &build, Open::Existing, |engine| rollback(global, args, engine, out)),
-        Command::History => with_engine(global, &build, Open::Existing, |engine| history(global, engine, out)),
-        Command::Recover => with_engine(global, &build, Open::Existing, |engine| recover(global, engine, out)),
-        Command::Verify => with_engine(global, &build, Open::Existing, |engine| verify(global, engine, out)),
-        Command::Baseline(args) => with_engine(global, &build, Open::Existing, |engine| baseline(global, args, engine, out)),
-        Command::Export(args) => with_engine(global, &build, Open::Existing, |engine| transfer::export(global, &args.file, engine, out)),
+        Command::Rollback(args) => with_engine(global, &build, stop, Open::Existing, |engine| rollback(global, args, engine, out)),
+        Command::History => with_engine(global, &build, stop, Open::Existing, |engine| history(global, engine, out)),
+        Command::Lease(args) => with_engine(global, &build, stop, Open::Existing, |engine| lease::run(global, args, engine, out)),
+        Command::Recover => with_engine(global, &build, stop, Open::Existing, |engine| recover(global, engine, out)),
+        Command::Verify => with_engine(global, &build, stop, Open::Existing, |engine| verify(global, engine, out)),
+        Command::Baseline(args) => with_engine(global, &build, stop, Open::Existing, |engine| baseline(global, args, engine, out)),
+        Command::Export(args) => with_engine(global, &build, stop, Open::Existing, |engine| transfer::export(global, &args.file, engine, out)),
         // An import is for an empty database, so a new file is what it expects.
-        Command::Import(args) => with_engine(global, &build, Open::Create { dry_run: args.dry_run }, |engine| transfer::import(global, args, engine, out)),
+        Command::Import(args) => with_engine(global, &build, stop, Open::Create { dry_run: args.dry_run }, |engine| transfer::import(global, args, engine, out)),
     }
 }
 
@@ -54,9 +56,9 @@ enum Open {
 }
 
 /// Opens the database and runs `command` on an engine over it with this build.
-fn with_engine(global: &Options, build: &Build, how: Open, command: impl FnOnce(&mut Engine) -> anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+fn with_engine(global: &Options, build: &Build, stop: &Stop, how: Open, command: impl FnOnce(&mut Engine) -> anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
     let mut store = open(global, how)?;
-    let mut engine = Engine::new(store.as_mut(), build.clone()).with_lease_ttl(Duration::from_secs(global.lease_ttl));
+    let mut engine = Engine::new(store.as_mut(), build.clone()).with_lease_ttl(Duration::from_secs(global.lease_ttl)).with_stop(stop.clone());
     command(&mut engine)
 }
 
@@ -199,7 +201,7 @@ fn upgrade(global: &Options, args: &UpgradeArgs, engine: &mut Engine, out: &mut 
     Ok(Outcome::Success)
 }
 
-fn confirm(question: &str) -> anyhow::Result<bool> {
+pub(crate) fn confirm(question: &str) -> anyhow::Result<bool> {
     let stdin = std::io::stdin();
     anyhow::ensure!(stdin.is_terminal(), "{question} Refusing without a terminal to ask on: pass --yes");
     eprint!("{question} [y/N] ");

@@ -82,6 +82,9 @@ impl<S: Store> Store for CrashingStore<S> {
     fn release_lease(&mut self, token: &str) -> Result<(), StoreError> {
         self.inner.release_lease(token)
     }
+    fn lease(&mut self) -> Result<Option<df_migrations::store::LeaseState>, StoreError> {
+        self.inner.lease()
+    }
     fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
         if self.mode == Writes::Staged && batch.len() > 1 {
             return Ok(Fenced::Declined("this test store stages its commits".to_owned()));

@@ -6,7 +6,7 @@ use super::errors::{backend, describe_error, key_error};
 use super::lease::{decode_lease, encode_lease, millis, LEASE_KEY, RELEASE, RENEW, SET_IF_LEASED};
 use super::transaction::{grouped, Transaction};
 use super::RedisOptions;
-use crate::store::{Fenced, Holder, Op, Store, StoreError};
+use crate::store::{Fenced, Holder, LeaseState, Op, Store, StoreError};
 use redis::{Cmd, RedisError, Value};
 use std::time::Duration;
 
@@ -262,6 +262,20 @@ impl<B: Backend> Store for Redis<B> {
             }
         }
         Err(key_error(&self.name, self.lease_key.as_bytes(), "the lease kept changing while it was being taken"))
+    }
+
+    fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
+        let Some(value) = self.lease_value()? else { return Ok(None) };
+        let (token, holder) = decode_lease(&value).ok_or_else(|| {
+            key_error(&self.name, self.lease_key.as_bytes(), format!("the lease holds {:?}, not a df-schema lease", String::from_utf8_lossy(&value)))
+        })?;
+        let mut pttl = redis::cmd("PTTL");
+        pttl.arg(&self.lease_key);
+        let expires_in = match self.backend.query(&pttl).map_err(|err| key_error(&self.name, self.lease_key.as_bytes(), self.error(&err)))? {
+            Value::Int(millis) => u64::try_from(millis).ok().map(Duration::from_millis),
+            _ => None,
+        };
+        Ok(Some(LeaseState { holder, token: Some(token), expires_in }))
     }
 
     fn renew_lease(&mut self, token: &str, ttl: Duration) -> Result<bool, StoreError> {
