@@ -32,7 +32,8 @@ pub struct Cli {
 pub struct Options {
     /// The database: a file path or `redb:PATH` (embedded), `redis://host:port/db`,
     /// `redis+cluster://h1:p1,h2:p2`, or `memory:`.
-    #[arg(long, global = true, env = "DF_DB_URL", default_value = "database.redb")]
+    // The variable's value is kept out of `--help`: it may hold a password.
+    #[arg(long, global = true, env = "DF_DB_URL", hide_env_values = true, default_value = "database.redb")]
     pub db: String,
 
     /// Output format of reports: `text` for people, `json` for scripts.

@@ -18,6 +18,24 @@ use std::path::Path;
 /// The accepted forms, for messages.
 pub const URL_FORMS: &str = "a file path, `redb:PATH`, `redis://host:port/db`, `redis+cluster://h1:p1,h2:p2` or `memory:`";
 
+/// `url` without what may be credentials: everything between the scheme and the last `@`
+/// (`user:password@`, or a cluster's first nodes' too) becomes `***`. For a URL to show
+/// in a message before (or instead of) a store's own description.
+///
+/// ```
+/// use df_migrations::store::redact;
+///
+/// assert_eq!(redact("redis://admin:hunter2@10.0.0.1:6379/1"), "redis://***@10.0.0.1:6379/1");
+/// assert_eq!(redact("postgres://u:pw@db/nb"), "postgres://***@db/nb");
+/// assert_eq!(redact("nb.redb"), "nb.redb");
+/// ```
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
 /// Opens the store a URL names (the forms are in the module documentation). Anything that
 /// looks like another scheme is refused rather than taken for a file name.
 ///
@@ -67,7 +85,7 @@ pub fn open_or_create(url: &str, redis: &RedisOptions) -> Result<Box<dyn Store>,
 
 /// [`open`] and [`open_or_create`], which differ in how they open a redb file.
 fn open_url(url: &str, redis: &RedisOptions, redb: fn(&Path) -> Result<RedbStore, StoreError>) -> Result<Box<dyn Store>, StoreError> {
-    let bad = |message: String| StoreError::Backend { store: url.to_owned(), message };
+    let bad = |message: String| StoreError::Backend { store: redact(url), message };
     if url.trim().is_empty() {
         return Err(bad(format!("empty database URL; give {URL_FORMS}")));
     }

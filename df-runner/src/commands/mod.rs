@@ -113,7 +113,7 @@ fn open(global: &Options, how: Open) -> anyhow::Result<Box<dyn Store>> {
             "the database {store} does not exist, and this command does not create one: check `--db` (or DF_DB_URL). \
              To create a new database at this build's schema, run `init`"
         ),
-        opened => opened.with_context(|| format!("cannot open the database `{}`", global.db)),
+        opened => opened.with_context(|| format!("cannot open the database `{}`", store::redact(&global.db))),
     }
 }
 

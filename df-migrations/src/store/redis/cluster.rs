@@ -50,7 +50,9 @@ impl RedisClusterStore {
     /// none answers.
     pub fn connect(nodes: &[String], options: &RedisOptions) -> Result<RedisClusterStore, StoreError> {
         let addresses: Vec<&str> = nodes.iter().map(|n| n.trim_start_matches("redis://").trim_end_matches('/')).collect();
-        let name = format!("redis+cluster://{}", addresses.join(","));
+        // Messages name each node without its credentials (`user:password@`).
+        let shown: Vec<&str> = addresses.iter().map(|a| a.rsplit_once('@').map_or(*a, |(_, host)| host)).collect();
+        let name = format!("redis+cluster://{}", shown.join(","));
         options.check(&name)?;
         if addresses.is_empty() {
             return Err(backend(&name, "no cluster node given"));
@@ -61,10 +63,10 @@ impl RedisClusterStore {
         // take a server without cluster support for a cluster). The first such node leads
         // the list the client starts from.
         let mut problems = Vec::new();
-        let first = addresses.iter().position(|address| match probe(address, options) {
+        let first = addresses.iter().zip(&shown).position(|(address, shown)| match probe(address, options) {
             Ok(()) => true,
             Err(problem) => {
-                problems.push(format!("{address}: {problem}"));
+                problems.push(format!("{shown}: {problem}"));
                 false
             }
         });

@@ -3,7 +3,8 @@
 //! commit under the lease.
 
 use super::backend::{Backend, Redis};
-use super::connection::{describe, node_client, open_node, redact};
+use super::connection::{describe, node_client, open_node};
+use crate::store::redact;
 use super::errors::backend;
 use super::lease::{decode_lease, LEASE_KEY};
 use super::transaction::Transaction;
