@@ -266,14 +266,15 @@ fn model_version(text: &str) -> Result<(String, u32), String> {
 /// The file of `export`.
 #[derive(Debug, Clone, Args)]
 pub struct FileArgs {
-    /// The JSON Lines file.
+    /// The JSON Lines file; `-` for standard output (the report then goes to standard
+    /// error).
     pub file: PathBuf,
 }
 
 /// `import`'s arguments.
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
-    /// The JSON Lines file.
+    /// The JSON Lines file; `-` for standard input.
     pub file: PathBuf,
     /// Import into a database that already holds keys (they are kept unless overwritten).
     #[arg(long)]

@@ -188,3 +188,37 @@ fn status_says_what_recover_then_does() {
     assert_eq!(recovered.trim(), "completed an interrupted commit: the data is in its new state");
     assert_eq!(status_json(&url)["interrupted_commit"], Value::Null);
 }
+
+#[test]
+fn export_and_import_dash_use_standard_output_and_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = initialized(dir.path());
+    let exported = runner(&url, &["export", "-"]).success();
+    let dump = exported.get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&dump).starts_with(r#"{"df-schema-export":1"#), "{}", String::from_utf8_lossy(&dump));
+    assert!(stderr(&exported).contains("keys from redb:") && stderr(&exported).contains("to standard output"), "{}", stderr(&exported));
+    assert!(!dir.path().join("-").exists(), "export - wrote a file named -");
+    let copy = dir.path().join("copy.redb");
+    let imported = Command::cargo_bin("dragonflow-runner").unwrap().env_remove("DF_DB_URL").args(["--db", copy.to_str().unwrap(), "import", "-"]).write_stdin(dump.clone()).assert().success();
+    assert!(stdout(&imported).contains("from standard input into redb:"), "{}", stdout(&imported));
+    // The same keys and bytes; the header names the store each came from.
+    let again = runner(copy.to_str().unwrap(), &["export", "-"]).success().get_output().stdout.clone();
+    let keys = |bytes: &[u8]| df_migrations::transfer::read_export(&mut &bytes[..]).unwrap();
+    assert_eq!(keys(&again), keys(&dump));
+}
+
+#[test]
+fn history_columns_line_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = initialized(dir.path());
+    let history = stdout(&runner(&url, &["history"]).success());
+    let lines: Vec<&str> = history.lines().collect();
+    assert!(lines.len() > 10, "{history}");
+    // Every cell starts where its header does, after the two spaces that end the one before.
+    for line in &lines[1..] {
+        for header in ["RELEASE", "PROPOSED", "APPLIED", "DESCRIPTION"] {
+            let at = lines[0].find(header).unwrap();
+            assert!(line.get(at - 2..at) == Some("  ") && !line[at..].starts_with(' '), "{header} does not line up in `{line}`:\n{history}");
+        }
+    }
+}

@@ -234,9 +234,17 @@ fn history(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow
         report::json(out, &log)?;
         return Ok(Outcome::Success);
     }
-    writeln!(out, "{:<34} {:<7} {:<21} {:<21} DESCRIPTION", "ID", "RELEASE", "PROPOSED", "APPLIED")?;
+    // Each column as wide as its longest cell, so that the columns line up whatever the ids.
+    let width = |header: &str, cell: fn(&df_migrations::records::LogRow) -> &str| log.iter().map(|row| cell(row).chars().count()).chain([header.len()]).max().unwrap_or(0);
+    let widths = [width("ID", |r| &r.id), width("RELEASE", |r| &r.release), width("PROPOSED", |r| &r.proposed_at), width("APPLIED", |r| &r.applied_at)];
+    let line = |out: &mut dyn Write, cells: [&str; 5]| {
+        let [id, release, proposed, applied, description] = cells;
+        let [a, b, c, d] = widths;
+        writeln!(out, "{id:<a$}  {release:<b$}  {proposed:<c$}  {applied:<d$}  {description}")
+    };
+    line(out, ["ID", "RELEASE", "PROPOSED", "APPLIED", "DESCRIPTION"])?;
     for row in &log {
-        writeln!(out, "{:<34} {:<7} {:<21} {:<21} {}", row.id, row.release, row.proposed_at, row.applied_at, row.description)?;
+        line(out, [&row.id, &row.release, &row.proposed_at, &row.applied_at, &row.description])?;
     }
     Ok(Outcome::Success)
 }

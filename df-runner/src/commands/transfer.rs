@@ -8,28 +8,52 @@ use df_migrations::Engine;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::Path;
 
+/// Whether a file argument is `-`: standard output for `export`, standard input for
+/// `import`.
+fn is_stdio(file: &Path) -> bool {
+    file.as_os_str() == "-"
+}
+
 pub fn export(global: &Options, file: &Path, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let entries = engine.dump()?;
     let describe = engine.store().describe();
-    let mut writer = BufWriter::new(std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?);
-    let count = write_export(&mut writer, &describe, entries.into_iter())?;
+    let count = if is_stdio(file) {
+        let mut writer = BufWriter::new(&mut *out);
+        let count = write_export(&mut writer, &describe, entries.into_iter())?;
+        writer.flush()?;
+        count
+    } else {
+        let mut writer = BufWriter::new(std::fs::File::create(file).with_context(|| format!("cannot create {}", file.display()))?);
+        let count = write_export(&mut writer, &describe, entries.into_iter())?;
+        writer.flush().with_context(|| format!("cannot write {}", file.display()))?;
+        count
+    };
+    // With the export on standard output, the report goes to standard error.
+    let mut stderr = std::io::stderr();
+    let report: &mut dyn Write = if is_stdio(file) { &mut stderr } else { out };
     if global.format == Format::Json {
-        crate::report::json(out, &serde_json::json!({"file": file, "keys": count}))?;
+        crate::report::json(report, &serde_json::json!({"file": file, "keys": count}))?;
     } else if !global.quiet {
-        writeln!(out, "exported {count} keys from {describe} to {}", file.display())?;
+        writeln!(report, "exported {count} keys from {describe} to {}", if is_stdio(file) { "standard output".to_owned() } else { file.display().to_string() })?;
     }
     Ok(Outcome::Success)
 }
 
 pub fn import(global: &Options, args: &ImportArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let file = std::fs::File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
-    let ops = read_export(&mut BufReader::new(file)).with_context(|| format!("{} is not a complete export", args.file.display()))?;
+    let source = if is_stdio(&args.file) { "standard input".to_owned() } else { args.file.display().to_string() };
+    let ops = if is_stdio(&args.file) {
+        read_export(&mut std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(&args.file).with_context(|| format!("cannot open {source}"))?;
+        read_export(&mut BufReader::new(file))
+    };
+    let ops = ops.with_context(|| format!("{source} is not a complete export"))?;
     let count = if args.dry_run { ops.len() } else { engine.import(ops, args.force)? };
     if global.format == Format::Json {
         crate::report::json(out, &serde_json::json!({"file": args.file, "keys": count, "dry_run": args.dry_run}))?;
     } else if !global.quiet {
         let done = if args.dry_run { "checked (dry run: nothing was written)" } else { "imported" };
-        writeln!(out, "{count} keys {done} from {} into {}", args.file.display(), engine.store().describe())?;
+        writeln!(out, "{count} keys {done} from {source} into {}", engine.store().describe())?;
     }
     Ok(Outcome::Success)
 }
