@@ -15,7 +15,7 @@ use std::path::PathBuf;
 /// (the first signal stops at the next safe point, leaving the database as it was unless
 /// the commit had begun; a second one ends the process at once).
 #[derive(Debug, Parser)]
-#[command(version, propagate_version = true)]
+#[command(version, propagate_version = true, after_long_help = EXAMPLES)]
 pub struct Cli {
     /// The options every command takes.
     #[command(flatten)]
@@ -25,6 +25,34 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The examples `--help` ends with (a runner with a parser of its own shows them too).
+pub const EXAMPLES: &str = "\
+Examples (a runner has its own name: dragonflow-runner, greenhouse-runner, …):
+  # What an upgrade would do, then do it, on the embedded default (database.redb)
+  df-runner status
+  df-runner plan
+  df-runner upgrade --dry-run
+  df-runner upgrade
+
+  # A Redis database: stop at a release, then check nothing is pending (exit 3 if so)
+  DF_DB_URL=redis://10.0.0.5:6379/0 df-runner upgrade --to 4.0
+  DF_DB_URL=redis://10.0.0.5:6379/0 df-runner plan --check
+
+  # A new database; a deployment that predates df-schema
+  df-runner --db new.redb init
+  df-runner --db live.redb baseline --release 2.0 --dry-run
+
+  # Undo the last upgrade; keep a byte-exact copy first
+  df-runner export backup.jsonl
+  df-runner rollback
+
+  # A runner that died with a long --lease-ttl
+  df-runner lease
+  df-runner lease break
+
+Environment: DF_DB_URL (the database, as --db). Logs and progress go to standard error;
+reports to standard output (--format json for scripts).";
 
 /// The options every command takes: which database, how to report, how to lease and
 /// commit. A runner with commands of its own flattens them into its own parser.

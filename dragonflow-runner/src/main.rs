@@ -26,7 +26,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Exit codes: 0 success; 1 failure (an error, or problems found by `verify`); 2 a usage
 /// error; 3 `plan --check` found pending steps; 130 and 143 stopped by SIGINT and SIGTERM.
 #[derive(Debug, Parser)]
-#[command(name = "dragonflow-runner", version, propagate_version = true)]
+#[command(name = "dragonflow-runner", version, propagate_version = true, after_long_help = df_runner::EXAMPLES)]
 struct Cli {
     #[command(flatten)]
     options: df_runner::Options,

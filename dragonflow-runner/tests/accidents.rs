@@ -222,3 +222,12 @@ fn history_columns_line_up() {
         }
     }
 }
+
+#[test]
+fn help_teaches_with_examples_and_the_exit_codes() {
+    let help = Command::cargo_bin("dragonflow-runner").unwrap().arg("--help").assert().success();
+    let help = stdout(&help);
+    for part in ["Examples (", "upgrade --dry-run", "lease break", "DF_DB_URL", "130 and 143"] {
+        assert!(help.contains(part), "{part} is not in --help:\n{help}");
+    }
+}
