@@ -89,9 +89,9 @@ pub enum EngineError {
     /// A stop was requested (see `Stop`), and the command stopped at a safe point before
     /// its commit.
     #[error(
-        "{store}: stopped on request before the commit: nothing was written, what this run had written (its \
-         pre-upgrade image) was deleted, and the lease was released. The database is as it was; run the command \
-         again to finish"
+        "{store}: stopped on request before the commit: nothing was written (an upgrade's pre-upgrade image, \
+         if it had written one, was deleted), and the lease was released. The database is as it was; run the \
+         command again to finish"
     )]
     Stopped {
         /// The store, as `Store::describe` names it.

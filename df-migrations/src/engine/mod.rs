@@ -124,7 +124,7 @@ impl<'s> Engine<'s> {
     }
 
     /// Breaks the lease if `token` (as [`Engine::lease`] showed it) still holds it, and
-    /// says whether it did. Fencing keeps the old holder, if it still runs, from
+    /// says whether `token` is gone from it (broken here, or taken over meanwhile). Fencing keeps the old holder, if it still runs, from
     /// committing: its next fenced write finds the lease gone.
     pub fn break_lease(&mut self, token: &str) -> Result<bool, EngineError> {
         self.store.release_lease(token)?;

@@ -156,8 +156,7 @@ impl Store for RedbStore {
     /// Ours, or no one's: redb lets one process at a time open the file, and the file
     /// lock dies with its process, so another holder cannot be seen, nor be stale.
     fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
-        let ours = self.lease.as_ref().map(|(token, _)| token.clone());
-        Ok(ours.map(|_| LeaseState {
+        Ok(self.lease.is_some().then(|| LeaseState {
             holder: recorded_holder(&self.path).unwrap_or_else(|| Holder { who: "this process".into(), since: "now".into() }),
             token: None,
             expires_in: None,

@@ -40,7 +40,7 @@ pub fn run(global: &Options, args: &LeaseArgs, engine: &mut Engine, out: &mut dy
         anyhow::bail!("the lease was not broken");
     }
     if !engine.break_lease(&token)? {
-        anyhow::bail!("the lease of {store} changed hands meanwhile; nothing was broken: look again with `lease`");
+        anyhow::bail!("the lease of {store} is still held by {}: it could not be broken; look again with `lease`", lease.holder.who);
     }
     if !global.quiet {
         writeln!(out, "broke the lease of {store} held by {}: the next run completes or discards what it left", lease.holder.who)?;
