@@ -137,6 +137,7 @@ pub fn intend(store: &mut dyn Store, lease: &Lease) -> Result<(), EngineError> {
 
 /// A commit that did not finish, as the engine's records tell it: the one definition that
 /// `status` reports and [`recover`] acts on.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Interrupted {
@@ -166,9 +167,11 @@ impl std::fmt::Display for Interrupted {
     }
 }
 
-/// What recovery did. Serialized by variant name (`"RolledForward"`), as the runner's
-/// JSON reports it.
+/// What recovery did, serialized in `snake_case` (`"rolled_forward"`) as the runner's JSON
+/// reports it.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Recovery {
     /// Nothing was interrupted.
     Clean,

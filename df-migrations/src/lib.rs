@@ -10,6 +10,7 @@
 
 mod app;
 mod commit;
+mod diagnostic;
 mod engine;
 mod error;
 mod image;
@@ -28,6 +29,7 @@ mod writes;
 pub use app::{migrate, AppError, Database, Migrator, NotMigrated, Startup};
 pub use commit::{Interrupted, Recovery};
 pub use engine::{BaselineAt, Engine, Event, ModelVersions, Phase, Report, ReportStep, Status, Stop, UpgradeOptions};
+pub use diagnostic::{Diagnostic, Ids};
 pub use error::{EngineError, Invalid};
 pub use linked::{Build, CollidingModels};
 pub use plan::{limit_to_release, plan, release_cmp, Plan, PlanProblem, PlanRefused, PlannedStep, StepKind, StepWork};

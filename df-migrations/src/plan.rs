@@ -16,16 +16,17 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
 /// What kind of step a planned step is, as reports and the log show it.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum StepKind {
     /// A model the database does not have yet gets its (empty) table.
-    #[serde(rename = "new model")]
+    #[serde(rename = "new_model")]
     NewModel,
     /// A version step that only adds fields with defaults.
     #[serde(rename = "automatic")]
     Automatic,
     /// A version step with a `#[migration]`.
-    #[serde(rename = "hand-written")]
+    #[serde(rename = "hand_written")]
     HandWritten,
     /// A model deleted from the code, removed by a `#[migration(removes = …)]`.
     #[serde(rename = "removal")]

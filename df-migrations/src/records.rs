@@ -91,6 +91,7 @@ pub struct AppliedState {
 }
 
 /// One row of the migration log.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogRow {
     /// The step's id: a migration's, `auto/<Model>/v<N>` or `baseline/<release>`.

@@ -153,6 +153,29 @@ pub enum Command {
     Import(ImportArgs),
 }
 
+impl Command {
+    /// The command's name, as its JSON documents give it (`lease break`, `schema diff`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Init(_) => "init",
+            Command::Status => "status",
+            Command::Plan(_) => "plan",
+            Command::Upgrade(_) => "upgrade",
+            Command::Rollback(_) => "rollback",
+            Command::History => "history",
+            Command::Lease(LeaseArgs { action: None }) => "lease",
+            Command::Lease(LeaseArgs { action: Some(LeaseAction::Break { .. }) }) => "lease break",
+            Command::Recover => "recover",
+            Command::Verify => "verify",
+            Command::Schema { diff: None } => "schema",
+            Command::Schema { diff: Some(_) } => "schema diff",
+            Command::Baseline(_) => "baseline",
+            Command::Export(_) => "export",
+            Command::Import(_) => "import",
+        }
+    }
+}
+
 /// `plan`'s arguments.
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {

@@ -20,7 +20,9 @@
 
 mod cli;
 mod commands;
+pub mod json;
 mod progress;
+mod refusal;
 mod report;
 mod signals;
 
@@ -60,25 +62,47 @@ pub fn main() -> ExitCode {
 /// [`main`] with the given arguments (the first is the program name), for a program that
 /// embeds the runner as one of its commands.
 pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
-    let cli = <Cli as clap::Parser>::parse_from(args);
-    with_signals(|stop| run_until(&cli.options, &cli.command, &mut std::io::stdout().lock(), stop))
+    let cli = match parse::<Cli>(args) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    with_signals(&cli.options, cli.command.name(), |stop| run_until(&cli.options, &cli.command, &mut std::io::stdout().lock(), stop))
 }
 
-/// Runs `command` with SIGINT and SIGTERM watched, and turns its result into an exit code:
-/// the first signal asks it to stop at its next safe point (through the `Stop` it is
-/// given), and the exit code is then 130 or 143; a second signal ends the process at once.
-/// For a runner with commands of its own, around its `main`.
-pub fn with_signals(command: impl FnOnce(&df_migrations::Stop) -> anyhow::Result<Outcome>) -> ExitCode {
+/// Parses a command line with clap (`C` is [`Cli`], or a runner's own parser). A command
+/// line that cannot be parsed exits with code 2, its error printed as clap prints it or,
+/// when the line asks for `--format json`, as a JSON error document on standard output;
+/// `--help` and `--version` print and exit 0.
+pub fn parse<C: clap::Parser>(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<C, ExitCode> {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    C::try_parse_from(&args).map_err(|error| {
+        let wants_json = args.windows(2).any(|pair| pair[0] == "--format" && pair[1] == "json") || args.iter().any(|a| a == "--format=json");
+        if !error.use_stderr() || !wants_json {
+            error.exit()
+        }
+        let diagnostic = df_migrations::Diagnostic::new("usage", error.render().to_string().trim_end(), df_migrations::Ids::default());
+        let document = json::Document { format_version: json::FORMAT_VERSION, command: None, body: json::ErrorBody { error: diagnostic } };
+        println!("{}", serde_json::to_string_pretty(&document).expect("an error document serializes"));
+        ExitCode::from(2)
+    })
+}
+
+/// Runs `command` (named `name`, as its JSON documents name it) with SIGINT and SIGTERM
+/// watched, and turns its result into an exit code with [`exit_code`]: the first signal
+/// asks it to stop at its next safe point (through the `Stop` it is given), and the exit
+/// code is then 130 or 143; a second signal ends the process at once. For a runner with
+/// commands of its own, around its `main`.
+pub fn with_signals(options: &Options, name: &str, command: impl FnOnce(&df_migrations::Stop) -> anyhow::Result<Outcome>) -> ExitCode {
     let signals = match signals::Signals::install() {
         Ok(signals) => signals,
-        Err(error) => return exit_code(Err(anyhow::Error::new(error).context("cannot watch SIGINT and SIGTERM"))),
+        Err(error) => return exit_code(options, name, Err(anyhow::Error::new(error).context("cannot watch SIGINT and SIGTERM"))),
     };
     let result = command(&signals.stop());
     match signals.received() {
-        None => exit_code(result),
+        None => exit_code(options, name, result),
         Some(signal) => {
             let stopped = matches!(&result, Err(error) if matches!(error.downcast_ref(), Some(df_migrations::EngineError::Stopped { .. })));
-            let _ = exit_code(result);
+            let _ = exit_code(options, name, result);
             if !stopped {
                 eprintln!("{}: the command was past its last safe point and ran to its end, as reported above", signal.name);
             }
@@ -117,13 +141,20 @@ pub fn run_until(options: &Options, command: &Command, out: &mut dyn std::io::Wr
     commands::run(options, command, out, stop)
 }
 
-/// The exit code of a command's result, printing the error (if any) on stderr.
-pub fn exit_code(result: anyhow::Result<Outcome>) -> ExitCode {
+/// The exit code of a command's result (of the command `name`), printing the error, if
+/// any: on standard error, or, under `--format json`, as the command's one JSON document
+/// on standard output (see [`json::ErrorBody`]).
+pub fn exit_code(options: &Options, name: &str, result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
         Ok(outcome) => outcome.into(),
         // The reader went away (`df-runner history | head`): not an error of ours.
         Err(error) if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
             ExitCode::SUCCESS
+        }
+        Err(error) if options.format == Format::Json => {
+            let document = json::Document::new(name, json::ErrorBody { error: json::diagnose(&error) });
+            println!("{}", serde_json::to_string_pretty(&document).expect("an error document serializes"));
+            ExitCode::FAILURE
         }
         Err(error) => {
             eprintln!("error: {error:#}");

@@ -1,15 +1,7 @@
-//! Reports as text for people or JSON for scripts.
+//! Reports as text for people (`json` has the documents for scripts).
 
-use crate::cli::Format;
 use df_migrations::{Report, ReportStep};
-use serde::Serialize;
 use std::io::Write;
-
-/// Writes `value` as pretty JSON.
-pub fn json(out: &mut dyn Write, value: &impl Serialize) -> anyhow::Result<()> {
-    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
-    Ok(())
-}
 
 pub fn steps(out: &mut dyn Write, steps: &[ReportStep]) -> anyhow::Result<()> {
     if steps.is_empty() {
@@ -30,10 +22,7 @@ pub fn steps(out: &mut dyn Write, steps: &[ReportStep]) -> anyhow::Result<()> {
 }
 
 /// The summary of an upgrade or rollback: objects per table and time per phase.
-pub fn summary(out: &mut dyn Write, format: Format, report: &Report, verb: &str) -> anyhow::Result<()> {
-    if format == Format::Json {
-        return json(out, report);
-    }
+pub fn summary(out: &mut dyn Write, report: &Report, verb: &str) -> anyhow::Result<()> {
     if let Some(recovery) = &report.recovered {
         writeln!(out, "first {recovery}")?;
     }

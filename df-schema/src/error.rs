@@ -49,4 +49,12 @@ impl MigrationError {
     pub fn table(table: &str, message: impl Into<String>) -> MigrationError {
         MigrationError::Table { table: table.to_owned(), message: message.into() }
     }
+
+    /// The table and, where one is involved, the object's id.
+    pub fn location(&self) -> (Option<String>, Option<String>) {
+        match self {
+            MigrationError::Object { table, id, .. } | MigrationError::Decode { table, id, .. } => (Some(table.clone()), Some(id.clone())),
+            MigrationError::Table { table, .. } => (Some(table.clone()), None),
+        }
+    }
 }

@@ -91,7 +91,7 @@ impl Runner {
     /// Runs to the end and fails unless it succeeded.
     pub fn ok(&self, args: &[&str]) -> anyhow::Result<Value> {
         let finished = self.run(args)?;
-        anyhow::ensure!(finished.success, "`runner {}` failed: {}", args.join(" "), finished.stderr.trim());
+        anyhow::ensure!(finished.success, "`runner {}` failed: {}", args.join(" "), finished.error().trim());
         finished.report()
     }
 }
@@ -131,6 +131,15 @@ impl Finished {
         serde_json::from_str(&self.stdout).with_context(|| format!("a runner's report is not JSON: {:?}", self.stdout))
     }
 
+    /// Its error: the message of the JSON error document it printed (`--format json`
+    /// prints errors there), or else what it printed on stderr.
+    pub fn error(&self) -> String {
+        match self.report() {
+            Ok(document) if document["error"]["message"].is_string() => document["error"]["message"].as_str().unwrap_or_default().to_owned(),
+            _ => self.stderr.clone(),
+        }
+    }
+
     /// Whether its report says it committed an upgrade.
     pub fn committed(&self) -> bool {
         self.success && self.report().is_ok_and(|r| r["committed"] == Value::Bool(true))
@@ -144,16 +153,13 @@ impl Finished {
     /// One line for a failure message.
     pub fn describe(&self) -> String {
         let code = self.code.map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit {c}"));
-        format!("{code}; stderr: {}", self.stderr.trim())
+        format!("{code}; error: {}", self.error().trim())
     }
 }
 
 /// The time an upgrade report (`upgrade --format json`) gives one of its phases.
 pub fn phase_time(report: &Value, phase: &str) -> Duration {
-    let timing = &report["timings"][phase];
-    let secs = timing["secs"].as_u64().unwrap_or(0);
-    let nanos = timing["nanos"].as_u64().unwrap_or(0);
-    Duration::from_secs(secs) + Duration::from_nanos(nanos)
+    Duration::from_secs_f64(report["seconds"][phase].as_f64().unwrap_or(0.0).max(0.0))
 }
 
 /// Sends `signal` (`-STOP`, `-CONT`) to a process.

@@ -314,7 +314,7 @@ fn the_engine_upgrades_a_generated_deployment_to_5_0() {
     assert_eq!(report.tables["ovs_port"].deleted, count("ovs_port"));
     assert_eq!(report.tables["switch_port"].created, count("ovs_port"));
     assert_eq!(report.tables["publisher"].unchanged, count("publisher"));
-    assert_eq!(Engine::new(&mut store, Build::linked().unwrap()).verify(&mut |_| {}).unwrap(), Vec::<String>::new());
+    assert_eq!(Engine::new(&mut store, Build::linked().unwrap()).verify(&mut |_| {}).unwrap(), Vec::<df_migrations::Diagnostic>::new());
 
     // Each subnet is in its switch's topic; the counters continue where 2.0 left them.
     let after: BTreeMap<String, Vec<u8>> = store.dump();

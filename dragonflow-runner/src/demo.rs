@@ -32,26 +32,43 @@ pub fn run(options: &Options, args: &Args, out: &mut dyn Write) -> anyhow::Resul
         writeln!(out, "== seeded {count} keys of a Dragonflow 2.0 deployment into {} and stamped it as release 2.0", args.file.display())?;
         vec![("status", Command::Status), ("plan", Command::Plan(PlanArgs { check: false, to_release: None })), upgrade, ("verify", Command::Verify)]
     } else {
-        // One JSON document, the upgrade's report; `verify` then speaks through the exit code.
+        // One JSON document, holding the upgrade's and verify's.
         vec![upgrade, ("verify", Command::Verify)]
     };
     let mut outcome = Outcome::Success;
+    let mut documents = Vec::new();
     for (name, command) in &commands {
         if text {
             writeln!(out, "\n== {name}")?;
             outcome = df_runner::run(&options, command, out)?;
         } else {
-            let mut report = Vec::new();
-            outcome = df_runner::run(&options, command, &mut report)?;
-            if *name == "upgrade" {
-                out.write_all(&report)?;
-            }
+            let mut document = Vec::new();
+            outcome = df_runner::run(&options, command, &mut document)?;
+            documents.push(serde_json::from_slice(&document)?);
         }
+    }
+    if let Ok([upgrade, verify]) = <[serde_json::Value; 2]>::try_from(documents) {
+        df_runner::json::write(out, "demo", Body { file: args.file.display().to_string(), seeded_keys: count, upgrade, verify })?;
     }
     if text {
         writeln!(out, "\nNext: `dragonflow-runner --db {} history`, `… rollback --yes`, or point --db at your own database.", args.file.display())?;
     }
     Ok(outcome)
+}
+
+/// `demo --format json`: one document holding the documents of the commands it ran.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Body {
+    /// The embedded database file it created.
+    file: String,
+    /// How many keys of a Dragonflow 2.0 deployment it seeded (then stamped as 2.0).
+    seeded_keys: usize,
+    /// The upgrade's document.
+    #[schemars(with = "df_runner::json::Document<df_runner::json::ReportBody>")]
+    upgrade: serde_json::Value,
+    /// The document of the `verify` after it.
+    #[schemars(with = "df_runner::json::Document<df_runner::json::VerifyBody>")]
+    verify: serde_json::Value,
 }
 
 /// Writes the generated deployment and stamps it as release 2.0; returns the key count.
@@ -62,4 +79,19 @@ fn seed(args: &Args) -> anyhow::Result<usize> {
     let count = engine.import(keys, false)?;
     engine.baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(1000).unwrap(), None, false)?;
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `json-schema/demo.json` is the generated schema; `DF_SCHEMA_BLESS=1` rewrites it.
+    #[test]
+    fn the_checked_in_schema_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("json-schema/demo.json");
+        let text = format!("{}\n", serde_json::to_string_pretty(&df_runner::json::schema_of::<super::Body>(Some("demo"))).unwrap());
+        if std::env::var_os("DF_SCHEMA_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some(text.as_str()), "{} is stale: run `DF_SCHEMA_BLESS=1 cargo test -p dragonflow-runner demo::`", path.display());
+    }
 }

@@ -45,9 +45,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match df_runner::parse::<Cli>(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let name = match &cli.command {
+        Command::Runner(command) => command.name(),
+        Command::Demo(_) => "demo",
+    };
     let out = &mut std::io::stdout().lock();
-    df_runner::with_signals(|stop| match &cli.command {
+    df_runner::with_signals(&cli.options, name, |stop| match &cli.command {
         Command::Runner(command) => df_runner::run_until(&cli.options, command, out, stop),
         Command::Demo(args) => demo::run(&cli.options, args, out),
     })

@@ -94,8 +94,8 @@ fn dragonflow_history(db: &Db) {
     assert!(status.contains("16 steps pending"), "{status}");
     db.runner(&["plan", "--check"]).code(3);
     let plan: Value = serde_json::from_str(&stdout(&db.runner(&["plan", "--format", "json"]).success())).unwrap();
-    assert_eq!(plan.as_array().unwrap().len(), 16);
-    assert_eq!(plan[0]["id"], "auto/LiveMigration/v1");
+    assert_eq!(plan["steps"].as_array().unwrap().len(), 16);
+    assert_eq!(plan["steps"][0]["id"], "auto/LiveMigration/v1");
 
     // A dry run writes nothing but says what would change.
     let dry = stdout(&db.runner(&["upgrade", "--dry-run"]).success());

@@ -13,7 +13,7 @@ fn runner(args: &[&str]) -> Value {
 #[test]
 fn schema_lists_exactly_the_linked_crates_models() {
     let schema = runner(&["schema", "--format", "json"]);
-    let models: Vec<(&str, &str, u64)> = schema
+    let models: Vec<(&str, &str, u64)> = schema["models"]
         .as_array()
         .unwrap()
         .iter()
@@ -25,7 +25,7 @@ fn schema_lists_exactly_the_linked_crates_models() {
 #[test]
 fn a_fresh_database_plans_only_the_linked_crates_steps() {
     let plan = runner(&["--db", "memory:", "plan", "--format", "json"]);
-    let ids: Vec<&str> = plan.as_array().unwrap().iter().map(|step| step["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|step| step["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["auto/Chassis/v1", "link_models::chassis_tunnel_types"], "{plan:#}");
 }
 

@@ -110,8 +110,8 @@ pub fn recover_then_upgrade(db: &Db, runner: &Runner, expected: &mut Expected) -
     }
     let recovery = match runner.ok(&["recover"])?["recovered"].as_str() {
         None => Recovery::Nothing,
-        Some("RolledForward") => Recovery::RolledForward,
-        Some("Discarded") => Recovery::Discarded,
+        Some("rolled_forward") => Recovery::RolledForward,
+        Some("discarded") => Recovery::Discarded,
         Some(other) => return Ok(Err(format!("recover reported {other:?}"))),
     };
     let state = match expected.judge(&db.dump()?)? {

@@ -68,7 +68,7 @@ fn loser(finished: &Finished) -> Option<&'static str> {
     if finished.nothing_to_do() {
         return Some("found nothing to do");
     }
-    let error = &finished.stderr;
+    let error = &finished.error();
     if finished.success {
         return None;
     }

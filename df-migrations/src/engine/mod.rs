@@ -22,6 +22,7 @@ pub use upgrade::UpgradeOptions;
 
 use crate::commit::{self, Interrupted, Recovery};
 use crate::error::EngineError;
+use crate::diagnostic::{Diagnostic, Ids};
 use crate::lease::{self, Lease};
 use crate::linked::Build;
 use crate::plan::{limit_to_release, plan, Plan};
@@ -239,25 +240,27 @@ impl<'s> Engine<'s> {
 
     /// Decodes every object as its head model and checks the applied checksums. Writes
     /// nothing; returns the problems found.
-    pub fn verify(&mut self, progress: &mut dyn FnMut(Event)) -> Result<Vec<String>, EngineError> {
+    pub fn verify(&mut self, progress: &mut dyn FnMut(Event)) -> Result<Vec<Diagnostic>, EngineError> {
         progress(Event::Phase(Phase::Read));
         let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
+        let store = Ids { store: Some(self.store.describe()), ..Ids::default() };
         let mut problems = Vec::new();
         if let Some(interrupted) = Interrupted::of(snapshot.original.commit.is_some(), snapshot.original.intent.is_some()) {
-            problems.push(interrupted.to_string());
+            problems.push(Diagnostic::new("interrupted_commit", interrupted.to_string(), store.clone()));
         }
         match self.plan_for(snapshot.original.state.as_ref(), &BTreeSet::new()) {
-            Err(EngineError::Plan(refused)) => problems.extend(refused.problems.iter().map(ToString::to_string)),
+            Err(EngineError::Plan(refused)) => problems.extend(refused.problems.iter().map(Diagnostic::from)),
             Err(other) => return Err(other),
             Ok(plan) if !plan.steps.is_empty() => {
-                problems.push(format!("{} steps are pending: the objects are not at their head versions yet", plan.steps.len()));
+                let message = format!("{} steps are pending: the objects are not at their head versions yet", plan.steps.len());
+                problems.push(Diagnostic::new("steps_pending", message, store));
             }
             Ok(_) => {}
         }
         progress(Event::Phase(Phase::Validate));
         let state = snapshot.original.state.clone().unwrap_or_default();
         if let Err(invalid @ EngineError::Invalid { .. }) = validate(&snapshot.nb, &self.build, &state, |n| progress(Event::Validated(n))) {
-            problems.push(invalid.to_string());
+            problems.push(Diagnostic::from(&invalid));
         }
         Ok(problems)
     }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// A phase of an upgrade, for progress and timings.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
@@ -36,6 +37,7 @@ pub enum Event<'a> {
 }
 
 /// What an upgrade or rollback did (or, dry, would do).
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     /// The steps run, in order.
@@ -54,11 +56,19 @@ pub struct Report {
     pub staged: Option<String>,
     /// What recovering an interrupted commit did first, if one was found.
     pub recovered: Option<Recovery>,
-    /// Time per phase.
+    /// Time per phase; in JSON, `seconds`: a number of seconds per phase.
+    #[serde(rename = "seconds", serialize_with = "as_seconds")]
+    #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<Phase, f64>"))]
     pub timings: BTreeMap<Phase, Duration>,
 }
 
+/// Durations as numbers of seconds, the unit scripts expect.
+fn as_seconds<S: serde::Serializer>(timings: &BTreeMap<Phase, Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(timings.iter().map(|(phase, duration)| (phase, duration.as_secs_f64())))
+}
+
 /// One step of a plan or report.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportStep {
     /// The migration id, or `auto/<Model>/v<N>`.
@@ -78,6 +88,7 @@ impl From<&PlannedStep> for ReportStep {
 }
 
 /// A model's version in the database and in this build.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ModelVersions {
     /// The database's version, if the database has the model.
@@ -87,6 +98,7 @@ pub struct ModelVersions {
 }
 
 /// What `status` shows: read from the engine's records only, not from the objects.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     /// Whether the database carries df-schema's state.

@@ -77,7 +77,7 @@ pub fn full_flow(store: &mut dyn Store) {
     assert_eq!(row["release"], "5.0");
     assert_eq!(row["applied_at"], APPLIED_AT);
     assert!(engine(store).status().unwrap().pending.is_empty());
-    assert_eq!(engine(store).verify(&mut |_| {}).unwrap(), Vec::<String>::new());
+    assert_eq!(engine(store).verify(&mut |_| {}).unwrap(), Vec::<df_migrations::Diagnostic>::new());
 
     // Rollback restores every byte, the log and the state included.
     engine(store).rollback(false, false, &mut |_| {}).unwrap();

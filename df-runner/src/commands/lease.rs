@@ -2,7 +2,8 @@
 
 use super::confirm;
 use crate::cli::{Format, LeaseAction, LeaseArgs, Options};
-use crate::Outcome;
+use crate::refusal::Refusal;
+use crate::{json, Outcome};
 use df_migrations::Engine;
 use std::io::Write;
 
@@ -11,9 +12,12 @@ pub fn run(global: &Options, args: &LeaseArgs, engine: &mut Engine, out: &mut dy
     let lease = engine.lease()?;
     let Some(LeaseAction::Break { yes }) = &args.action else {
         if global.format == Format::Json {
-            let holder = lease.as_ref().map(|l| serde_json::json!({"who": l.holder.who, "since": l.holder.since}));
-            let expires = lease.as_ref().and_then(|l| l.expires_in).map(|d| d.as_secs_f64());
-            crate::report::json(out, &serde_json::json!({"held": lease.is_some(), "holder": holder, "expires_in_seconds": expires}))?;
+            let body = json::LeaseBody {
+                held: lease.is_some(),
+                holder: lease.as_ref().map(|l| (&l.holder).into()),
+                expires_in_seconds: lease.as_ref().and_then(|l| l.expires_in).map(|d| d.as_secs_f64()),
+            };
+            json::write(out, "lease", body)?;
         } else {
             match &lease {
                 None => writeln!(out, "the lease of {store} is free")?,
@@ -26,23 +30,29 @@ pub fn run(global: &Options, args: &LeaseArgs, engine: &mut Engine, out: &mut dy
         return Ok(Outcome::Success);
     };
     let Some(lease) = lease else {
-        writeln!(out, "the lease of {store} is free: nothing to break")?;
+        if global.format == Format::Json {
+            json::write(out, "lease break", json::LeaseBreakBody { broken: false, holder: None })?;
+        } else if !global.quiet {
+            writeln!(out, "the lease of {store} is free: nothing to break")?;
+        }
         return Ok(Outcome::Success);
     };
     let Some(token) = lease.token else {
-        anyhow::bail!("the lease of {store} is held by {} and ends only with that process: stop it instead", lease.holder.who);
+        return Err(Refusal::LeaseOfAProcess { store, holder: lease.holder.who }.into());
     };
     let question = format!(
         "Break the lease of {store} held by {} since {}? If that runner still runs, it can no longer commit.",
         lease.holder.who, lease.holder.since
     );
     if !yes && !confirm(&question)? {
-        anyhow::bail!("the lease was not broken");
+        return Err(Refusal::Declined { what: "lease break" }.into());
     }
     if !engine.break_lease(&token)? {
-        anyhow::bail!("the lease of {store} is still held by {}: it could not be broken; look again with `lease`", lease.holder.who);
+        return Err(Refusal::LeaseNotBroken { store, holder: lease.holder.who }.into());
     }
-    if !global.quiet {
+    if global.format == Format::Json {
+        json::write(out, "lease break", json::LeaseBreakBody { broken: true, holder: Some((&lease.holder).into()) })?;
+    } else if !global.quiet {
         writeln!(out, "broke the lease of {store} held by {}: the next run completes or discards what it left", lease.holder.who)?;
     }
     Ok(Outcome::Success)

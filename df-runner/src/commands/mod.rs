@@ -6,8 +6,8 @@ mod transfer;
 
 use crate::cli::{BaselineArgs, Command, Format, InitArgs, Options, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff, UpgradeArgs};
 use crate::progress::Progress;
-use crate::report;
-use crate::Outcome;
+use crate::refusal::Refusal;
+use crate::{json, report, Outcome};
 use anyhow::Context;
 use df_migrations::store::{self, RedisOptions, Store, StoreError};
 use df_migrations::{Build, Engine, Stop, UpgradeOptions};
@@ -65,7 +65,7 @@ fn with_engine(global: &Options, build: &Build, stop: &Stop, how: Open, command:
 fn recover(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let recovery = engine.recover()?;
     if global.format == Format::Json {
-        report::json(out, &serde_json::json!({ "recovered": recovery }))?;
+        json::write(out, "recover", json::RecoverBody { recovered: recovery })?;
     } else if !global.quiet {
         match recovery {
             None => writeln!(out, "nothing to recover: no commit was interrupted")?,
@@ -79,7 +79,7 @@ fn baseline(global: &Options, args: &BaselineArgs, engine: &mut Engine, out: &mu
     let at = args.at();
     let report = engine.baseline(&at, args.sample, None, args.dry_run)?;
     if global.format == Format::Json {
-        report::json(out, &report)?;
+        json::write(out, "baseline", json::ReportBody { database: engine.store().describe(), dry_run: args.dry_run, report })?;
     } else if !global.quiet {
         let done = if args.dry_run { "would be stamped (dry run)" } else { "stamped" };
         let what = match &at {
@@ -109,26 +109,23 @@ fn open(global: &Options, how: Open) -> anyhow::Result<Box<dyn Store>> {
         },
     };
     match opened {
-        Err(StoreError::Missing { store }) => anyhow::bail!(
-            "the database {store} does not exist, and this command does not create one: check `--db` (or DF_DB_URL). \
-             To create a new database at this build's schema, run `init`"
-        ),
+        Err(StoreError::Missing { store }) => Err(Refusal::DatabaseMissing { store }.into()),
         opened => opened.with_context(|| format!("cannot open the database `{}`", store::redact(&global.db))),
     }
 }
 
 fn init(global: &Options, args: &InitArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     if engine.status()?.baselined {
-        anyhow::bail!("{} is already initialized (it holds df-schema state): use `upgrade` to bring it to this build's schema", engine.store().describe());
+        return Err(Refusal::AlreadyInitialized { store: engine.store().describe() }.into());
     }
     let upgrade_args = UpgradeArgs { to_release: None, dry_run: args.dry_run, accept_changed: Vec::new(), init: true };
-    upgrade(global, &upgrade_args, engine, out)
+    run_upgrade(global, "init", &upgrade_args, engine, out)
 }
 
 fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let status = engine.status()?;
     if global.format == Format::Json {
-        report::json(out, &status)?;
+        json::write(out, "status", json::StatusBody { database: engine.store().describe(), status })?;
         return Ok(Outcome::Success);
     }
     writeln!(out, "database: {}", engine.store().describe())?;
@@ -155,15 +152,21 @@ fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow:
 fn plan(global: &Options, args: &PlanArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let plan = engine.plan(args.to_release.as_deref())?;
     let steps: Vec<df_migrations::ReportStep> = plan.steps.iter().map(Into::into).collect();
+    let check = args.check && !steps.is_empty();
     if global.format == Format::Json {
-        report::json(out, &steps)?;
+        json::write(out, "plan", json::PlanBody { to_release: args.to_release.clone(), steps })?;
     } else if !(global.quiet && steps.is_empty()) {
         report::steps(out, &steps)?;
     }
-    Ok(if args.check && !steps.is_empty() { Outcome::Pending } else { Outcome::Success })
+    Ok(if check { Outcome::Pending } else { Outcome::Success })
 }
 
 fn upgrade(global: &Options, args: &UpgradeArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    run_upgrade(global, "upgrade", args, engine, out)
+}
+
+/// `upgrade`, and `init` (which reports as itself).
+fn run_upgrade(global: &Options, command: &str, args: &UpgradeArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let options = UpgradeOptions {
         dry_run: args.dry_run,
         to_release: args.to_release.clone(),
@@ -175,7 +178,7 @@ fn upgrade(global: &Options, args: &UpgradeArgs, engine: &mut Engine, out: &mut 
     let report = engine.upgrade(&options, &mut |event| progress.event(event))?;
     drop(progress);
     if global.format == Format::Json {
-        report::json(out, &report)?;
+        json::write(out, command, json::ReportBody { database: engine.store().describe(), dry_run: args.dry_run, report })?;
     } else if !global.quiet {
         for id in &report.accepted {
             let done = if report.committed { "accepted" } else { "would accept (dry run)" };
@@ -196,14 +199,16 @@ fn upgrade(global: &Options, args: &UpgradeArgs, engine: &mut Engine, out: &mut 
             "dry run: nothing was written".to_owned()
         };
         let verb = verb.as_str();
-        report::summary(out, global.format, &report, verb)?;
+        report::summary(out, &report, verb)?;
     }
     Ok(Outcome::Success)
 }
 
 pub(crate) fn confirm(question: &str) -> anyhow::Result<bool> {
     let stdin = std::io::stdin();
-    anyhow::ensure!(stdin.is_terminal(), "{question} Refusing without a terminal to ask on: pass --yes");
+    if !stdin.is_terminal() {
+        return Err(Refusal::NoTerminal { question: question.to_owned() }.into());
+    }
     eprint!("{question} [y/N] ");
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
@@ -215,15 +220,17 @@ fn rollback(global: &Options, args: &RollbackArgs, engine: &mut Engine, out: &mu
     if !args.dry_run && !args.yes {
         // Show what would be restored before asking.
         let preview = engine.rollback(args.force, true, &mut progress)?;
-        report::summary(&mut std::io::stderr(), Format::Text, &preview, "to be restored")?;
+        report::summary(&mut std::io::stderr(), &preview, "to be restored")?;
         if !confirm(&format!("Restore {} to its state before the last upgrade?", engine.store().describe()))? {
-            anyhow::bail!("rollback cancelled; nothing was written");
+            return Err(Refusal::Declined { what: "rollback" }.into());
         }
     }
     let report = engine.rollback(args.force, args.dry_run, &mut progress)?;
-    if global.format == Format::Json || !global.quiet {
+    if global.format == Format::Json {
+        json::write(out, "rollback", json::ReportBody { database: engine.store().describe(), dry_run: args.dry_run, report })?;
+    } else if !global.quiet {
         let verb = if report.committed { "restored the state from before the last upgrade" } else { "dry run: nothing was written" };
-        report::summary(out, global.format, &report, verb)?;
+        report::summary(out, &report, verb)?;
     }
     Ok(Outcome::Success)
 }
@@ -231,7 +238,7 @@ fn rollback(global: &Options, args: &RollbackArgs, engine: &mut Engine, out: &mu
 fn history(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let log = engine.history()?;
     if global.format == Format::Json {
-        report::json(out, &log)?;
+        json::write(out, "history", json::HistoryBody { rows: log })?;
         return Ok(Outcome::Success);
     }
     // Each column as wide as its longest cell, so that the columns line up whatever the ids.
@@ -253,8 +260,9 @@ fn verify(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow:
     let mut progress = Progress::new(global.quiet || global.format == Format::Json, false);
     let problems = engine.verify(&mut |event| progress.event(event))?;
     drop(progress);
+    let outcome = if problems.is_empty() { Outcome::Success } else { Outcome::Problems };
     if global.format == Format::Json {
-        report::json(out, &serde_json::json!({"ok": problems.is_empty(), "problems": problems}))?;
+        json::write(out, "verify", json::VerifyBody { ok: problems.is_empty(), problems })?;
     } else if problems.is_empty() {
         if !global.quiet {
             writeln!(out, "ok: every object decodes as its head model and applied migrations are unchanged")?;
@@ -264,5 +272,5 @@ fn verify(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow:
             writeln!(out, "problem: {problem}")?;
         }
     }
-    Ok(if problems.is_empty() { Outcome::Success } else { Outcome::Problems })
+    Ok(outcome)
 }

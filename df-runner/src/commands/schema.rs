@@ -2,10 +2,10 @@
 //! recorded histories; no database is involved.
 
 use crate::cli::{DiffArgs, Format};
-use anyhow::{bail, Context};
+use crate::json;
+use crate::refusal::Refusal;
 use df_schema::core::{diff as diff_schemas, steps_of, Step};
 use df_schema::registry::{self, MigrationTarget, ModelEntry};
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -37,24 +37,29 @@ pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
     let models = registry::models();
     let migrations = hand_written();
     let migration_for = |step: &Step| migrations.get(&(step.model.as_str(), step.to)).copied();
+    let release = |model: &ModelEntry, step: &Step| (model.history)().versions[&step.to].schema.release.clone();
     if format == Format::Json {
-        let report: Vec<_> = models
+        let models = models
             .iter()
-            .map(|m| {
-                let steps: Vec<_> = steps(m)
+            .map(|m| json::ModelBody {
+                model: m.name.to_owned(),
+                table: m.table.to_owned(),
+                version: m.version,
+                fingerprint: m.fingerprint.to_owned(),
+                steps: steps(m)
                     .iter()
-                    .map(|s| {
-                        json!({
-                            "from": s.from, "to": s.to, "automatic": migration_for(s).is_none() && s.is_automatic(),
-                            "migration": migration_for(s), "changes": s.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                        })
+                    .map(|s| json::SchemaStep {
+                        from: s.from,
+                        to: s.to,
+                        release: release(m, s),
+                        automatic: migration_for(s).is_none() && s.is_automatic(),
+                        migration: migration_for(s).map(str::to_owned),
+                        changes: s.changes.iter().map(Into::into).collect(),
                     })
-                    .collect();
-                json!({"model": m.name, "table": m.table, "version": m.version, "fingerprint": m.fingerprint, "steps": steps})
+                    .collect(),
             })
             .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
-        return Ok(());
+        return json::write(out, "schema", json::SchemaBody { models });
     }
     if models.is_empty() {
         writeln!(out, "this build has no models: name your model crate in the runner's main (`use my_models as _;`)")?;
@@ -64,7 +69,7 @@ pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
     for model in &models {
         writeln!(out, "{:<16} {:<14} {:>7}  {:<16}", model.name, model.table, model.version, model.fingerprint)?;
         for step in steps(model) {
-            let release = (model.history)().versions[&step.to].schema.release.clone().unwrap_or_default();
+            let release = release(model, &step).unwrap_or_default();
             writeln!(out, "    v{} → v{} {:<5} {}: {}", step.from, step.to, release, kind(&step, migration_for(&step)), step.summary())?;
         }
     }
@@ -74,22 +79,18 @@ pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
 pub fn diff(args: &DiffArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
     let models = registry::models();
     let Some(model) = models.iter().find(|m| m.name == args.model) else {
-        let known: Vec<&str> = models.iter().map(|m| m.name).collect();
-        bail!("this build has no model `{}`; it has: {}", args.model, known.join(", "));
+        let known = models.iter().map(|m| m.name).collect::<Vec<_>>().join(", ");
+        return Err(Refusal::NoSuchModel { model: args.model.clone(), known }.into());
     };
     let history = (model.history)();
     let version = |v: u32| {
-        history.versions.get(&v).with_context(|| {
-            format!("{} has no recorded version {v}; it has versions 1 to {}", model.name, model.version)
-        })
+        history.versions.get(&v).ok_or_else(|| Refusal::NoSuchVersion { model: model.name.to_owned(), version: v, head: model.version })
     };
     let (old, new) = (version(args.from)?, version(args.to)?);
     let changes = diff_schemas(&old.schema, &new.schema, true);
     if format == Format::Json {
-        let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
-        let report = json!({"model": model.name, "from": args.from, "to": args.to, "changes": changes});
-        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
-        return Ok(());
+        let body = json::DiffBody { model: model.name.to_owned(), from: args.from, to: args.to, changes: changes.iter().map(Into::into).collect() };
+        return json::write(out, "schema diff", body);
     }
     writeln!(out, "{} v{} → v{}", model.name, args.from, args.to)?;
     if changes.is_empty() {

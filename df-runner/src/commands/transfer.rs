@@ -32,7 +32,7 @@ pub fn export(global: &Options, file: &Path, engine: &mut Engine, out: &mut dyn 
     let mut stderr = std::io::stderr();
     let report: &mut dyn Write = if is_stdio(file) { &mut stderr } else { out };
     if global.format == Format::Json {
-        crate::report::json(report, &serde_json::json!({"file": file, "keys": count}))?;
+        crate::json::write(report, "export", crate::json::ExportBody { database: describe, file: file.display().to_string(), keys: count })?;
     } else if !global.quiet {
         writeln!(report, "exported {count} keys from {describe} to {}", if is_stdio(file) { "standard output".to_owned() } else { file.display().to_string() })?;
     }
@@ -50,7 +50,8 @@ pub fn import(global: &Options, args: &ImportArgs, engine: &mut Engine, out: &mu
     let ops = ops.with_context(|| format!("{source} is not a complete export"))?;
     let count = if args.dry_run { ops.len() } else { engine.import(ops, args.force)? };
     if global.format == Format::Json {
-        crate::report::json(out, &serde_json::json!({"file": args.file, "keys": count, "dry_run": args.dry_run}))?;
+        let body = crate::json::ImportBody { database: engine.store().describe(), dry_run: args.dry_run, file: args.file.display().to_string(), keys: count };
+        crate::json::write(out, "import", body)?;
     } else if !global.quiet {
         let done = if args.dry_run { "checked (dry run: nothing was written)" } else { "imported" };
         writeln!(out, "{count} keys {done} from {source} into {}", engine.store().describe())?;

@@ -103,7 +103,7 @@ pub fn refused(db: &Db, before: &Dump, args: &[&str], expect: &[&str]) -> anyhow
 /// A failure message unless `finished` failed with exit code 1 and an error saying every
 /// part of `expect`.
 pub fn judge(finished: &Finished, expect: &[&str]) -> Option<String> {
-    let missing: Vec<&&str> = expect.iter().filter(|part| !finished.stderr.contains(**part)).collect();
+    let missing: Vec<&&str> = expect.iter().filter(|part| !finished.error().contains(**part)).collect();
     if finished.code != Some(1) || !missing.is_empty() {
         return Some(format!("expected exit 1 and an error naming {expect:?}, got {}", finished.describe()));
     }

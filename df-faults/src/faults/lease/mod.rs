@@ -147,9 +147,9 @@ fn second_wins(first: &Finished, second: &Finished, db: &Db, expected: &mut Expe
     // what to do.
     let how = if first.success {
         return Ok(Run::Failed(format!("the first runner paused {moment} still succeeded: {}", first.describe())));
-    } else if first.stderr.contains("lease expired") {
+    } else if first.error().contains("lease expired") {
         "failed for its lost lease"
-    } else if first.stderr.contains("stopped and continued") {
+    } else if first.error().contains("stopped and continued") {
         "failed on EINTR after SIGCONT, saying so"
     } else {
         return Ok(Run::Failed(format!("the first runner paused {moment} failed for another reason: {}", first.describe())));

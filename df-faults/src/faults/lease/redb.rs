@@ -30,7 +30,7 @@ pub fn paused_holds_the_lock(pause: &mut Pause, expected: &mut Expected) -> anyh
     }
     let second = runner.run(&["upgrade"])?;
     let first = paused.resume()?;
-    let named = second.stderr.contains("open in another process: ") && second.stderr.contains(&format!(" pid {pid} on "));
+    let named = second.error().contains("open in another process: ") && second.error().contains(&format!(" pid {pid} on "));
     if second.success || !named {
         return Ok(Run::Failed(format!("the second runner was not refused naming the paused one (pid {pid}): {}", second.describe())));
     }
