@@ -200,8 +200,11 @@ pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, E
     let decided = snapshot.original.commit.as_ref().map(|record| record.stage.as_str());
     let (ours, mut garbage): (Vec<String>, Vec<String>) =
         snapshot.original.staged.iter().cloned().partition(|mark| decided.is_some() && layout::commit_tag(mark) == decided);
-    // The last upgrade's image, and the image of the commit being decided.
-    let named = |tag: &String| [&snapshot.original.manifest, &snapshot.original.commit].into_iter().flatten().any(|m| m.image.as_ref().is_some_and(|i| i.tag == *tag));
+    // The images runs keep, and the image of the commit being decided.
+    let kept = snapshot.original.runs.iter().filter_map(|run| run.image.as_ref());
+    let mut named_tags: std::collections::BTreeSet<&str> = kept.map(|image| image.tag.as_str()).collect();
+    named_tags.extend(snapshot.original.commit.iter().filter_map(|record| record.image.as_ref()).map(|image| image.tag.as_str()));
+    let named = |tag: &String| named_tags.contains(tag.as_str());
     garbage.extend(snapshot.original.images.iter().filter(|(_, tag)| !named(tag)).map(|(key, _)| key.clone()));
     if !garbage.is_empty() {
         store.write(&garbage.into_iter().map(Op::Delete).collect::<Vec<_>>())?;

@@ -162,6 +162,13 @@ impl From<&EngineError> for Diagnostic {
             EngineError::NotEmpty { store, .. } => at_store("not_empty", store),
             EngineError::NothingToRollBack { store } => at_store("nothing_to_roll_back", store),
             EngineError::WrittenSince { store } => at_store("written_since", store),
+            EngineError::AlreadyAtRelease { store, release } => {
+                Diagnostic::new("already_at_release", message, Ids { release: Some(release.clone()), ..Ids::store(store) })
+            }
+            EngineError::UpgradeStraddles { store, release, .. } => {
+                Diagnostic::new("upgrade_straddles_release", message, Ids { release: Some(release.clone()), ..Ids::store(store) })
+            }
+            EngineError::ImagePruned { store, .. } => at_store("image_pruned", store),
             EngineError::Migration { id, error: migration_error } => {
                 let (table, key) = migration_error.location();
                 let ids = Ids { migration: Some(id.clone()), table, key, ..Ids::default() };

@@ -244,6 +244,43 @@ pub enum EngineError {
         /// The store, as `Store::describe` names it.
         store: String,
     },
+    /// `rollback --to` a release the database is at already (or below).
+    #[error("{store} has no upgrade past release {release} to roll back: it is at {release} or older (see `history`)")]
+    AlreadyAtRelease {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The release asked for.
+        release: String,
+    },
+    /// `rollback --to` a release that one upgrade applied together with later ones.
+    #[error(
+        "{store}: cannot roll back to release {release}: upgrade run {run} applied releases {releases} in one go, and its \
+         image is the state before all of them. Roll back past it (to the release before), then `upgrade --to {release}`"
+    )]
+    UpgradeStraddles {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The release asked for.
+        release: String,
+        /// The upgrade's run number.
+        run: u64,
+        /// The releases it applied, comma-separated.
+        releases: String,
+    },
+    /// A rollback would need the image of an upgrade whose image was pruned.
+    #[error(
+        "{store}: cannot roll back upgrade run {run} (started {started_at}): its pre-upgrade image was pruned (only the \
+         images of the last --keep-images upgrades are kept). Restore an export taken before it instead: empty the \
+         database, then `import FILE`"
+    )]
+    ImagePruned {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The upgrade's run number.
+        run: u64,
+        /// When it started.
+        started_at: String,
+    },
     /// `rollback` of data written since the upgrade, without `force`.
     #[error(
         "{store} was written since the last upgrade (its data no longer matches what the upgrade \

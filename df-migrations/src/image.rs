@@ -102,6 +102,7 @@ impl Chunks {
     fn seal(&mut self, store: &mut dyn Store, end: bool) -> Result<(), EngineError> {
         if !self.chunk.is_empty() {
             let key = layout::image_key(&self.image.tag, self.image.chunks + self.sealed.len());
+            self.image.bytes += self.chunk.len() as u64;
             self.sealed.push(Op::Set(key, std::mem::take(&mut self.chunk)));
         }
         if self.sealed.len() >= CHUNKS_PER_CALL || (end && !self.sealed.is_empty()) {

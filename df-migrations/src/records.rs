@@ -13,9 +13,15 @@
 //!   keys) until the commit is complete or discarded. With the commit record, it is how
 //!   `status` tells, from records alone, what `recover` would do (see
 //!   `crate::commit::Interrupted`).
-//! - `{df_schema.}backup`: the last upgrade's manifest: its id, where its pre-upgrade
-//!   image is (see `crate::image`), and the digest of the data it left, so that rollback
-//!   can restore exactly and can tell whether anything was written since.
+//! - `{df_schema.}run/<seq>`: one [`Run`] per committed upgrade, rollback, baseline,
+//!   import and prune, numbered in order: the audit trail `history` shows (who ran it,
+//!   when, for how long, what it did, whether it was rolled back). An upgrade's run also
+//!   names its pre-upgrade image while it is kept (see `crate::image`) and the digest of
+//!   the data it left, so that rollback can restore exactly and can tell whether anything
+//!   was written since. Runs are bookkeeping: no image holds them and no rollback
+//!   restores them, so a rolled-back upgrade stays in the trail.
+//! - `{df_schema.}backup`: the last upgrade's manifest, as df-schema before runs kept it;
+//!   read as a run, and deleted by the next commit.
 //! - `{df_schema.}lease`: the upgrade lease of stores that expire it (Redis).
 
 use crate::layout::{Key, ENGINE_TABLE, LOG_TABLE};
@@ -37,9 +43,18 @@ pub fn intent_key() -> Key {
     Key::object(ENGINE_TABLE, "", "intent")
 }
 
-/// `{df_schema.}backup`, the last upgrade's manifest, which rollback reads.
+/// `{df_schema.}backup`, the last upgrade's manifest as df-schema before runs kept it.
 pub fn backup_key() -> Key {
     Key::object(ENGINE_TABLE, "", "backup")
+}
+
+/// The prefix of the ids of run records.
+pub const RUN_PREFIX: &str = "run/";
+
+/// `{df_schema.}run/<seq>`, the record of run `seq` (zero-padded, so that keys sort as
+/// runs do).
+pub fn run_key(seq: u64) -> Key {
+    Key::object(ENGINE_TABLE, "", &format!("{RUN_PREFIX}{seq:010}"))
 }
 
 /// The lease key of stores that keep it as a key (Redis).
@@ -107,6 +122,7 @@ pub struct LogRow {
 }
 
 /// What a commit did.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
@@ -119,6 +135,90 @@ pub enum Action {
     Baseline,
     /// Wrote an export into a database.
     Import,
+    /// Deleted the images of older upgrades.
+    Prune,
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Action::Upgrade => "upgrade",
+            Action::Rollback => "rollback",
+            Action::Baseline => "baseline",
+            Action::Import => "import",
+            Action::Prune => "prune",
+        })
+    }
+}
+
+/// One committed run, as the audit trail keeps it (`{df_schema.}run/<seq>`).
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Its number: runs are numbered from 1 in the order they committed.
+    pub seq: u64,
+    /// Its commit id (when it started, and its lease token).
+    pub id: String,
+    /// What it did.
+    pub action: Action,
+    /// The host it ran on.
+    pub host: String,
+    /// The user it ran as (`USER`, `LOGNAME` or `USERNAME`; `unknown` without them).
+    pub user: String,
+    /// When it started, RFC 3339, UTC.
+    pub started_at: String,
+    /// How long it took from its start to its commit, in seconds.
+    pub seconds: f64,
+    /// The steps it applied (an upgrade), or the migrations whose changed code it accepted.
+    #[serde(default)]
+    pub steps: Vec<String>,
+    /// The releases of those steps, in order, each once.
+    #[serde(default)]
+    pub releases: Vec<String>,
+    /// An upgrade's pre-upgrade image, while it is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
+    /// The digest of the data an upgrade left (see `crate::writes::digest`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub digest: String,
+    /// The rollback that undid this upgrade, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back: Option<RolledBack>,
+    /// The upgrades a rollback undid, or those a prune deleted the images of, by `seq`,
+    /// newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undid: Vec<u64>,
+}
+
+/// Which rollback undid an upgrade, and when.
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolledBack {
+    /// The rollback's `seq`.
+    pub by: u64,
+    /// When it started, RFC 3339, UTC.
+    pub at: String,
+}
+
+impl Run {
+    /// A run of this process starting now (at `started_at`), numbered after `previous`.
+    pub fn new(previous: &[Run], id: String, action: Action, started_at: String) -> Run {
+        let user = ["USER", "LOGNAME", "USERNAME"].iter().find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+        Run {
+            seq: previous.iter().map(|run| run.seq).max().unwrap_or(0) + 1,
+            id,
+            action,
+            host: gethostname::gethostname().to_string_lossy().into_owned(),
+            user: user.unwrap_or_else(|| "unknown".to_owned()),
+            started_at,
+            ..Run::default()
+        }
+    }
+
+    /// The write of this record.
+    pub fn op(&self) -> crate::store::Op {
+        crate::store::Op::Set(run_key(self.seq).encode(), serde_json::to_vec(self).expect("a run serializes"))
+    }
 }
 
 /// `{df_schema.}backup`, and the content of `{df_schema.}commit`.
@@ -152,6 +252,7 @@ pub struct Intent {
 }
 
 /// Where a pre-upgrade image is, and how much it holds (see `crate::image`).
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageRef {
     /// The commit tag in its chunks' keys.
@@ -160,6 +261,9 @@ pub struct ImageRef {
     pub chunks: usize,
     /// Keys (with their values) in all chunks together.
     pub entries: usize,
+    /// The bytes of its chunks together (0 in images written before it was recorded).
+    #[serde(default)]
+    pub bytes: u64,
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use crate::error::EngineError;
 use crate::layout::{self, Key, KeyParts, StoredKey, ENGINE_TABLE, LOG_TABLE};
-use crate::records::{self, EngineState, Intent, LogRow, Manifest};
+use crate::records::{self, EngineState, Intent, LogRow, Manifest, Run};
 use crate::store::Store;
 use df_schema::__private::{BadObject, EngineNb, EngineStored};
 use df_schema::{NbApi, Stored};
@@ -36,8 +36,11 @@ pub struct Original {
     pub commit: Option<Manifest>,
     /// `{df_schema.}intent`, present if a commit may have left keys behind.
     pub intent: Option<Intent>,
-    /// `{df_schema.}backup`, the last upgrade's manifest.
-    pub manifest: Option<Manifest>,
+    /// The run records, in order (see `crate::records::Run`), with a run read from a
+    /// `{df_schema.}backup` record of df-schema before runs as run 0.
+    pub runs: Vec<Run>,
+    /// Whether there is such a `{df_schema.}backup` record.
+    pub legacy_backup: bool,
     /// Staging keys and drop marks left by an interrupted commit.
     pub staged: BTreeSet<String>,
     /// The chunks of pre-upgrade images (see `crate::image`), with their commit tags.
@@ -156,7 +159,17 @@ impl SnapshotBuilder {
                         original.state = Some(state);
                     }
                     "commit" => original.commit = Some(parse_manifest(&value)?),
-                    "backup" => original.manifest = Some(parse_manifest(&value)?),
+                    "backup" => {
+                        let manifest = parse_manifest(&value)?;
+                        // The manifest's id starts with when the upgrade started.
+                        let started_at = manifest.id.split('/').next().unwrap_or_default().to_owned();
+                        let run = Run { seq: 0, id: manifest.id, started_at, image: manifest.image, digest: manifest.digest, ..Run::default() };
+                        original.runs.push(run);
+                        original.legacy_backup = true;
+                    }
+                    run if run.starts_with(records::RUN_PREFIX) => {
+                        original.runs.push(serde_json::from_slice(&value).map_err(|e| bad("a df-schema run record", e.to_string()))?);
+                    }
                     "intent" => original.intent = Some(serde_json::from_slice(&value).map_err(|e| bad("a df-schema record", e.to_string()))?),
                     _ => {}
                 }
@@ -200,6 +213,7 @@ impl SnapshotBuilder {
             filed
         })?;
         snapshot.original.keys = keys;
+        snapshot.original.runs.sort_by_key(|run| run.seq);
         Ok(snapshot)
     }
 

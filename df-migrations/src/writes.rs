@@ -3,7 +3,7 @@
 //! and a per-table summary.
 
 use crate::layout::{self, Key};
-use crate::records::{self, EngineState, LogRow, Manifest};
+use crate::records::{self, EngineState, LogRow};
 use crate::snapshot::Original;
 use crate::store::Op;
 use df_schema::__private::{parallel, EngineNb, EngineStored};
@@ -173,15 +173,6 @@ pub fn compute(original: &Original, nb: NbApi, rows: &[LogRow], state: &EngineSt
     }
     summary.retain(|_, s| *s != TableSummary::default());
     out.summary = summary;
-    out
-}
-
-/// The writes that record an upgrade's `manifest` (which names its image) and delete the
-/// images that `original` holds: the previous upgrade's, which only the last upgrade's
-/// rollback needs.
-pub fn manifest_ops(original: &Original, manifest: &Manifest) -> Vec<Op> {
-    let mut out: Vec<Op> = original.images.keys().cloned().map(Op::Delete).collect();
-    out.push(Op::Set(records::backup_key().encode(), serde_json::to_vec(manifest).expect("manifest serializes")));
     out
 }
 

@@ -8,7 +8,7 @@ use common::{engine, options, seed, APPLIED_AT};
 use df_testkit::crash::{CrashingStore, Writes};
 use df_migrations::store::{Holder, MemoryStore, Store};
 use df_migrations::layout::{self, StoredKey};
-use df_migrations::records;
+use df_migrations::records::{self, Action::{Baseline, Rollback, Upgrade}};
 use df_migrations::{EngineError, Event, Interrupted, Recovery, UpgradeOptions};
 use df_schema::registry::{MigrationEntry, MigrationFn};
 use df_testkit::build::with_migration;
@@ -94,7 +94,7 @@ fn image_tags(store: &MemoryStore) -> Vec<String> {
 }
 
 #[test]
-fn each_upgrade_keeps_the_image_of_what_it_read_and_no_other() {
+fn upgrades_keep_the_images_of_the_last_few_and_rollback_goes_back_to_a_release() {
     let mut store = baselined();
     // The image of a runner that died before its commit: garbage, which the next run
     // deletes; with its intent record, an undecided commit that `status` reports.
@@ -110,20 +110,79 @@ fn each_upgrade_keeps_the_image_of_what_it_read_and_no_other() {
     assert_eq!(engine(&mut store).recover().unwrap(), None);
     assert!(image_tags(&store).is_empty());
     store.insert(&layout::image_key("deadbeefdeadbeef", 0), "df-image 1\n");
-    engine(&mut store).upgrade(&UpgradeOptions { to_release: Some("3.0".into()), ..options() }, &mut |_| {}).unwrap();
+    let upgrade_to = |store: &mut MemoryStore, release: &str| {
+        engine(store).upgrade(&UpgradeOptions { to_release: Some(release.into()), ..options() }, &mut |_| {}).unwrap();
+        store.dump()
+    };
+    let at_3_0 = upgrade_to(&mut store, "3.0");
     let first = image_tags(&store);
     assert_eq!(first.len(), 1, "{first:?}");
-    assert_ne!(first[0], "deadbeefdeadbeef");
-    let mut at_3_0 = store.dump();
+    assert_ne!(first[0], "deadbeefdeadbeef", "the garbage image went with the first commit");
+    upgrade_to(&mut store, "4.0");
+    assert_eq!(image_tags(&store).len(), 2, "the default keeps the last two upgrades' images");
+    upgrade_to(&mut store, "5.0");
+    let kept = image_tags(&store);
+    assert!(kept.len() == 2 && !kept.contains(&first[0]), "the third upgrade pruned the first one's image: {first:?} then {kept:?}");
+
+    // Back to 3.0 across two upgrades: the data, log and state exactly as they were.
+    let data = |dump: &std::collections::BTreeMap<String, Vec<u8>>| {
+        dump.iter().filter(|(k, _)| !k.starts_with("{df_schema.") || *k == "{df_schema.}state").map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()
+    };
+    let to = |release: &str| df_migrations::RollbackOptions { to_release: Some(release.into()), ..Default::default() };
+    let report = engine(&mut store).rollback(&to("3.0"), &mut |_| {}).unwrap();
+    assert_eq!(report.rolled_back, [4, 3], "runs 1 baseline, 2 to 3.0, 3 to 4.0, 4 to 5.0");
+    assert_eq!(data(&store.dump()), data(&at_3_0));
+    assert!(image_tags(&store).is_empty(), "the undone upgrades' images went, and the first one's was pruned");
+    // The first upgrade's image is gone: going further back is refused, naming it.
+    let refused = engine(&mut store).rollback(&to("2.0"), &mut |_| {}).unwrap_err();
+    assert!(matches!(refused, EngineError::ImagePruned { run: 2, .. }), "{refused:?}");
+    assert!(matches!(engine(&mut store).rollback(&to("3.0"), &mut |_| {}).unwrap_err(), EngineError::AlreadyAtRelease { .. }));
+
+    // The trail keeps every run, the undone ones marked.
+    let runs = engine(&mut store).history().unwrap().runs;
+    let trail: Vec<_> = runs.iter().map(|r| (r.seq, r.action, r.releases.join(","), r.rolled_back.as_ref().map(|b| b.by), r.undid.clone())).collect();
+    assert_eq!(
+        trail,
+        [
+            (1, Baseline, "2.0".to_owned(), None, vec![]),
+            (2, Upgrade, "3.0".to_owned(), None, vec![]),
+            (3, Upgrade, "4.0".to_owned(), Some(5), vec![]),
+            (4, Upgrade, "5.0".to_owned(), Some(5), vec![]),
+            (5, Rollback, String::new(), None, vec![4, 3]),
+        ]
+    );
+    assert!(runs.iter().all(|r| !r.host.is_empty() && !r.user.is_empty() && r.seconds >= 0.0), "{runs:#?}");
+
+    // An upgrade that applies 4.0 and 5.0 in one go cannot be split by a rollback.
     engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
-    let second = image_tags(&store);
-    assert!(second.len() == 1 && second != first, "the second upgrade replaced the first one's image: {first:?} then {second:?}");
-    // Rolling back the second upgrade restores the data it read; the first upgrade's
-    // manifest and image were gone with it.
-    engine(&mut store).rollback(false, false, &mut |_| {}).unwrap();
-    at_3_0.retain(|key, _| !key.starts_with("{df_schema.") || key == "{df_schema.}state");
-    assert_eq!(store.dump(), at_3_0);
-    assert!(matches!(engine(&mut store).rollback(false, false, &mut |_| {}).unwrap_err(), EngineError::NothingToRollBack { .. }));
+    let refused = engine(&mut store).rollback(&to("4.0"), &mut |_| {}).unwrap_err();
+    assert!(matches!(refused, EngineError::UpgradeStraddles { run: 6, .. }), "{refused:?}");
+    assert!(refused.to_string().contains("applied releases 4.0, 5.0 in one go"), "{refused}");
+}
+
+#[test]
+fn prune_deletes_older_images_and_a_legacy_backup_record_becomes_a_run() {
+    let mut store = baselined();
+    engine(&mut store).upgrade(&UpgradeOptions { to_release: Some("3.0".into()), ..options() }, &mut |_| {}).unwrap();
+    // As df-schema before runs left it: the last upgrade's manifest in `{df_schema.}backup`.
+    let run: Value = serde_json::from_slice(&store.dump()[&records::run_key(2).encode()]).unwrap();
+    let manifest = serde_json::json!({"action": "upgrade", "image": run["image"], "id": run["id"], "digest": run["digest"]});
+    store.insert(&records::backup_key().encode(), manifest.to_string());
+    store.write(&[df_migrations::store::Op::Delete(records::run_key(2).encode())]).unwrap();
+    let runs = engine(&mut store).history().unwrap().runs;
+    assert_eq!(runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [0, 1], "the old record reads as run 0: {runs:#?}");
+
+    let dry = engine(&mut store).prune_images(0, true).unwrap();
+    assert_eq!((dry.runs.len(), dry.committed), (1, false));
+    assert!(dry.bytes > 0);
+    let pruned = engine(&mut store).prune_images(0, false).unwrap();
+    assert_eq!(pruned.runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [0]);
+    assert!(image_tags(&store).is_empty());
+    let dump = store.dump();
+    assert!(!dump.contains_key(&records::backup_key().encode()), "the old record became run 0");
+    assert!(dump.contains_key(&records::run_key(0).encode()));
+    let refused = engine(&mut store).rollback(&df_migrations::RollbackOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(matches!(refused, EngineError::ImagePruned { run: 0, .. }), "{refused:?}");
 }
 
 #[test]
@@ -132,13 +191,14 @@ fn rollback_refuses_when_the_data_was_written_since_unless_forced() {
     let before = store.dump();
     engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
     store.insert("{chassis.}late", r#"{"id":"late","ip":"192.0.2.99","external_host_ip":null,"tunnel_types":[]}"#);
-    let refused = engine(&mut store).rollback(false, false, &mut |_| {}).unwrap_err();
+    let refused = engine(&mut store).rollback(&df_migrations::RollbackOptions::default(), &mut |_| {}).unwrap_err();
     assert!(matches!(refused, EngineError::WrittenSince { .. }), "{refused}");
     assert!(refused.to_string().contains("those writes would be lost"), "{refused}");
     // Forced, every key is as it was before the upgrade: an object written since in the
     // new format would not be one the old models read.
-    engine(&mut store).rollback(true, false, &mut |_| {}).unwrap();
-    assert_eq!(store.dump(), before);
+    engine(&mut store).rollback(&df_migrations::RollbackOptions { force: true, ..Default::default() }, &mut |_| {}).unwrap();
+    let data = |dump: std::collections::BTreeMap<String, Vec<u8>>| dump.into_iter().filter(|(k, _)| !k.starts_with("{df_schema.}run/")).collect::<Vec<_>>();
+    assert_eq!(data(store.dump()), data(before));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The command line, as clap derives it. Doc comments are the `--help` text.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 /// Upgrade a database to the schema this build was compiled with.
@@ -43,15 +44,18 @@ Examples (a runner has its own name: dragonflow-runner, greenhouse-runner, …):
   df-runner --db new.redb init
   df-runner --db live.redb baseline --release 2.0 --dry-run
 
-  # Undo the last upgrade; keep a byte-exact copy first
+  # Undo the last upgrade, or every upgrade since a release; keep a byte-exact copy first
   df-runner export backup.jsonl
   df-runner rollback
+  df-runner rollback --to 3.0
+  df-runner history
+  df-runner images prune --keep 1 --dry-run
 
   # A runner that died with a long --lease-ttl
   df-runner lease
   df-runner lease break
 
-Environment: DF_DB_URL (the database, as --db). Logs and progress go to standard error;
+Environment: DF_DB_URL (the database, as --db), DF_KEEP_IMAGES (as --keep-images). Logs and progress go to standard error;
 reports to standard output (--format json for scripts).";
 
 /// The options every command takes: which database, how to report, how to lease and
@@ -89,6 +93,12 @@ pub struct Options {
     /// Cluster, or a server older than 7.0, always stages.
     #[arg(long, global = true, value_enum, default_value_t = RedisCommit::Transaction)]
     pub redis_commit: RedisCommit,
+
+    /// How many upgrades keep their pre-upgrade images, so that `rollback` can go back
+    /// that many (`rollback --to`). Each image is a copy of the whole database; an upgrade
+    /// deletes the older ones as it commits, and `images` shows their sizes.
+    #[arg(long, global = true, env = "DF_KEEP_IMAGES", default_value_t = NonZeroUsize::new(df_migrations::DEFAULT_KEPT_IMAGES).expect("at least one"), value_name = "N")]
+    pub keep_images: NonZeroUsize,
 }
 
 /// How a single Redis server commits (`--redis-commit`).
@@ -125,10 +135,16 @@ pub enum Command {
     /// Apply every pending step: read everything, keep an image of it for rollback, migrate
     /// in memory, check every object decodes as its head model, then commit all-or-nothing.
     Upgrade(UpgradeArgs),
-    /// Restore the exact state from before the last upgrade.
+    /// Restore the exact state from before the last upgrade, or (`--to`) from before
+    /// several, from their images.
     Rollback(RollbackArgs),
-    /// The migration log (`schema_migration`).
+    /// Every run that committed (upgrades, rolled back or not, rollbacks, baselines,
+    /// prunes: who ran it, when, for how long), then the migration log
+    /// (`schema_migration`), which holds the steps the data is at.
     History,
+    /// The pre-upgrade images kept for rollback and their sizes; `images prune` deletes
+    /// older ones.
+    Images(ImagesArgs),
     /// Who holds the upgrade lease, and for how long yet; `lease break` breaks a stale one
     /// (a runner that died with a long `--lease-ttl`).
     Lease(LeaseArgs),
@@ -163,6 +179,8 @@ impl Command {
             Command::Upgrade(_) => "upgrade",
             Command::Rollback(_) => "rollback",
             Command::History => "history",
+            Command::Images(ImagesArgs { action: None }) => "images",
+            Command::Images(ImagesArgs { action: Some(ImagesAction::Prune { .. }) }) => "images prune",
             Command::Lease(LeaseArgs { action: None }) => "lease",
             Command::Lease(LeaseArgs { action: Some(LeaseAction::Break { .. }) }) => "lease break",
             Command::Recover => "recover",
@@ -252,6 +270,34 @@ pub struct RollbackArgs {
     /// Show what would be restored, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Go back to this release, e.g. `3.0`, undoing every upgrade since; each needs its
+    /// image (see `images` and `--keep-images`).
+    #[arg(long = "to", value_name = "RELEASE")]
+    pub to_release: Option<String>,
+}
+
+/// `images`' arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ImagesArgs {
+    /// `prune`; without it, `images` lists the images kept.
+    #[command(subcommand)]
+    pub action: Option<ImagesAction>,
+}
+
+/// What `images` does besides listing them.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImagesAction {
+    /// Delete the images of all upgrades but the last few; the upgrades stay in
+    /// `history`, but can no longer be rolled back.
+    Prune {
+        /// How many of the last upgrades keep their images (0: none, and then no upgrade
+        /// can be rolled back). Default: `--keep-images`.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// Show what would be deleted, and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// `schema`'s subcommands.

@@ -27,7 +27,7 @@ mod report;
 mod signals;
 
 pub use cli::{
-    BaselineArgs, Cli, Command, DiffArgs, FileArgs, Format, ImportArgs, InitArgs, LeaseAction, LeaseArgs, Options, EXAMPLES, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff,
+    BaselineArgs, Cli, Command, DiffArgs, FileArgs, Format, ImagesAction, ImagesArgs, ImportArgs, InitArgs, LeaseAction, LeaseArgs, Options, EXAMPLES, PlanArgs, RedisCommit, RollbackArgs, SchemaDiff,
     UpgradeArgs,
 };
 

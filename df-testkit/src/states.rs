@@ -3,7 +3,7 @@
 //! anything else, is a failure, and the keys that differ are what a person needs to see.
 
 use df_migrations::layout::{self, StoredKey};
-use df_migrations::records::{backup_key, Manifest};
+use df_migrations::records::{ImageRef, Run, RUN_PREFIX};
 use df_migrations::store::{Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -11,53 +11,64 @@ use std::fmt;
 /// Every key of a database with its exact value.
 pub type Dump = BTreeMap<String, Vec<u8>>;
 
-/// The keys in which two dumps differ (present in one only, or with other bytes).
+/// The keys in which two dumps differ (present in one only, or with other bytes). Run
+/// records (the audit trail) are compared on what the run did, not on when or where it
+/// ran (see [`run_essence`]).
 pub fn differing(a: &Dump, b: &Dump) -> Vec<String> {
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    keys.into_iter().filter(|k| a.get(*k) != b.get(*k)).cloned().collect()
+    keys.into_iter()
+        .filter(|k| match (a.get(*k), b.get(*k)) {
+            (Some(x), Some(y)) if is_run(k) => run_essence(x) != run_essence(y),
+            (x, y) => x != y,
+        })
+        .cloned()
+        .collect()
+}
+
+fn is_run(key: &str) -> bool {
+    key.strip_prefix(&format!("{{{}.}}", layout::ENGINE_TABLE)).is_some_and(|id| id.starts_with(RUN_PREFIX))
+}
+
+/// A run record without what differs between two runs of the same work: its lease
+/// token (in its id and its image's tag), its host, user and duration; `None` if the
+/// record is not a run.
+fn run_essence(bytes: &[u8]) -> Option<Run> {
+    let run: Run = serde_json::from_slice(bytes).ok()?;
+    // The stored bytes must be exactly what the engine writes for this run.
+    if serde_json::to_vec(&run).ok()? != bytes {
+        return None;
+    }
+    let started = run.id.rsplit_once('/').map(|(at, _)| at.to_owned())?;
+    let image = run.image.map(|image| ImageRef { tag: String::new(), ..image });
+    Some(Run { id: started, host: String::new(), user: String::new(), seconds: 0.0, image, ..run })
 }
 
 /// The keys in which `actual` differs from `expected`, the result of an upgrade of the
-/// same data with the same `applied_at`. Every key must match byte for byte but for the
-/// lease token, which each run draws at random: the upgrade manifest's id is
-/// `<applied_at>/<lease token>`, so there only the `applied_at` part must match, and the
-/// image's chunks are tagged with the token, so each is compared with the chunk of the
-/// same number under the expected tag.
+/// same data with the same `applied_at`. Every key must match byte for byte but for what
+/// each run draws at random, its lease token: run records are compared as [`differing`]
+/// does, and the images' chunks are tagged with the token, so each is compared with the
+/// chunk of the same number of the image the same run keeps in `expected`.
 pub fn differing_from_upgrade(actual: &Dump, expected: &Dump) -> Vec<String> {
-    let manifest = backup_key().encode();
     let mut keys = differing(actual, expected);
-    keys.retain(|key| *key != manifest || !same_manifest_but_token(&actual[key], &expected[key]));
-    if let (Some(ours), Some(theirs)) = (image_tag(actual), image_tag(expected)) {
-        keys.retain(|key| match layout::parse(key.as_bytes()) {
-            Ok(StoredKey::Image { chunk, .. }) => actual.get(&layout::image_key(&ours, chunk)) != expected.get(&layout::image_key(&theirs, chunk)),
-            _ => true,
-        });
-    }
+    let (ours, theirs) = (image_tags(actual), image_tags(expected));
+    keys.retain(|key| match layout::parse(key.as_bytes()) {
+        Ok(StoredKey::Image { tag, chunk }) => {
+            // The same run's image in each.
+            let pair = ours.iter().filter_map(|(seq, our)| Some((our, theirs.get(seq)?))).find(|(our, their)| **our == tag || **their == tag);
+            pair.is_none_or(|(our, their)| actual.get(&layout::image_key(our, chunk)) != expected.get(&layout::image_key(their, chunk)))
+        }
+        _ => true,
+    });
     keys
 }
 
-/// The tag of the image that the upgrade manifest in `dump` names.
-fn image_tag(dump: &Dump) -> Option<String> {
-    let manifest: Manifest = serde_json::from_slice(dump.get(&backup_key().encode())?).ok()?;
-    Some(manifest.image?.tag)
-}
-
-fn same_manifest_but_token(actual: &[u8], expected: &[u8]) -> bool {
-    let (Ok(mut manifest), Ok(wanted)) = (serde_json::from_slice::<Manifest>(actual), serde_json::from_slice::<Manifest>(expected)) else {
-        return false;
-    };
-    let applied_at = |id: &str| id.rsplit_once('/').map(|(at, _)| at.to_owned());
-    if applied_at(&manifest.id).is_none() || applied_at(&manifest.id) != applied_at(&wanted.id) {
-        return false;
-    }
-    // The stored bytes must be exactly what the engine writes for this manifest, and with
-    // the expected token they must be exactly the expected bytes.
-    let canonical = serde_json::to_vec(&manifest).is_ok_and(|bytes| bytes == actual);
-    manifest.id = wanted.id;
-    if let (Some(image), Some(wanted)) = (&mut manifest.image, wanted.image) {
-        image.tag = wanted.tag;
-    }
-    canonical && serde_json::to_vec(&manifest).is_ok_and(|bytes| bytes == expected)
+/// The tags of the images the runs in `dump` keep, by run.
+fn image_tags(dump: &Dump) -> BTreeMap<u64, String> {
+    dump.iter()
+        .filter(|(key, _)| is_run(key))
+        .filter_map(|(_, bytes)| serde_json::from_slice::<Run>(bytes).ok())
+        .filter_map(|run| Some((run.seq, run.image?.tag)))
+        .collect()
 }
 
 /// Which expected state a database is in.

@@ -208,17 +208,29 @@ fn export_and_import_dash_use_standard_output_and_input() {
 }
 
 #[test]
-fn history_columns_line_up() {
+fn history_keeps_rolled_back_upgrades_with_who_ran_them_in_aligned_columns() {
     let dir = tempfile::tempdir().unwrap();
     let url = initialized(dir.path());
+    runner(&url, &["rollback", "--yes"]).success();
+    runner(&url, &["init"]).success();
     let history = stdout(&runner(&url, &["history"]).success());
-    let lines: Vec<&str> = history.lines().collect();
-    assert!(lines.len() > 10, "{history}");
+    let (runs, log) = history.split_once("\n\n").unwrap();
+    let host = std::process::Command::new("hostname").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+    let runs: Vec<&str> = runs.lines().skip(1).collect();
+    assert!(runs[1].starts_with("1    upgrade") && runs[1].contains("rolled back by run 2 at "), "{history}");
+    assert!(runs[2].starts_with("2    rollback") && runs[2].ends_with("undid run 1"), "{history}");
+    assert!(runs[3].starts_with("3    upgrade") && runs[3].contains("image kept ("), "{history}");
+    assert!(host.is_empty() || runs[1].contains(&format!("{host} (")), "the host `{host}` is not named: {history}");
+    let log: Vec<&str> = log.lines().skip(1).collect();
+    assert!(log.len() > 10, "{history}");
     // Every cell starts where its header does, after the two spaces that end the one before.
-    for line in &lines[1..] {
-        for header in ["RELEASE", "PROPOSED", "APPLIED", "DESCRIPTION"] {
-            let at = lines[0].find(header).unwrap();
-            assert!(line.get(at - 2..at) == Some("  ") && !line[at..].starts_with(' '), "{header} does not line up in `{line}`:\n{history}");
+    for (lines, headers) in [(&runs, &["ACTION", "STARTED", "SECONDS", "BY", "RELEASES", "STEPS", "NOTE"][..]), (&log, &["RELEASE", "PROPOSED", "APPLIED", "DESCRIPTION"][..])] {
+        for line in &lines[1..] {
+            for header in headers {
+                let at = lines[0].find(header).unwrap();
+                let empty = line.len() <= at || line[at..].starts_with("  ");
+                assert!(line.get(at - 2..at) == Some("  ") && (empty || !line[at..].starts_with(' ')), "{header} does not line up in `{line}`:\n{history}");
+            }
         }
     }
 }

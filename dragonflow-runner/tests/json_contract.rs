@@ -98,6 +98,17 @@ fn every_command_prints_one_document_valid_against_its_schema() {
     assert_eq!((&dry["dry_run"], &dry["committed"]), (&true.into(), &false.into()));
     let upgrade = document(&db, &["upgrade"], 0, "upgrade");
     assert!(upgrade["seconds"]["read"].is_f64(), "durations are numbers of seconds: {upgrade:#}");
+    let history = document(&db, &["history"], 0, "history");
+    let actions: Vec<&str> = history["runs"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["baseline", "upgrade", "rollback", "upgrade"], "{history:#}");
+    assert_eq!(history["runs"][1]["rolled_back"]["by"], 3);
+    let images = document(&db, &["images"], 0, "images");
+    assert_eq!(images["images"].as_array().unwrap().len(), 1, "the rolled-back upgrade's image went with its rollback: {images:#}");
+    assert_eq!(document(&db, &["images", "prune", "--keep", "0", "--dry-run"], 0, "images-prune")["pruned"], serde_json::json!([4]));
+    let error = document(&db, &["rollback", "--to", "9.9"], 1, "error");
+    assert_eq!(error["error"]["code"], "unknown_release");
+    let error = document(&db, &["rollback", "--yes", "--to", "5.0"], 1, "error");
+    assert_eq!(error["error"]["code"], "already_at_release");
 
     let imported = dir.path().join("imported.redb");
     assert_eq!(document(&imported, &["import", "--dry-run", export.to_str().unwrap()], 0, "import")["dry_run"], true);

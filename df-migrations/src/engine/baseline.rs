@@ -5,7 +5,8 @@
 use super::{commit_id, now, Engine, Report};
 use crate::error::EngineError;
 use crate::plan::release_cmp;
-use crate::records::{self, Action, AppliedState, EngineState, LogRow, Manifest, ModelState};
+use crate::records::{self, Action, AppliedState, EngineState, LogRow, Manifest, ModelState, Run};
+use crate::runs;
 use crate::store::{Op, Store};
 use crate::validate::Checks;
 use std::collections::BTreeMap;
@@ -53,6 +54,7 @@ impl Engine<'_> {
     /// it. The report counts the objects checked.
     pub fn baseline(&mut self, at: &BaselineAt, sample: NonZeroUsize, applied_at: Option<&str>, dry_run: bool) -> Result<Report, EngineError> {
         self.leased(|engine, lease| {
+            let began = std::time::Instant::now();
             let (snapshot, _) = engine.read(&mut |_| {})?;
             if snapshot.original.state.is_some() {
                 return Err(EngineError::AlreadyBaselined { store: engine.store.describe() });
@@ -94,11 +96,17 @@ impl Engine<'_> {
                 proposed_at: applied_at.clone(),
                 applied_at,
             };
-            let ops = vec![
+            let commit = commit_id(&row.applied_at, lease);
+            let mut run = Run::new(&snapshot.original.runs, commit.clone(), Action::Baseline, row.applied_at.clone());
+            run.steps.push(id.clone());
+            run.releases.extend((!row.release.is_empty()).then(|| row.release.clone()));
+            run.seconds = began.elapsed().as_secs_f64();
+            let mut ops = vec![
                 Op::Set(records::log_key(&id).encode(), serde_json::to_vec(&row).expect("rows serialize")),
                 Op::Set(records::state_key().encode(), serde_json::to_vec(&state).expect("state serializes")),
             ];
-            let record = Manifest { action: Action::Baseline, id: commit_id(&row.applied_at, lease), ..Manifest::default() };
+            ops.extend(runs::record(&snapshot.original, &[run]));
+            let record = Manifest { action: Action::Baseline, id: commit, ..Manifest::default() };
             engine.commit(lease, ops, &record)?;
             Ok(Report { objects_read: snapshot.objects(), objects_checked: checked, committed: true, ..Report::default() })
         })

@@ -7,6 +7,7 @@
 
 mod accept;
 mod baseline;
+mod prune;
 mod report;
 mod rollback;
 mod stop;
@@ -15,8 +16,10 @@ mod upgrade;
 #[cfg(test)]
 mod lifecycle_tests;
 
+pub use prune::Pruned;
 pub use report::{Event, ModelVersions, Phase, Report, ReportStep, Status};
 pub use baseline::BaselineAt;
+pub use rollback::RollbackOptions;
 pub use stop::Stop;
 pub use upgrade::UpgradeOptions;
 
@@ -33,6 +36,16 @@ use crate::validate::validate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+/// What `history` shows.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Every committed run, in order: upgrades (rolled back or not), rollbacks, baselines
+    /// and prunes.
+    pub runs: Vec<records::Run>,
+    /// The migration log (`schema_migration`): the steps the data is at.
+    pub log: Vec<LogRow>,
+}
+
 /// The engine over one store.
 pub struct Engine<'s> {
     /// The store as the build's key layout sees it.
@@ -42,6 +55,8 @@ pub struct Engine<'s> {
     who: String,
     lease_ttl: Duration,
     stop: Stop,
+    /// How many upgrades keep their pre-upgrade images.
+    kept_images: usize,
 }
 
 /// Now, as the log and the records write times.
@@ -58,7 +73,15 @@ impl<'s> Engine<'s> {
     /// An engine that upgrades `store` to `build`'s models.
     pub fn new(store: &'s mut dyn Store, build: Build) -> Engine<'s> {
         let store = Namespaced::new(store, build.layout);
-        Engine { store, build, who: lease::this_process(), lease_ttl: Duration::from_mins(1), stop: Stop::new() }
+        Engine { store, build, who: lease::this_process(), lease_ttl: Duration::from_mins(1), stop: Stop::new(), kept_images: crate::runs::DEFAULT_KEPT_IMAGES }
+    }
+
+    /// Keeps the pre-upgrade images of the last `upgrades` upgrades (at least the last
+    /// one's; [`crate::DEFAULT_KEPT_IMAGES`] by default), so that `rollback` can go back
+    /// that many upgrades. An upgrade deletes the older images as it commits.
+    pub fn with_kept_images(mut self, upgrades: std::num::NonZeroUsize) -> Self {
+        self.kept_images = upgrades.get();
+        self
     }
 
     /// Stops a command that may write at its next safe point once `stop` is requested
@@ -209,11 +232,13 @@ impl<'s> Engine<'s> {
         })
     }
 
-    /// The migration log, oldest first (reads every key).
-    pub fn history(&mut self) -> Result<Vec<LogRow>, EngineError> {
-        let mut log = Snapshot::read(&mut self.store, |_| {})?.original.log;
+    /// The audit trail (every run, oldest first) and the migration log, oldest first
+    /// (reads every key).
+    pub fn history(&mut self) -> Result<History, EngineError> {
+        let original = Snapshot::read(&mut self.store, |_| {})?.original;
+        let mut log = original.log;
         log.sort_by(|a, b| (&a.applied_at, &a.proposed_at, &a.id).cmp(&(&b.applied_at, &b.proposed_at, &b.id)));
-        Ok(log)
+        Ok(History { runs: original.runs, log })
     }
 
     /// Every key with its value (the lease aside), for an export.

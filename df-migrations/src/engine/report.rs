@@ -56,6 +56,8 @@ pub struct Report {
     pub staged: Option<String>,
     /// What recovering an interrupted commit did first, if one was found.
     pub recovered: Option<Recovery>,
+    /// The upgrades a rollback undid (or, dry, would undo), by run number, newest first.
+    pub rolled_back: Vec<u64>,
     /// Time per phase; in JSON, `seconds`: a number of seconds per phase.
     #[serde(rename = "seconds", serialize_with = "as_seconds")]
     #[cfg_attr(feature = "json-schema", schemars(with = "BTreeMap<Phase, f64>"))]

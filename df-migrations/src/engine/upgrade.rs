@@ -2,14 +2,15 @@
 
 use super::accept::{self, Acceptance};
 use super::{commit_id, now, Engine, Event, Phase, Report, ReportStep};
-use crate::writes::{self, manifest_ops, Writes};
+use crate::writes::{self, Writes};
 use crate::commit;
 use crate::error::EngineError;
 use crate::image;
 use crate::lease::Lease;
-use crate::plan::{limit_to_release, Plan};
-use crate::records::{self, Action, EngineState, ImageRef, Manifest};
+use crate::plan::{limit_to_release, release_cmp, Plan};
+use crate::records::{self, Action, EngineState, ImageRef, Manifest, Run};
 use crate::run;
+use crate::runs;
 use crate::snapshot::{Original, Snapshot};
 use crate::store::{Op, Store};
 use crate::validate::validate;
@@ -44,6 +45,8 @@ struct Upgrade<'e, 's, 'p> {
     applied_at: String,
     progress: &'p mut dyn FnMut(Event<'_>),
     report: Report,
+    /// When it began, for its run record.
+    began: Instant,
 }
 
 impl Engine<'_> {
@@ -54,7 +57,7 @@ impl Engine<'_> {
         }
         self.leased(|engine, lease| {
             let applied_at = options.applied_at.clone().unwrap_or_else(now);
-            Upgrade { engine, lease, options, applied_at, progress, report: Report::default() }.run()
+            Upgrade { engine, lease, options, applied_at, progress, report: Report::default(), began: Instant::now() }.run()
         })
     }
 }
@@ -111,10 +114,23 @@ impl Upgrade<'_, '_, '_> {
         };
         let Some(image) = image else { return Ok(self.report) };
         let started = Instant::now();
-        let manifest =
-            Manifest { action: Action::Upgrade, image: Some(image.clone()), id: commit_id(&self.applied_at, self.lease), digest: writes.digest, ..Manifest::default() };
+        let id = commit_id(&self.applied_at, self.lease);
+        let manifest = Manifest { action: Action::Upgrade, image: Some(image.clone()), id: id.clone(), digest: writes.digest.clone(), ..Manifest::default() };
+        let mut run = Run::new(&original.runs, id, Action::Upgrade, self.applied_at.clone());
+        run.steps = plan.steps.iter().map(|step| step.id.clone()).chain(acceptances.iter().map(|a| a.id.clone())).collect();
+        for release in plan.steps.iter().filter_map(|step| step.release.clone()) {
+            if !run.releases.contains(&release) {
+                run.releases.push(release);
+            }
+        }
+        run.releases.sort_by(|a, b| release_cmp(a, b));
+        run.image = Some(image.clone());
+        run.digest = writes.digest;
+        run.seconds = self.began.elapsed().as_secs_f64();
+        let mut changed = runs::pruned(&[original.runs.clone(), vec![run.clone()]].concat(), self.engine.kept_images);
+        changed.push(run);
         let mut ops = writes.ops;
-        ops.extend(manifest_ops(&original, &manifest));
+        ops.extend(runs::record(&original, &changed));
         drop(original);
         let committed = self.engine.commit(self.lease, ops, &manifest);
         let committed = match committed {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
+use df_migrations::records;
 use df_migrations::store::Store;
 use df_migrations::{EngineError, Event, ModelVersions};
 use serde_json::Value;
@@ -79,10 +80,14 @@ pub fn full_flow(store: &mut dyn Store) {
     assert!(engine(store).status().unwrap().pending.is_empty());
     assert_eq!(engine(store).verify(&mut |_| {}).unwrap(), Vec::<df_migrations::Diagnostic>::new());
 
-    // Rollback restores every byte, the log and the state included.
-    engine(store).rollback(false, false, &mut |_| {}).unwrap();
-    assert!(differing(&dump(store), &before).is_empty(), "{:?}", differing(&dump(store), &before));
-    assert!(matches!(engine(store).rollback(false, false, &mut |_| {}), Err(EngineError::NothingToRollBack { .. })));
+    // Rollback restores every byte, the log and the state included; the audit trail keeps
+    // the upgrade (run 2), marked rolled back by the rollback (run 3).
+    engine(store).rollback(&df_migrations::RollbackOptions::default(), &mut |_| {}).unwrap();
+    let runs = [records::run_key(2).encode(), records::run_key(3).encode()];
+    assert_eq!(differing(&dump(store), &before), runs, "only the trail grew");
+    let upgrade: Value = serde_json::from_slice(&dump(store)[&runs[0]]).unwrap();
+    assert_eq!((&upgrade["action"], &upgrade["rolled_back"]["by"]), (&"upgrade".into(), &3.into()), "{upgrade:#}");
+    assert!(matches!(engine(store).rollback(&df_migrations::RollbackOptions::default(), &mut |_| {}), Err(EngineError::NothingToRollBack { .. })));
 }
 
 /// Asserts that a crash at every write of an upgrade (`df_testkit::crash`) left exactly

@@ -1,5 +1,6 @@
 //! One function per command, over the engine.
 
+mod history;
 mod lease;
 mod schema;
 mod transfer;
@@ -10,7 +11,7 @@ use crate::refusal::Refusal;
 use crate::{json, report, Outcome};
 use anyhow::Context;
 use df_migrations::store::{self, RedisOptions, Store, StoreError};
-use df_migrations::{Build, Engine, Stop, UpgradeOptions};
+use df_migrations::{Build, Engine, RollbackOptions, Stop, UpgradeOptions};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
@@ -20,7 +21,10 @@ pub fn run(global: &Options, command: &Command, out: &mut dyn Write, stop: &Stop
     // through models that collide.
     let build = Build::linked()?;
     // And the target release, before a database is opened (and perhaps created).
-    if let Command::Plan(PlanArgs { to_release: Some(release), .. }) | Command::Upgrade(UpgradeArgs { to_release: Some(release), .. }) = command {
+    if let Command::Plan(PlanArgs { to_release: Some(release), .. })
+    | Command::Upgrade(UpgradeArgs { to_release: Some(release), .. })
+    | Command::Rollback(RollbackArgs { to_release: Some(release), .. }) = command
+    {
         build.check_release(release)?;
     }
     match command {
@@ -34,7 +38,8 @@ pub fn run(global: &Options, command: &Command, out: &mut dyn Write, stop: &Stop
             with_engine(global, &build, stop, open, |engine| upgrade(global, args, engine, out))
         }
         Command::Rollback(args) => with_engine(global, &build, stop, Open::Existing, |engine| rollback(global, args, engine, out)),
-        Command::History => with_engine(global, &build, stop, Open::Existing, |engine| history(global, engine, out)),
+        Command::History => with_engine(global, &build, stop, Open::Existing, |engine| history::history(global, engine, out)),
+        Command::Images(args) => with_engine(global, &build, stop, Open::Existing, |engine| history::images(global, args, engine, out)),
         Command::Lease(args) => with_engine(global, &build, stop, Open::Existing, |engine| lease::run(global, args, engine, out)),
         Command::Recover => with_engine(global, &build, stop, Open::Existing, |engine| recover(global, engine, out)),
         Command::Verify => with_engine(global, &build, stop, Open::Existing, |engine| verify(global, engine, out)),
@@ -58,7 +63,10 @@ enum Open {
 /// Opens the database and runs `command` on an engine over it with this build.
 fn with_engine(global: &Options, build: &Build, stop: &Stop, how: Open, command: impl FnOnce(&mut Engine) -> anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
     let mut store = open(global, how)?;
-    let mut engine = Engine::new(store.as_mut(), build.clone()).with_lease_ttl(Duration::from_secs(global.lease_ttl)).with_stop(stop.clone());
+    let mut engine = Engine::new(store.as_mut(), build.clone())
+        .with_lease_ttl(Duration::from_secs(global.lease_ttl))
+        .with_stop(stop.clone())
+        .with_kept_images(global.keep_images);
     command(&mut engine)
 }
 
@@ -217,41 +225,32 @@ pub(crate) fn confirm(question: &str) -> anyhow::Result<bool> {
 
 fn rollback(global: &Options, args: &RollbackArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let mut progress = |_: df_migrations::Event<'_>| {};
+    let mut options = RollbackOptions { force: args.force, dry_run: true, to_release: args.to_release.clone() };
     if !args.dry_run && !args.yes {
         // Show what would be restored before asking.
-        let preview = engine.rollback(args.force, true, &mut progress)?;
+        let preview = engine.rollback(&options, &mut progress)?;
         report::summary(&mut std::io::stderr(), &preview, "to be restored")?;
-        if !confirm(&format!("Restore {} to its state before the last upgrade?", engine.store().describe()))? {
+        let before = match preview.rolled_back.as_slice() {
+            [one] => format!("from before upgrade run {one}"),
+            runs => format!("from before upgrade runs {}", runs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+        };
+        if !confirm(&format!("Restore {} to its state {before}?", engine.store().describe()))? {
             return Err(Refusal::Declined { what: "rollback" }.into());
         }
     }
-    let report = engine.rollback(args.force, args.dry_run, &mut progress)?;
+    options.dry_run = args.dry_run;
+    let report = engine.rollback(&options, &mut progress)?;
     if global.format == Format::Json {
         json::write(out, "rollback", json::ReportBody { database: engine.store().describe(), dry_run: args.dry_run, report })?;
     } else if !global.quiet {
-        let verb = if report.committed { "restored the state from before the last upgrade" } else { "dry run: nothing was written" };
+        let runs = report.rolled_back.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let verb = if report.committed {
+            format!("restored the state from before upgrade run {runs} (marked rolled back in `history`)")
+        } else {
+            format!("dry run: nothing was written (would undo upgrade run {runs})")
+        };
+        let verb = verb.as_str();
         report::summary(out, &report, verb)?;
-    }
-    Ok(Outcome::Success)
-}
-
-fn history(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let log = engine.history()?;
-    if global.format == Format::Json {
-        json::write(out, "history", json::HistoryBody { rows: log })?;
-        return Ok(Outcome::Success);
-    }
-    // Each column as wide as its longest cell, so that the columns line up whatever the ids.
-    let width = |header: &str, cell: fn(&df_migrations::records::LogRow) -> &str| log.iter().map(|row| cell(row).chars().count()).chain([header.len()]).max().unwrap_or(0);
-    let widths = [width("ID", |r| &r.id), width("RELEASE", |r| &r.release), width("PROPOSED", |r| &r.proposed_at), width("APPLIED", |r| &r.applied_at)];
-    let line = |out: &mut dyn Write, cells: [&str; 5]| {
-        let [id, release, proposed, applied, description] = cells;
-        let [a, b, c, d] = widths;
-        writeln!(out, "{id:<a$}  {release:<b$}  {proposed:<c$}  {applied:<d$}  {description}")
-    };
-    line(out, ["ID", "RELEASE", "PROPOSED", "APPLIED", "DESCRIPTION"])?;
-    for row in &log {
-        line(out, [&row.id, &row.release, &row.proposed_at, &row.applied_at, &row.description])?;
     }
     Ok(Outcome::Success)
 }

@@ -2,7 +2,7 @@
 //! are embedded as the engine serializes them; the rest is shaped here, labeled, with
 //! durations in seconds.
 
-use df_migrations::records::LogRow;
+use df_migrations::records::{LogRow, Run};
 use df_migrations::{Diagnostic, Recovery, Report, ReportStep, Status};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -42,8 +42,56 @@ pub struct PlanBody {
 /// `history`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct HistoryBody {
-    /// The migration log (`schema_migration`), oldest first.
+    /// Every committed run, oldest first: the audit trail.
+    pub runs: Vec<Run>,
+    /// The migration log (`schema_migration`), oldest first: the steps the data is at.
     pub rows: Vec<LogRow>,
+}
+
+/// `images`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ImagesBody {
+    /// The pre-upgrade images kept, oldest first.
+    pub images: Vec<ImageBody>,
+    /// Their bytes together.
+    pub bytes: u64,
+}
+
+/// One kept image.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ImageBody {
+    /// The upgrade's run number (as `history` shows it).
+    pub run: u64,
+    /// When the upgrade started.
+    pub started_at: String,
+    /// The releases it applied.
+    pub releases: Vec<String>,
+    /// The keys the image holds.
+    pub keys: usize,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+impl ImageBody {
+    /// The image `image` of `run`.
+    pub fn of(run: &Run, image: &df_migrations::records::ImageRef) -> ImageBody {
+        ImageBody { run: run.seq, started_at: run.started_at.clone(), releases: run.releases.clone(), keys: image.entries, bytes: image.bytes }
+    }
+}
+
+/// `images prune`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PruneBody {
+    /// The database, as it describes itself (passwords redacted).
+    pub database: String,
+    /// Whether this was a dry run (nothing was deleted).
+    pub dry_run: bool,
+    /// How many of the last upgrades keep their images.
+    pub keep: usize,
+    /// The upgrades whose images were (or would be) deleted, by run number.
+    pub pruned: Vec<u64>,
+    /// The bytes those images held.
+    pub bytes: u64,
 }
 
 /// Who holds the lease.

@@ -12,8 +12,8 @@ mod documents;
 
 pub use diagnose::diagnose;
 pub use documents::{
-    Change, ChangeKind, DiffBody, ErrorBody, ExportBody, HistoryBody, HolderBody, ImportBody, LeaseBody, LeaseBreakBody, ModelBody,
-    PlanBody, RecoverBody, ReportBody, SchemaBody, SchemaStep, StatusBody, VerifyBody,
+    Change, ChangeKind, DiffBody, ErrorBody, ExportBody, HistoryBody, HolderBody, ImageBody, ImagesBody, ImportBody, LeaseBody, LeaseBreakBody, ModelBody,
+    PlanBody, PruneBody, RecoverBody, ReportBody, SchemaBody, SchemaStep, StatusBody, VerifyBody,
 };
 
 use schemars::JsonSchema;
@@ -81,6 +81,8 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("upgrade", schema_of::<ReportBody>(Some("upgrade"))),
         ("rollback", schema_of::<ReportBody>(Some("rollback"))),
         ("history", schema_of::<HistoryBody>(Some("history"))),
+        ("images", schema_of::<ImagesBody>(Some("images"))),
+        ("images-prune", schema_of::<PruneBody>(Some("images prune"))),
         ("lease", schema_of::<LeaseBody>(Some("lease"))),
         ("lease-break", schema_of::<LeaseBreakBody>(Some("lease break"))),
         ("recover", schema_of::<RecoverBody>(Some("recover"))),
