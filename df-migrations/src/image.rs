@@ -35,19 +35,25 @@ const DAMAGED: &str = "without its whole image the last upgrade cannot be rolled
 const CHUNKS_PER_CALL: usize = 4;
 
 /// Writes the image of `snapshot`, whose objects must be as read, tagged `tag`, stopping
-/// with [`EngineError::Stopped`] once `stopped` says so. On an error, deletes what it
-/// wrote (if the store lets it) before returning it.
-pub fn write(store: &mut dyn Store, snapshot: &Snapshot, tag: &str, stopped: &dyn Fn() -> bool) -> Result<ImageRef, EngineError> {
+/// with [`EngineError::Stopped`] once `stopped` says so and telling `progress` how many
+/// entries it has written now and then. On an error, deletes what it wrote (if the store
+/// lets it) before returning it.
+pub fn write(store: &mut dyn Store, snapshot: &Snapshot, tag: &str, stopped: &dyn Fn() -> bool, progress: &mut dyn FnMut(usize)) -> Result<ImageRef, EngineError> {
     let mut chunks = Chunks { image: ImageRef { tag: tag.to_owned(), ..ImageRef::default() }, chunk: Vec::new(), sealed: Vec::new() };
     let written = (|| {
         for (index, (parts, value)) in snapshot.live().enumerate() {
             // Often enough to stop within a moment, seldom enough to cost nothing.
-            if index % 4096 == 0 && stopped() {
-                return Err(EngineError::Stopped { store: store.describe() });
+            if index % 4096 == 0 {
+                if stopped() {
+                    return Err(EngineError::Stopped { store: store.describe() });
+                }
+                progress(index);
             }
             chunks.push(store, &parts, value)?;
         }
-        chunks.seal(store, true)
+        chunks.seal(store, true)?;
+        progress(chunks.image.entries);
+        Ok(())
     })();
     match written {
         Ok(()) => Ok(chunks.image),
@@ -220,7 +226,7 @@ mod tests {
     fn an_image_reads_back_as_every_live_key_with_its_bytes() {
         let store = seeded(3000);
         let expected: Vec<(String, Vec<u8>)> = store.dump().into_iter().collect();
-        let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &|| false).unwrap();
+        let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &|| false, &mut |_| {}).unwrap();
         assert_eq!(image.entries, 3002);
         assert!(image.chunks > 2, "{image:?}");
         assert!(keys(&image).all(|key| store.dump()[&key].starts_with(HEADER)));
@@ -239,7 +245,7 @@ mod tests {
             written.set(written.get() + 1);
             written.get() > 1
         };
-        let error = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &stopped).unwrap_err();
+        let error = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &stopped, &mut |_| {}).unwrap_err();
         assert!(matches!(error, EngineError::Stopped { .. }), "{error}");
         assert_eq!(store.dump(), before, "the stopped write left chunks");
     }
@@ -247,7 +253,7 @@ mod tests {
     #[test]
     fn a_damaged_image_is_refused_naming_the_chunk() {
         let store = seeded(3000);
-        let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &|| false).unwrap();
+        let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &|| false, &mut |_| {}).unwrap();
         let second = layout::image_key("c0ffee", 1);
         // The reason, which must end saying what to do instead.
         let refused = |store: &MemoryStore, image: &ImageRef| match read(&mut store.clone(), image).unwrap_err() {

@@ -130,7 +130,7 @@ impl Failures {
 
 /// Checks every object as it is after an upgrade to `state`, on every core; lists the
 /// first [`LISTED`] failures and counts all of them.
-pub fn validate(nb: &NbApi, build: &Build, state: &EngineState, mut progress: impl FnMut(usize)) -> Result<(), EngineError> {
+pub fn validate(nb: &NbApi, build: &Build, state: &EngineState, mut progress: impl FnMut(usize, usize)) -> Result<(), EngineError> {
     let checks = Checks::after(build, state);
     let objects: Vec<(&str, &str, &Stored)> = nb.tables().flat_map(|table| nb.iter(table).map(move |(id, stored)| (table, id, stored))).collect();
     let mut failures = Failures::default();
@@ -138,7 +138,7 @@ pub fn validate(nb: &NbApi, build: &Build, state: &EngineState, mut progress: im
         for part in parallel::in_parts(chunk, |part| checks.check(part)) {
             failures.merge(part);
         }
-        progress(round * ROUND + chunk.len());
+        progress(round * ROUND + chunk.len(), objects.len());
     }
     if failures.total == 0 {
         Ok(())

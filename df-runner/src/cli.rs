@@ -55,8 +55,9 @@ Examples (a runner has its own name: dragonflow-runner, greenhouse-runner, …):
   df-runner lease
   df-runner lease break
 
-Environment: DF_DB_URL (the database, as --db), DF_KEEP_IMAGES (as --keep-images). Logs and progress go to standard error;
-reports to standard output (--format json for scripts).";
+Environment: DF_DB_URL (the database, as --db), DF_KEEP_IMAGES (as --keep-images),
+RUST_LOG (which logs, e.g. RUST_LOG=df_migrations=debug; default by -v). Logs and progress
+go to standard error; reports to standard output (--format json for scripts).";
 
 /// The options every command takes: which database, how to report, how to lease and
 /// commit. A runner with commands of its own flattens them into its own parser.
@@ -76,9 +77,10 @@ pub struct Options {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Print more: every step as it runs.
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    /// Print more: every step as it runs, and logs of what each phase did (`-vv`: all
+    /// the engine logs). `RUST_LOG`, when set, chooses the logs instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
     /// How long the upgrade lease lasts without renewal, in seconds. A runner renews it
     /// between steps; a runner that dies keeps others out this long.
@@ -167,6 +169,12 @@ pub enum Command {
     Export(FileArgs),
     /// Load a JSON Lines export, byte for byte. Refuses a non-empty database unless forced.
     Import(ImportArgs),
+    /// Print a completion script for a shell, e.g.
+    /// `df-runner completions bash > ~/.local/share/bash-completion/completions/df-runner`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 impl Command {
@@ -190,6 +198,7 @@ impl Command {
             Command::Baseline(_) => "baseline",
             Command::Export(_) => "export",
             Command::Import(_) => "import",
+            Command::Completions { .. } => "completions",
         }
     }
 }

@@ -21,6 +21,7 @@
 mod cli;
 mod commands;
 pub mod json;
+mod logging;
 mod progress;
 mod refusal;
 mod report;
@@ -72,10 +73,23 @@ pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
 /// Parses a command line with clap (`C` is [`Cli`], or a runner's own parser). A command
 /// line that cannot be parsed exits with code 2, its error printed as clap prints it or,
 /// when the line asks for `--format json`, as a JSON error document on standard output;
-/// `--help` and `--version` print and exit 0.
+/// `--help` and `--version` print and exit 0, and `completions SHELL` prints the
+/// completion script of `C`, so that a runner's own commands complete too. `Err` is the
+/// code to exit with once the line was answered or refused.
 pub fn parse<C: clap::Parser>(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<C, ExitCode> {
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
-    C::try_parse_from(&args).map_err(|error| {
+    let parsed = C::try_parse_from(&args);
+    if parsed.is_ok() {
+        // `completions` is answered here, where the whole command line's parser is known.
+        let matches = C::command().get_matches_from(&args);
+        if let Some(("completions", sub)) = matches.subcommand() {
+            if let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") {
+                completions::<C>(*shell, &mut std::io::stdout().lock());
+                return Err(ExitCode::SUCCESS);
+            }
+        }
+    }
+    parsed.map_err(|error| {
         let wants_json = args.windows(2).any(|pair| pair[0] == "--format" && pair[1] == "json") || args.iter().any(|a| a == "--format=json");
         if !error.use_stderr() || !wants_json {
             error.exit()
@@ -87,12 +101,20 @@ pub fn parse<C: clap::Parser>(args: impl IntoIterator<Item = std::ffi::OsString>
     })
 }
 
+/// Writes the completion script of the parser `C` for `shell` to `out`.
+pub fn completions<C: clap::CommandFactory>(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    let mut command = C::command();
+    let name = command.get_name().to_owned();
+    clap_complete::generate(shell, &mut command, name, out);
+}
+
 /// Runs `command` (named `name`, as its JSON documents name it) with SIGINT and SIGTERM
 /// watched, and turns its result into an exit code with [`exit_code`]: the first signal
 /// asks it to stop at its next safe point (through the `Stop` it is given), and the exit
 /// code is then 130 or 143; a second signal ends the process at once. For a runner with
 /// commands of its own, around its `main`.
 pub fn with_signals(options: &Options, name: &str, command: impl FnOnce(&df_migrations::Stop) -> anyhow::Result<Outcome>) -> ExitCode {
+    logging::init(options.quiet, options.verbose);
     let signals = match signals::Signals::install() {
         Ok(signals) => signals,
         Err(error) => return exit_code(options, name, Err(anyhow::Error::new(error).context("cannot watch SIGINT and SIGTERM"))),

@@ -119,7 +119,10 @@ impl<'s> Engine<'s> {
     fn acquire(&mut self) -> Result<Lease, EngineError> {
         let lease = Lease::new(self.lease_ttl, lease::holder(&self.who));
         match self.store.acquire_lease(&lease.token, &lease.holder, lease.ttl)? {
-            None => Ok(lease),
+            None => {
+                tracing::debug!(store = %self.store.describe(), holder = %lease.holder.who, ttl = ?lease.ttl, "took the lease");
+                Ok(lease)
+            }
             Some(holder) => Err(EngineError::Locked { store: self.store.describe(), holder }),
         }
     }
@@ -159,10 +162,14 @@ impl<'s> Engine<'s> {
     fn read(&mut self, progress: &mut dyn FnMut(Event)) -> Result<(Snapshot, Option<Recovery>), EngineError> {
         progress(Event::Phase(Phase::Read));
         let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
+        tracing::debug!(store = %self.store.describe(), keys = snapshot.original.keys.len(), objects = snapshot.objects(), "read the database");
         self.stop_point()?;
         match commit::recover(&mut self.store, &snapshot)? {
             Recovery::Clean => Ok((snapshot, None)),
-            recovery => Ok((Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?, Some(recovery))),
+            recovery => {
+                tracing::info!(store = %self.store.describe(), "{recovery}");
+                Ok((Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?, Some(recovery)))
+            }
         }
     }
 
@@ -284,7 +291,7 @@ impl<'s> Engine<'s> {
         }
         progress(Event::Phase(Phase::Validate));
         let state = snapshot.original.state.clone().unwrap_or_default();
-        if let Err(invalid @ EngineError::Invalid { .. }) = validate(&snapshot.nb, &self.build, &state, |n| progress(Event::Validated(n))) {
+        if let Err(invalid @ EngineError::Invalid { .. }) = validate(&snapshot.nb, &self.build, &state, |done, total| progress(Event::Validated { done, total })) {
             problems.push(Diagnostic::from(&invalid));
         }
         Ok(problems)

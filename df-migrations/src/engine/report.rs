@@ -32,8 +32,20 @@ pub enum Event<'a> {
     Read(usize),
     /// A step is about to run.
     Step(&'a PlannedStep),
-    /// Objects validated so far.
-    Validated(usize),
+    /// Objects validated so far, of `total`.
+    Validated {
+        /// Checked so far.
+        done: usize,
+        /// To check in all.
+        total: usize,
+    },
+    /// Keys written to the pre-upgrade image so far, of `total`.
+    Imaged {
+        /// Written so far.
+        done: usize,
+        /// To write in all.
+        total: usize,
+    },
 }
 
 /// What an upgrade or rollback did (or, dry, would do).

@@ -54,6 +54,7 @@ impl Engine<'_> {
                 }
             })?;
             let (newest, oldest) = (undo[0], undo[undo.len() - 1]);
+            tracing::info!(store = %store, undo = ?undo.iter().map(|run| run.seq).collect::<Vec<_>>(), "rolling back to the image of run {}", oldest.seq);
             // Once, for the check and the restore.
             let current = snapshot.entries();
             if writes::digest(current.iter().map(|(key, value)| (key.as_str(), *value))) != newest.digest && !options.force {

@@ -81,6 +81,7 @@ impl Upgrade<'_, '_, '_> {
             plan = limit_to_release(plan, release);
         }
         self.report.steps = plan.steps.iter().map(ReportStep::from).collect();
+        tracing::info!(store = %store, objects = snapshot.objects(), steps = plan.steps.len(), accepted = acceptances.len(), "read and planned");
         self.report.accepted = acceptances.iter().map(|a| a.id.clone()).collect();
         if plan.steps.is_empty() && acceptances.is_empty() {
             return Ok(self.report);
@@ -99,11 +100,18 @@ impl Upgrade<'_, '_, '_> {
             // intent stays, and the next run discards what is there.
             commit::intend(&mut self.engine.store, self.lease)?;
             let stop = self.engine.stop.clone();
-            let written = image::write(&mut self.engine.store, &snapshot, &self.lease.tag(), &|| stop.requested());
+            let total = snapshot.original.keys.len();
+            let progress = &mut self.progress;
+            let mut imaged = |done| progress(Event::Imaged { done, total });
+            let written = image::write(&mut self.engine.store, &snapshot, &self.lease.tag(), &|| stop.requested(), &mut imaged);
             match written {
                 // Stopped between two chunks, the image already deleted: the rest goes too.
                 Err(error @ EngineError::Stopped { .. }) => return Err(self.abandon(None, error)),
-                written => Some(written?),
+                written => {
+                    let image = written?;
+                    tracing::info!(chunks = image.chunks, keys = image.entries, bytes = image.bytes, tag = %image.tag, "wrote the pre-upgrade image");
+                    Some(image)
+                }
             }
         };
         let imaging = started.elapsed();
@@ -138,6 +146,10 @@ impl Upgrade<'_, '_, '_> {
             committed => committed?,
         };
         self.report.staged = committed.declined();
+        match &self.report.staged {
+            None => tracing::info!("committed in one fenced batch"),
+            Some(declined) => tracing::info!(declined = %declined, "committed staged and rolled forward"),
+        }
         *self.report.timings.entry(Phase::Commit).or_default() += imaging + started.elapsed();
         self.report.committed = true;
         Ok(self.report)
@@ -178,7 +190,7 @@ impl Upgrade<'_, '_, '_> {
         let started = Instant::now();
         (self.progress)(Event::Phase(Phase::Validate));
         let progress = &mut self.progress;
-        validate(&nb, &self.engine.build, &state, |n| progress(Event::Validated(n)))?;
+        validate(&nb, &self.engine.build, &state, |done, total| progress(Event::Validated { done, total }))?;
         self.report.timings.insert(Phase::Validate, started.elapsed());
 
         // Working out the writes belongs to the commit: a dry run stops right after it.

@@ -47,6 +47,12 @@ pub fn run(global: &Options, command: &Command, out: &mut dyn Write, stop: &Stop
         Command::Export(args) => with_engine(global, &build, stop, Open::Existing, |engine| transfer::export(global, &args.file, engine, out)),
         // An import is for an empty database, so a new file is what it expects.
         Command::Import(args) => with_engine(global, &build, stop, Open::Create { dry_run: args.dry_run }, |engine| transfer::import(global, args, engine, out)),
+        // A runner with a parser of its own gets its completions from `crate::parse`;
+        // here, those of df-runner's.
+        Command::Completions { shell } => {
+            crate::completions::<crate::Cli>(*shell, out);
+            Ok(Outcome::Success)
+        }
     }
 }
 
@@ -63,6 +69,7 @@ enum Open {
 /// Opens the database and runs `command` on an engine over it with this build.
 fn with_engine(global: &Options, build: &Build, stop: &Stop, how: Open, command: impl FnOnce(&mut Engine) -> anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
     let mut store = open(global, how)?;
+    tracing::debug!(database = %store.describe(), "opened");
     let mut engine = Engine::new(store.as_mut(), build.clone())
         .with_lease_ttl(Duration::from_secs(global.lease_ttl))
         .with_stop(stop.clone())
@@ -143,12 +150,12 @@ fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow:
     if let Some(interrupted) = status.interrupted_commit {
         writeln!(out, "{interrupted}")?;
     }
-    writeln!(out, "{:<16} {:>9} {:>9}", "MODEL", "DATABASE", "BUILD")?;
-    for (model, versions) in &status.models {
+    let rows = status.models.iter().map(|(model, versions)| {
         let db = versions.database.map_or_else(|| "-".to_owned(), |v| format!("v{v}"));
-        let mark = if versions.database == Some(versions.build) { "" } else { "  pending" };
-        writeln!(out, "{model:<16} {db:>9} {:>9}{mark}", format!("v{}", versions.build))?;
-    }
+        let mark = if versions.database == Some(versions.build) { "" } else { "pending" };
+        vec![model.clone(), db, format!("v{}", versions.build), mark.to_owned()]
+    });
+    report::table(out, &["MODEL", "DATABASE", "BUILD", ""], rows)?;
     writeln!(out, "{} steps pending", status.pending.len())?;
     match &status.last_applied {
         Some(row) => writeln!(out, "last applied: {} ({}) at {}", row.id, row.release, row.applied_at)?,
@@ -182,7 +189,7 @@ fn run_upgrade(global: &Options, command: &str, args: &UpgradeArgs, engine: &mut
         applied_at: None,
         init: args.init,
     };
-    let mut progress = Progress::new(global.quiet || global.format == Format::Json, global.verbose);
+    let mut progress = Progress::new(global.quiet || global.format == Format::Json, global.verbose > 0);
     let report = engine.upgrade(&options, &mut |event| progress.event(event))?;
     drop(progress);
     if global.format == Format::Json {
@@ -198,7 +205,7 @@ fn run_upgrade(global: &Options, command: &str, args: &UpgradeArgs, engine: &mut
             }
             return Ok(Outcome::Success);
         }
-        if global.verbose || !report.committed {
+        if global.verbose > 0 || !report.committed {
             report::steps(out, &report.steps)?;
         }
         let verb = if report.committed {
