@@ -51,6 +51,11 @@ pub fn backup_key() -> Key {
 /// The prefix of the ids of run records.
 pub const RUN_PREFIX: &str = "run/";
 
+/// The stored prefix of every run record's key.
+pub fn run_keys() -> String {
+    Key::object(ENGINE_TABLE, "", RUN_PREFIX).encode()
+}
+
 /// `{df_schema.}run/<seq>`, the record of run `seq` (zero-padded, so that keys sort as
 /// runs do).
 pub fn run_key(seq: u64) -> Key {

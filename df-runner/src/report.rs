@@ -6,19 +6,12 @@ use std::io::Write;
 pub fn steps(out: &mut dyn Write, steps: &[ReportStep]) -> anyhow::Result<()> {
     if steps.is_empty() {
         writeln!(out, "nothing pending: the database is at this build's schema")?;
+        return Ok(());
     }
-    for (i, step) in steps.iter().enumerate() {
-        writeln!(
-            out,
-            "{:>3}. {:<12} {:<5} {:<34} {}",
-            i + 1,
-            step.kind,
-            step.release.as_deref().unwrap_or("-"),
-            step.id,
-            step.description
-        )?;
-    }
-    Ok(())
+    let rows = steps.iter().enumerate().map(|(i, step)| {
+        vec![format!("{}.", i + 1), step.kind.to_string(), step.release.clone().unwrap_or_else(|| "-".to_owned()), step.id.clone(), step.description.clone()]
+    });
+    table(out, &["", "KIND", "RELEASE", "ID", "DESCRIPTION"], rows)
 }
 
 /// The summary of an upgrade or rollback: objects per table and time per phase.

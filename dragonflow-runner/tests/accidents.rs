@@ -201,10 +201,14 @@ fn export_and_import_dash_use_standard_output_and_input() {
     let copy = dir.path().join("copy.redb");
     let imported = Command::cargo_bin("dragonflow-runner").unwrap().env_remove("DF_DB_URL").args(["--db", copy.to_str().unwrap(), "import", "-"]).write_stdin(dump.clone()).assert().success();
     assert!(stdout(&imported).contains("from standard input into redb:"), "{}", stdout(&imported));
-    // The same keys and bytes; the header names the store each came from.
+    // The same keys and bytes, and the import's run record; the header names the store
+    // each came from.
     let again = runner(copy.to_str().unwrap(), &["export", "-"]).success().get_output().stdout.clone();
     let keys = |bytes: &[u8]| df_migrations::transfer::read_export(&mut &bytes[..]).unwrap();
-    assert_eq!(keys(&again), keys(&dump));
+    let (again, dump) = (keys(&again), keys(&dump));
+    let added: Vec<&Op> = again.iter().filter(|op| !dump.contains(op)).collect();
+    assert!(added.len() == 1 && added[0].key() == records::run_key(2).encode(), "{added:?}");
+    assert_eq!(again.len(), dump.len() + 1);
 }
 
 #[test]

@@ -100,11 +100,11 @@ fn every_command_prints_one_document_valid_against_its_schema() {
     assert!(upgrade["seconds"]["read"].is_f64(), "durations are numbers of seconds: {upgrade:#}");
     let history = document(&db, &["history"], 0, "history");
     let actions: Vec<&str> = history["runs"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["baseline", "upgrade", "rollback", "upgrade"], "{history:#}");
-    assert_eq!(history["runs"][1]["rolled_back"]["by"], 3);
+    assert_eq!(actions, ["import", "baseline", "upgrade", "rollback", "upgrade"], "demo seeds with an import: {history:#}");
+    assert_eq!(history["runs"][2]["rolled_back"]["by"], 4);
     let images = document(&db, &["images"], 0, "images");
     assert_eq!(images["images"].as_array().unwrap().len(), 1, "the rolled-back upgrade's image went with its rollback: {images:#}");
-    assert_eq!(document(&db, &["images", "prune", "--keep", "0", "--dry-run"], 0, "images-prune")["pruned"], serde_json::json!([4]));
+    assert_eq!(document(&db, &["images", "prune", "--keep", "0", "--dry-run"], 0, "images-prune")["pruned"], serde_json::json!([5]));
     let error = document(&db, &["rollback", "--to", "9.9"], 1, "error");
     assert_eq!(error["error"]["code"], "unknown_release");
     let error = document(&db, &["rollback", "--yes", "--to", "5.0"], 1, "error");
@@ -113,6 +113,9 @@ fn every_command_prints_one_document_valid_against_its_schema() {
     let imported = dir.path().join("imported.redb");
     assert_eq!(document(&imported, &["import", "--dry-run", export.to_str().unwrap()], 0, "import")["dry_run"], true);
     document(&imported, &["import", export.to_str().unwrap()], 0, "import");
+    let runs = &document(&imported, &["history"], 0, "history")["runs"];
+    let trail: Vec<(u64, &str)> = runs.as_array().unwrap().iter().map(|r| (r["seq"].as_u64().unwrap(), r["action"].as_str().unwrap())).collect();
+    assert_eq!(trail, [(1, "import"), (2, "baseline"), (3, "upgrade"), (4, "import")], "the trail of the export (taken after the first upgrade), then the import");
 
     let new = dir.path().join("new.redb");
     assert_eq!(document(&new, &["init", "--dry-run"], 0, "init")["dry_run"], true);

@@ -263,8 +263,24 @@ impl<'s> Engine<'s> {
             if existing > 0 && !force {
                 return Err(EngineError::NotEmpty { store: engine.store.describe(), keys: existing });
             }
-            let record = Manifest { action: Action::Import, id: commit_id(&now(), lease), ..Manifest::default() };
+            let began = std::time::Instant::now();
+            let started_at = now();
+            let id = commit_id(&started_at, lease);
+            // The export's own trail comes with it; the import is the next run after it.
+            let run_prefix = records::run_keys();
+            let imported: Vec<records::Run> = ops
+                .iter()
+                .filter_map(|op| match op {
+                    Op::Set(key, value) if key.starts_with(&run_prefix) => serde_json::from_slice(value).ok(),
+                    _ => None,
+                })
+                .collect();
+            let mut run = records::Run::new(&imported, id.clone(), Action::Import, started_at);
+            run.seconds = began.elapsed().as_secs_f64();
             let count = ops.len();
+            let mut ops = ops;
+            ops.push(run.op());
+            let record = Manifest { action: Action::Import, id, ..Manifest::default() };
             engine.commit(lease, ops, &record)?;
             Ok(count)
         })
