@@ -147,8 +147,9 @@ impl SnapshotBuilder {
         };
         match key {
             Key::Counter { table } => {
-                let number = std::str::from_utf8(&value).ok().and_then(|v| v.trim().parse::<i64>().ok());
-                let number = number.ok_or_else(|| bad("a counter", "not a decimal integer".to_owned()))?;
+                // Unique keys are allocated upwards from zero: a negative counter is damage.
+                let number = std::str::from_utf8(&value).ok().and_then(|v| v.trim().parse::<i64>().ok()).filter(|n| *n >= 0);
+                let number = number.ok_or_else(|| bad("a counter", "not a non-negative decimal integer".to_owned()))?;
                 self.snapshot.nb.set_counter(&table, number);
             }
             Key::Object { table, id, .. } if table == ENGINE_TABLE => {

@@ -51,6 +51,12 @@ pub enum Refusal {
         /// Its head version.
         head: u32,
     },
+    /// `export` or `import` of the embedded database file itself.
+    #[error("{file} is the database file itself (--db): exporting over it would destroy it, and it is not an export to import. Give another file")]
+    LiveDatabaseFile {
+        /// The file given.
+        file: String,
+    },
     /// `lease break` of a lease that ends only with its holder's process.
     #[error("the lease of {store} is held by {holder} and ends only with that process: stop it instead")]
     LeaseOfAProcess {
@@ -83,6 +89,7 @@ impl Refusal {
                 ("unknown_version", Ids { model: Some(model.clone()), version: Some(*version), ..Ids::default() })
             }
             Refusal::LeaseOfAProcess { store: s, .. } => ("lease_of_a_process", store(s)),
+            Refusal::LiveDatabaseFile { .. } => ("live_database_file", Ids::default()),
             Refusal::LeaseNotBroken { store: s, .. } => ("lease_not_broken", store(s)),
         };
         Diagnostic::new(code, self.to_string(), ids)

@@ -2,11 +2,11 @@
 //! fresh embedded database, stamps it as 2.0, and upgrades it to this build's schema with
 //! df-runner's own commands, showing what an operator would see.
 
-use df_migrations::store::{Op, RedbStore};
+use df_migrations::store::{Op, RedbStore, Store};
 use df_migrations::{Build, Engine};
 use df_runner::{Command, Format, Options, Outcome, PlanArgs, UpgradeArgs};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `demo`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -14,7 +14,8 @@ pub struct Args {
     /// About how many objects to generate.
     #[arg(long, default_value_t = 2000)]
     objects: usize,
-    /// The embedded database file to (re)create.
+    /// The embedded database file to create, or to replace if an earlier `demo` created
+    /// it (any other file is refused untouched).
     #[arg(long, default_value = "df-demo.redb")]
     file: PathBuf,
 }
@@ -22,9 +23,6 @@ pub struct Args {
 /// Seeds the deployment, then runs `status`, `plan`, `upgrade` and `verify` on it.
 pub fn run(options: &Options, args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let text = options.format == Format::Text && !options.quiet;
-    if args.file.exists() {
-        std::fs::remove_file(&args.file)?;
-    }
     let count = seed(args)?;
     let options = Options { db: format!("redb:{}", args.file.display()), ..options.clone() };
     let upgrade = ("upgrade", Command::Upgrade(UpgradeArgs { to_release: None, dry_run: false, accept_changed: Vec::new(), init: false }));
@@ -44,7 +42,10 @@ pub fn run(options: &Options, args: &Args, out: &mut dyn Write) -> anyhow::Resul
         } else {
             let mut document = Vec::new();
             outcome = df_runner::run(&options, command, &mut document)?;
-            documents.push(serde_json::from_slice(&document)?);
+            // Quiet text prints nothing; JSON is one document holding the commands' own.
+            if options.format == Format::Json {
+                documents.push(serde_json::from_slice(&document)?);
+            }
         }
     }
     if let Ok([upgrade, verify]) = <[serde_json::Value; 2]>::try_from(documents) {
@@ -71,11 +72,39 @@ pub struct Body {
     verify: serde_json::Value,
 }
 
+/// The record that marks a database as one `demo` created, and so may replace.
+fn demo_mark() -> String {
+    df_migrations::layout::Key::object(df_migrations::layout::ENGINE_TABLE, "", "demo").encode()
+}
+
+/// Opens the demo's file: a new one, or one an earlier `demo` created, emptied under its
+/// file lock (so not while another process has it open). Any other file is refused
+/// untouched.
+fn fresh(file: &Path) -> anyhow::Result<RedbStore> {
+    if !file.exists() {
+        return Ok(RedbStore::create(file)?);
+    }
+    let mut store = RedbStore::open(file)?;
+    let mark = demo_mark();
+    if store.get_many(std::slice::from_ref(&mark))?.first().is_none_or(Option::is_none) {
+        anyhow::bail!(
+            "{} exists and is not a database that `demo` created, so demo leaves it alone: give another --file \
+             (demo replaces only its own)",
+            file.display()
+        );
+    }
+    let mut keys = Vec::new();
+    store.scan("", &mut |key, _| keys.push(Op::Delete(String::from_utf8_lossy(key).into_owned())))?;
+    store.write(&keys)?;
+    Ok(store)
+}
+
 /// Writes the generated deployment and stamps it as release 2.0; returns the key count.
 fn seed(args: &Args) -> anyhow::Result<usize> {
-    let mut store = RedbStore::create(&args.file)?;
+    let mut store = fresh(&args.file)?;
     let mut engine = Engine::new(&mut store, Build::linked()?);
-    let keys: Vec<Op> = dragonflow_fixtures::generate(args.objects, 2017).into_iter().map(|(k, v)| Op::Set(k, v)).collect();
+    let mut keys: Vec<Op> = dragonflow_fixtures::generate(args.objects, 2017).into_iter().map(|(k, v)| Op::Set(k, v)).collect();
+    keys.push(Op::Set(demo_mark(), b"created by dragonflow-runner demo".to_vec()));
     let count = engine.import(keys, false)?;
     engine.baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(1000).unwrap(), None, false)?;
     Ok(count)

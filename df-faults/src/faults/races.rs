@@ -81,5 +81,5 @@ fn loser(finished: &Finished) -> Option<&'static str> {
     // redb refuses a second process before the first has recorded itself in the lock
     // file, and then cannot name it: still exactly one upgrades, so this is an outcome to
     // show (the table does), not a broken guarantee.
-    error.contains("cannot open: Database already open").then_some("refused by redb before the holder was recorded (holder not named)")
+    error.contains("the database is open in another process (a runner or an application)").then_some("refused by redb before the holder was recorded (holder not named)")
 }

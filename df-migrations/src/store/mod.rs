@@ -14,7 +14,7 @@ pub use memory::MemoryStore;
 pub use namespace::Namespaced;
 pub use self::redb::{RedbStore, REDB_KEYS};
 pub use self::redis::{ClusterBackend, Redis, RedisClusterStore, RedisOptions, RedisStore, ServerBackend};
-pub use url::{open, open_or_create, redact, URL_FORMS};
+pub use url::{open, open_or_create, redact, redb_file, URL_FORMS};
 
 use std::time::Duration;
 

@@ -43,6 +43,20 @@ fn recorded_holder(path: &Path) -> Option<Holder> {
     Some(Holder { who: value["who"].as_str()?.to_owned(), since: value["since"].as_str()?.to_owned() })
 }
 
+/// Opens (or creates) the file with redb, turning a panic of redb's on a damaged file (a
+/// truncated one fails an assertion inside redb) into an error with its message. The panic
+/// hook is silenced meanwhile, so that the refusal is the only thing printed.
+fn open_unwinding(path: &Path) -> Result<Result<redb::Database, redb::DatabaseError>, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(|| redb::Builder::new().set_cache_size(REDB_CACHE).create(path));
+    std::panic::set_hook(hook);
+    opened.map_err(|panic| {
+        let text = panic.downcast_ref::<&str>().map(|s| (*s).to_owned()).or_else(|| panic.downcast_ref::<String>().cloned());
+        text.unwrap_or_else(|| "redb panicked".to_owned())
+    })
+}
+
 impl RedbStore {
     /// Opens the database file; a file that does not exist is refused
     /// ([`StoreError::Missing`]), so that a mistyped path is not taken for a new database.
@@ -56,10 +70,20 @@ impl RedbStore {
     /// Opens the database file, creating it if it does not exist.
     pub fn create(path: &Path) -> Result<RedbStore, StoreError> {
         let describe = format!("redb:{}", path.display());
-        let db = redb::Builder::new().set_cache_size(REDB_CACHE).create(path).map_err(|e| {
+        let db = open_unwinding(path).map_err(|damage| StoreError::Backend {
+            store: describe.clone(),
+            message: format!(
+                "the file is damaged ({damage}): it is not a whole redb database (truncated, or written by something \
+                 else). Nothing was changed; restore the file from a copy, or import an export into a new database"
+            ),
+        })?;
+        let db = db.map_err(|e| {
             let message = match (&e, recorded_holder(path)) {
                 (redb::DatabaseError::DatabaseAlreadyOpen, Some(holder)) => {
                     format!("the database is open in another process: {} since {}", holder.who, holder.since)
+                }
+                (redb::DatabaseError::DatabaseAlreadyOpen, None) => {
+                    "the database is open in another process (a runner or an application): wait for it to finish, or stop it".to_owned()
                 }
                 _ => format!("cannot open: {e}"),
             };

@@ -83,6 +83,26 @@ pub fn open_or_create(url: &str, redis: &RedisOptions) -> Result<Box<dyn Store>,
     open_url(url, redis, RedbStore::create)
 }
 
+/// The embedded database file a URL names (`PATH` or `redb:PATH`), if it names one.
+///
+/// ```
+/// use df_migrations::store::redb_file;
+/// use std::path::Path;
+///
+/// assert_eq!(redb_file("redb:/var/lib/nb.redb"), Some(Path::new("/var/lib/nb.redb")));
+/// assert_eq!(redb_file("nb.redb"), Some(Path::new("nb.redb")));
+/// assert_eq!((redb_file("redis://h:6379/0"), redb_file("memory:"), redb_file("")), (None, None, None));
+/// ```
+pub fn redb_file(url: &str) -> Option<&Path> {
+    if url.trim().is_empty() || url == "memory:" {
+        return None;
+    }
+    match url.strip_prefix("redb:") {
+        Some(path) => Some(Path::new(path)),
+        None => (!url.contains("://")).then(|| Path::new(url)),
+    }
+}
+
 /// [`open`] and [`open_or_create`], which differ in how they open a redb file.
 fn open_url(url: &str, redis: &RedisOptions, redb: fn(&Path) -> Result<RedbStore, StoreError>) -> Result<Box<dyn Store>, StoreError> {
     let bad = |message: String| StoreError::Backend { store: redact(url), message };

@@ -1,6 +1,7 @@
 //! `export` and `import`, in the JSON Lines format of `df_migrations::transfer`.
 
 use crate::cli::{Format, ImportArgs, Options};
+use crate::refusal::Refusal;
 use crate::Outcome;
 use anyhow::Context;
 use df_migrations::transfer::{read_export, write_export};
@@ -14,7 +15,18 @@ fn is_stdio(file: &Path) -> bool {
     file.as_os_str() == "-"
 }
 
+/// Refuses `file` when it is the embedded database itself: writing an export over it
+/// would destroy it, and reading it as an export makes no sense.
+fn not_the_database(global: &Options, file: &Path) -> Result<(), Refusal> {
+    let same = |db: &Path| matches!((db.canonicalize(), file.canonicalize()), (Ok(a), Ok(b)) if a == b);
+    match df_migrations::store::redb_file(&global.db) {
+        Some(db) if same(db) => Err(Refusal::LiveDatabaseFile { file: file.display().to_string() }),
+        _ => Ok(()),
+    }
+}
+
 pub fn export(global: &Options, file: &Path, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    not_the_database(global, file)?;
     let entries = engine.dump()?;
     let describe = engine.store().describe();
     let count = if is_stdio(file) {
@@ -40,6 +52,7 @@ pub fn export(global: &Options, file: &Path, engine: &mut Engine, out: &mut dyn 
 }
 
 pub fn import(global: &Options, args: &ImportArgs, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    not_the_database(global, &args.file)?;
     let source = if is_stdio(&args.file) { "standard input".to_owned() } else { args.file.display().to_string() };
     let ops = if is_stdio(&args.file) {
         read_export(&mut std::io::stdin().lock())

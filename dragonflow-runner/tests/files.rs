@@ -1,0 +1,91 @@
+//! Files the runner must not destroy: `demo` replaces only a database it created, and not
+//! while another process has it open; `export` and `import` refuse the live database file;
+//! a damaged redb file and a negative counter are clear refusals, the file left as it was.
+
+use assert_cmd::Command;
+use df_migrations::store::{Op, RedbStore, Store};
+use std::path::Path;
+
+fn runner(args: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("dragonflow-runner").unwrap().env_remove("DF_DB_URL").env_remove("RUST_LOG").args(args).assert()
+}
+
+fn stderr(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+/// Every key and value of a redb database (its file's bytes change when redb opens it).
+fn contents(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut store = RedbStore::open(path).unwrap();
+    let mut entries = Vec::new();
+    store.scan("", &mut |key, value| entries.push((key.to_vec(), value))).unwrap();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn demo_replaces_only_its_own_database_and_not_while_it_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("nb.redb");
+    let theirs = theirs.to_str().unwrap();
+    runner(&["--db", theirs, "-q", "init"]).success();
+    let before = contents(Path::new(theirs));
+    let refused = stderr(&runner(&["demo", "--objects", "50", "--file", theirs]).code(1));
+    assert!(refused.contains("is not a database that `demo` created, so demo leaves it alone"), "{refused}");
+    assert_eq!(contents(Path::new(theirs)), before, "the refused demo changed the database");
+
+    let own = dir.path().join("demo.redb");
+    let own = own.to_str().unwrap();
+    runner(&["-q", "demo", "--objects", "50", "--file", own]).success();
+    runner(&["-q", "demo", "--objects", "50", "--file", own]).success();
+    let history = String::from_utf8_lossy(&runner(&["--db", own, "--format", "json", "history"]).success().get_output().stdout).into_owned();
+    let history: serde_json::Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(history["runs"].as_array().unwrap().len(), 3, "a fresh demo each time: import, baseline, upgrade: {history:#}");
+
+    // Held by another process (this one), it is refused, not emptied.
+    let held = RedbStore::open(Path::new(own)).unwrap();
+    let refused = stderr(&runner(&["demo", "--objects", "50", "--file", own]).code(1));
+    assert!(refused.contains("open in another process"), "{refused}");
+    drop(held);
+    runner(&["--db", own, "verify"]).success();
+}
+
+#[test]
+fn export_and_import_refuse_the_live_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.redb");
+    let db = db.to_str().unwrap();
+    runner(&["--db", db, "-q", "init"]).success();
+    let before = contents(Path::new(db));
+    for (command, file) in [("export", db.to_owned()), ("import", db.to_owned()), ("export", format!("{}/./nb.redb", dir.path().display()))] {
+        let refused = stderr(&runner(&["--db", db, command, &file]).code(1));
+        assert!(refused.contains("is the database file itself (--db)"), "{command} {file}: {refused}");
+    }
+    assert_eq!(contents(Path::new(db)), before);
+    runner(&["--db", db, "verify"]).success();
+}
+
+#[test]
+fn a_damaged_file_and_a_negative_counter_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.redb");
+    let db = db.to_str().unwrap();
+    runner(&["-q", "demo", "--objects", "50", "--file", db]).success();
+    let whole = bytes(Path::new(db));
+    let truncated = dir.path().join("truncated.redb");
+    std::fs::write(&truncated, &whole[..whole.len() / 3]).unwrap();
+    let refused = stderr(&runner(&["--db", truncated.to_str().unwrap(), "status"]).code(1));
+    assert!(refused.contains("the file is damaged") && refused.contains("restore the file from a copy"), "{refused}");
+    assert!(!refused.contains("panicked"), "{refused}");
+    assert_eq!(bytes(&truncated), &whole[..whole.len() / 3], "the damaged file was changed");
+
+    let mut store = RedbStore::open(Path::new(db)).unwrap();
+    store.write(&[Op::Set("{unique_key.}lport".into(), b"-5".to_vec())]).unwrap();
+    drop(store);
+    let refused = stderr(&runner(&["--db", db, "verify"]).code(1));
+    assert!(refused.contains("key {unique_key.}lport does not hold a counter: not a non-negative decimal integer"), "{refused}");
+}
