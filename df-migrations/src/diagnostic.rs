@@ -180,6 +180,8 @@ impl From<&EngineError> for Diagnostic {
             }
             EngineError::Invalid { first, .. } => Diagnostic::new("invalid_objects", message, Ids::default())
                 .with_details(first.iter().map(|i| invalid("invalid_object", i)).collect()),
+            EngineError::Unstorable { first, .. } => Diagnostic::new("unstorable_ids", message, Ids::default())
+                .with_details(first.iter().map(|i| Diagnostic::new("unstorable_id", format!("{}: {}", i.model, i.reason), Ids { key: Some(i.key.clone()), ..Ids::default() })).collect()),
             EngineError::BaselineMismatch { store, mismatches, .. } => Diagnostic::new("baseline_mismatch", message, Ids::store(store))
                 .with_details(mismatches.iter().map(|i| invalid("shape_mismatch", i)).collect()),
             EngineError::UnknownRelease { release, .. } | EngineError::NoReleases { release } => {

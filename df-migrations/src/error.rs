@@ -128,6 +128,20 @@ pub enum EngineError {
         /// The first of them.
         first: Vec<Invalid>,
     },
+    /// Objects whose ids cannot be stored as keys and read back as themselves.
+    #[error(
+        "{} objects have ids that cannot be stored as keys of the layout and read back; nothing was written. \
+         Fix the migration that made them (or the stored data):{}{}",
+        .total,
+        .first.iter().map(|i| format!("\n  - {} (key {}): {}", i.model, i.key, i.reason)).collect::<String>(),
+        if *.total > .first.len() { format!("\n  - … and {} more", .total - .first.len()) } else { String::new() }
+    )]
+    Unstorable {
+        /// How many objects.
+        total: usize,
+        /// The first of them.
+        first: Vec<Invalid>,
+    },
     /// A command was given a release the build does not know (`baseline --release`,
     /// `plan --to`, `upgrade --to`).
     #[error("this build knows no release `{release}`, so nothing was done: its releases are {known}")]

@@ -175,6 +175,23 @@ pub fn unmark_raw(raw: &str) -> Option<String> {
     Some(format!("{}{rest}", &raw[..=close]))
 }
 
+/// Why object `id` of `table` in `topic` cannot be stored as a key of this layout and read
+/// back as itself (an empty id, one that begins as the engine's staging markers do, a
+/// topic that holds the hash tag's `}`), if it cannot.
+pub fn unstorable(table: &str, topic: &str, id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        return Some("its id is empty");
+    }
+    if id.starts_with(STAGE) || id.starts_with(DROP) {
+        return Some("its id begins with a marker the engine reserves for its staging keys");
+    }
+    let key = Key::object(table, topic, id);
+    match parse(key.encode().as_bytes()) {
+        Ok(StoredKey::Live(back)) if back == key => None,
+        _ => Some("its key does not read back as the same table, topic and id"),
+    }
+}
+
 /// Parses a stored key.
 pub fn parse<'a>(raw: &'a [u8]) -> Result<StoredKey, LayoutError> {
     let text = std::str::from_utf8(raw).map_err(|_| LayoutError {
@@ -221,6 +238,15 @@ pub fn parse<'a>(raw: &'a [u8]) -> Result<StoredKey, LayoutError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_that_would_not_read_back_are_named() {
+        assert_eq!(unstorable("lport", "t", "p1"), None);
+        assert_eq!(unstorable("lsubnet", "t", ""), Some("its id is empty"));
+        assert!(unstorable("lport", "t", &format!("{STAGE}X~p1")).is_some_and(|r| r.contains("marker")));
+        assert!(unstorable("lport", "t", &format!("{DROP}X~p1")).is_some());
+        assert!(unstorable("lport", "a}b", "p1").is_some_and(|r| r.contains("read back")));
+    }
 
     #[test]
     fn encodes_and_parses_dragonflow_keys() {

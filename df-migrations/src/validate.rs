@@ -130,6 +130,31 @@ impl Failures {
 
 /// Checks every object as it is after an upgrade to `state`, on every core; lists the
 /// first [`LISTED`] failures and counts all of them.
+/// Refuses objects whose ids cannot be stored as keys of the layout and read back as
+/// themselves (see [`crate::layout::unstorable`]), such as an id a migration left empty,
+/// before anything is written.
+pub fn storable(nb: &NbApi) -> Result<(), EngineError> {
+    const SHOWN: usize = 10;
+    let mut total = 0;
+    let mut first = Vec::new();
+    for table in nb.tables() {
+        for (id, stored) in nb.iter(table) {
+            if let Some(reason) = crate::layout::unstorable(table, stored.topic(), id) {
+                total += 1;
+                if first.len() < SHOWN {
+                    let key = object_key(table, stored.topic(), id);
+                    first.push(Invalid { model: format!("table `{table}`, id {id:?}"), key, reason: reason.to_owned() });
+                }
+            }
+        }
+    }
+    if total == 0 {
+        Ok(())
+    } else {
+        Err(EngineError::Unstorable { total, first })
+    }
+}
+
 pub fn validate(nb: &NbApi, build: &Build, state: &EngineState, mut progress: impl FnMut(usize, usize)) -> Result<(), EngineError> {
     let checks = Checks::after(build, state);
     let objects: Vec<(&str, &str, &Stored)> = nb.tables().flat_map(|table| nb.iter(table).map(move |(id, stored)| (table, id, stored))).collect();

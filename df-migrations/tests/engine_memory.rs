@@ -375,3 +375,26 @@ fn a_database_recorded_in_another_key_layout_is_refused() {
     }
     assert_eq!(store.dump(), before);
 }
+
+#[test]
+fn an_object_whose_id_cannot_be_stored_back_is_refused_before_anything_is_written() {
+    let mut store = baselined();
+    // A switch whose embedded subnet has an empty id: the 3.0 migration moves subnets into
+    // their own table, keyed by that id.
+    let (key, mut lswitch) = store
+        .dump()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("{lswitch."))
+        .map(|(k, v)| (k, serde_json::from_slice::<Value>(&v).unwrap()))
+        .find(|(_, v)| v["subnets"].as_array().is_some_and(|s| !s.is_empty()))
+        .expect("a seeded switch with subnets");
+    lswitch["subnets"][0]["id"] = "".into();
+    store.insert(&key, lswitch.to_string());
+    let before = store.dump();
+    let error = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap_err();
+    assert!(matches!(&error, EngineError::Unstorable { total: 1, .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("table `lsubnet`, id \"\"") && message.contains("its id is empty") && message.contains("nothing was written"), "{message}");
+    assert_eq!(store.dump(), before, "the refused upgrade wrote");
+    assert_eq!(df_migrations::Diagnostic::from(&error).code, "unstorable_ids");
+}

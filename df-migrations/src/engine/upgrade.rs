@@ -13,7 +13,7 @@ use crate::run;
 use crate::runs;
 use crate::snapshot::{Original, Snapshot};
 use crate::store::{Op, Store};
-use crate::validate::validate;
+use crate::validate::{storable, validate};
 use df_schema::__private::EngineNb;
 use df_schema::NbApi;
 use std::collections::BTreeSet;
@@ -189,6 +189,7 @@ impl Upgrade<'_, '_, '_> {
 
         let started = Instant::now();
         (self.progress)(Event::Phase(Phase::Validate));
+        storable(&nb)?;
         let progress = &mut self.progress;
         validate(&nb, &self.engine.build, &state, |done, total| progress(Event::Validated { done, total }))?;
         self.report.timings.insert(Phase::Validate, started.elapsed());
