@@ -160,7 +160,8 @@ impl From<&EngineError> for Diagnostic {
             EngineError::AlreadyBaselined { store } => at_store("already_baselined", store),
             EngineError::OtherLayout { store, .. } => at_store("other_layout", store),
             EngineError::NotEmpty { store, .. } => at_store("not_empty", store),
-            EngineError::NothingToRollBack { store } => at_store("nothing_to_roll_back", store),
+            EngineError::NothingToRollBack { store, .. } => at_store("nothing_to_roll_back", store),
+            EngineError::ObjectsLost { store, .. } => at_store("objects_lost", store),
             EngineError::WrittenSince { store } => at_store("written_since", store),
             EngineError::AlreadyAtRelease { store, release } => {
                 Diagnostic::new("already_at_release", message, Ids { release: Some(release.clone()), ..Ids::store(store) })

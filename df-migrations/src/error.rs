@@ -252,11 +252,31 @@ pub enum EngineError {
         /// How many keys it holds.
         keys: usize,
     },
+    /// A database whose df-schema records remain but whose objects are gone.
+    #[error(
+        "{store} holds df-schema's records but none of the {objects} objects its last upgrade (run {run}) left: the \
+         data was lost (a server restarted without persistence, or evicted keys?), so nothing was done. Restore the \
+         data from an export or a server backup; `history` shows what ran. If every object was deleted on purpose, \
+         upgrade with `--init`"
+    )]
+    ObjectsLost {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The last upgrade's run number.
+        run: u64,
+        /// How many objects it left.
+        objects: usize,
+    },
     /// `rollback` without an upgrade to roll back.
-    #[error("{store} has no upgrade to roll back")]
+    #[error("{store} has no upgrade to roll back{}", if *.empty {
+        ": it holds no keys at all, not even df-schema's records. If it held data, the data is lost (a server restarted \
+         without persistence?); restore it from an export or a server backup"
+    } else { "" })]
     NothingToRollBack {
         /// The store, as `Store::describe` names it.
         store: String,
+        /// Whether it holds no keys at all.
+        empty: bool,
     },
     /// `rollback --to` a release the database is at already (or below).
     #[error("{store} has no upgrade past release {release} to roll back: it is at {release} or older (see `history`)")]

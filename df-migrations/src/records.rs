@@ -183,6 +183,9 @@ pub struct Run {
     /// An upgrade's pre-upgrade image, while it is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageRef>,
+    /// How many objects an upgrade left.
+    #[serde(default)]
+    pub objects: usize,
     /// The digest of the data an upgrade left (see `crate::writes::digest`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub digest: String,

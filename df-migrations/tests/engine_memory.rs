@@ -398,3 +398,23 @@ fn an_object_whose_id_cannot_be_stored_back_is_refused_before_anything_is_writte
     assert_eq!(store.dump(), before, "the refused upgrade wrote");
     assert_eq!(df_migrations::Diagnostic::from(&error).code, "unstorable_ids");
 }
+
+#[test]
+fn records_without_the_objects_the_last_upgrade_left_are_not_upgraded() {
+    let mut store = baselined();
+    engine(&mut store).upgrade(&UpgradeOptions { to_release: Some("4.0".into()), ..options() }, &mut |_| {}).unwrap();
+    // The objects vanish, df-schema's records stay (keys evicted, say).
+    let gone: Vec<df_migrations::store::Op> = objects(&store).keys().map(|k| df_migrations::store::Op::Delete(k.clone())).collect();
+    store.write(&gone).unwrap();
+    let before = store.dump();
+    let error = engine(&mut store).upgrade(&UpgradeOptions { init: false, ..options() }, &mut |_| {}).unwrap_err();
+    assert!(matches!(error, EngineError::ObjectsLost { run: 2, .. }), "{error:?}");
+    assert!(error.to_string().contains("the data was lost"), "{error}");
+    assert_eq!(store.dump(), before);
+    // Deleted on purpose: `init` says so.
+    engine(&mut store).upgrade(&UpgradeOptions { init: true, ..options() }, &mut |_| {}).unwrap();
+
+    // A database with nothing at all says that its data, if any, is gone.
+    let error = engine(&mut MemoryStore::new()).rollback(&df_migrations::RollbackOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(error.to_string().contains("it holds no keys at all"), "{error}");
+}

@@ -47,7 +47,7 @@ impl Engine<'_> {
             let undo = runs::to_undo(&snapshot.original.runs, options.to_release.as_deref(), later).map_err(|unreachable| {
                 let release = options.to_release.clone().unwrap_or_default();
                 match unreachable {
-                    Unreachable::NothingToUndo => EngineError::NothingToRollBack { store: store.clone() },
+                    Unreachable::NothingToUndo => EngineError::NothingToRollBack { store: store.clone(), empty: snapshot.original.keys.is_empty() && snapshot.original.runs.is_empty() },
                     Unreachable::AlreadyThere => EngineError::AlreadyAtRelease { store: store.clone(), release },
                     Unreachable::Straddles { run } => EngineError::UpgradeStraddles { store: store.clone(), release, run: run.seq, releases: run.releases.join(", ") },
                     Unreachable::Pruned { run } => EngineError::ImagePruned { store: store.clone(), run: run.seq, started_at: run.started_at.clone() },

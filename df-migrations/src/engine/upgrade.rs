@@ -47,6 +47,8 @@ struct Upgrade<'e, 's, 'p> {
     report: Report,
     /// When it began, for its run record.
     began: Instant,
+    /// How many objects the migrated data holds, for its run record.
+    objects_left: usize,
 }
 
 impl Engine<'_> {
@@ -57,7 +59,7 @@ impl Engine<'_> {
         }
         self.leased(|engine, lease| {
             let applied_at = options.applied_at.clone().unwrap_or_else(now);
-            Upgrade { engine, lease, options, applied_at, progress, report: Report::default(), began: Instant::now() }.run()
+            Upgrade { engine, lease, options, applied_at, progress, report: Report::default(), began: Instant::now(), objects_left: 0 }.run()
         })
     }
 }
@@ -74,6 +76,13 @@ impl Upgrade<'_, '_, '_> {
             (None, 0) if !self.options.init => return Err(EngineError::NotInitialized { store }),
             (None, objects @ 1..) => return Err(EngineError::NotBaselined { store, objects }),
             _ => {}
+        }
+        // Records without the objects the last upgrade left: the data was lost (a server
+        // restarted without persistence, keys evicted), and upgrading the rest would
+        // hide it.
+        let last = snapshot.original.runs.iter().rev().find(|run| run.action == Action::Upgrade && run.rolled_back.is_none());
+        if let Some(run) = last.filter(|run| run.objects > 0 && snapshot.objects() == 0 && !self.options.init) {
+            return Err(EngineError::ObjectsLost { store, run: run.seq, objects: run.objects });
         }
         let acceptances = accept::check(snapshot.original.state.as_ref().unwrap_or(&EngineState::default()), &self.engine.build, &self.options.accept_changed, &store)?;
         let mut plan = self.engine.plan_for(snapshot.original.state.as_ref(), &self.options.accept_changed)?;
@@ -134,6 +143,7 @@ impl Upgrade<'_, '_, '_> {
         run.releases.sort_by(|a, b| release_cmp(a, b));
         run.image = Some(image.clone());
         run.digest = writes.digest;
+        run.objects = self.objects_left;
         run.seconds = self.began.elapsed().as_secs_f64();
         let mut changed = runs::pruned(&[original.runs.clone(), vec![run.clone()]].concat(), self.engine.kept_images);
         changed.push(run);
@@ -197,6 +207,7 @@ impl Upgrade<'_, '_, '_> {
         // Working out the writes belongs to the commit: a dry run stops right after it.
         let started = Instant::now();
         (self.progress)(Event::Phase(Phase::Commit));
+        self.objects_left = nb.tables().map(|table| nb.iter(table).count()).sum();
         let writes = writes::compute(original, nb, &rows, &state);
         self.report.tables = writes.summary.clone();
         self.report.timings.insert(Phase::Commit, started.elapsed());
