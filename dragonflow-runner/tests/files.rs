@@ -89,3 +89,17 @@ fn a_damaged_file_and_a_negative_counter_are_refused_clearly() {
     let refused = stderr(&runner(&["--db", db, "verify"]).code(1));
     assert!(refused.contains("key {unique_key.}lport does not hold a counter: not a non-negative decimal integer"), "{refused}");
 }
+
+#[test]
+fn a_key_that_is_not_utf8_is_not_exported_rewritten() {
+    let Some(server) = df_testkit::redis_server::RedisServer::start() else { return };
+    let url = format!("redis://{}/0", server.address());
+    runner(&["--db", &url, "-q", "init"]).success();
+    let mut connection = server.connection();
+    redis::cmd("SET").arg(b"{chassis.}\xff\xfe".as_slice()).arg("{}").query::<()>(&mut connection).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("all.jsonl");
+    let refused = stderr(&runner(&["--db", &url, "export", file.to_str().unwrap()]).code(1));
+    assert!(refused.contains("key 0x7b636861737369732e7dfffe") && refused.contains("is not UTF-8"), "{refused}");
+    assert!(!file.exists(), "a refused export left a file");
+}

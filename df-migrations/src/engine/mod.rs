@@ -248,10 +248,24 @@ impl<'s> Engine<'s> {
         Ok(History { runs: original.runs, log })
     }
 
-    /// Every key with its value (the lease aside), for an export.
+    /// Every key with its value (the lease aside), for an export. Refuses a key that is
+    /// not UTF-8, naming it in hex: an export (and every key the engine writes) is text,
+    /// and replacing its bytes would change the key.
     pub fn dump(&mut self) -> Result<Vec<(String, Vec<u8>)>, EngineError> {
         let mut entries = Vec::new();
-        self.store.scan("", &mut |key, value| entries.push((String::from_utf8_lossy(key).into_owned(), value)))?;
+        let mut not_text = None;
+        self.store.scan("", &mut |key, value| match std::str::from_utf8(key) {
+            Ok(key) => entries.push((key.to_owned(), value)),
+            Err(_) => {
+                if not_text.is_none() {
+                    not_text = Some(crate::transfer::hex(key));
+                }
+            }
+        })?;
+        if let Some(hex) = not_text {
+            let message = "the key is not UTF-8 (shown in hex), so no export can hold it exactly; rename or delete it first".to_owned();
+            return Err(crate::store::StoreError::Key { store: self.store.describe(), key: format!("0x{hex}"), message }.into());
+        }
         entries.sort();
         Ok(entries)
     }
