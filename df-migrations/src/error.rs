@@ -252,6 +252,26 @@ pub enum EngineError {
         /// How many keys it holds.
         keys: usize,
     },
+    /// `export` while a commit is interrupted.
+    #[error(
+        "{store} is in the middle of a commit (it holds {key}): an export now would mix the old state and the new, \
+         so nothing was exported. Run `recover` (it completes or discards the commit), then export"
+    )]
+    MidCommit {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// A key only an unfinished commit leaves.
+        key: String,
+    },
+    /// `import` of an export taken in the middle of a commit.
+    #[error(
+        "the export holds {key}, which only an unfinished commit leaves: it was taken mid-commit and is not a \
+         committed state, so nothing was imported. Export the database again after `recover`"
+    )]
+    MidCommitExport {
+        /// A key only an unfinished commit leaves.
+        key: String,
+    },
     /// A database whose df-schema records remain but whose objects are gone.
     #[error(
         "{store} holds df-schema's records but none of the {objects} objects its last upgrade (run {run}) left: the \

@@ -103,3 +103,43 @@ fn a_key_that_is_not_utf8_is_not_exported_rewritten() {
     assert!(refused.contains("key 0x7b636861737369732e7dfffe") && refused.contains("is not UTF-8"), "{refused}");
     assert!(!file.exists(), "a refused export left a file");
 }
+
+#[test]
+fn an_export_is_never_of_a_commit_in_progress() {
+    use df_migrations::records;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.redb");
+    let db = db.to_str().unwrap();
+    runner(&["--db", db, "-q", "init"]).success();
+    let clean = dir.path().join("clean.jsonl");
+    runner(&["--db", db, "-q", "export", clean.to_str().unwrap()]).success();
+
+    // A runner died mid-commit: a staged value and its intent are left.
+    let staged = df_migrations::layout::stage_raw("{chassis.}c1", "deadbeefdeadbeef");
+    let intent = serde_json::json!({"tag": "deadbeefdeadbeef", "who": "dragonflow-runner pid 1 on c1", "since": "2026-12-03T07:00:00Z"});
+    let mut store = RedbStore::open(Path::new(db)).unwrap();
+    store.write(&[Op::Set(staged.clone(), b"{}".to_vec()), Op::Set(records::intent_key().encode(), intent.to_string().into_bytes())]).unwrap();
+    drop(store);
+    let mixed = dir.path().join("mixed.jsonl");
+    let refused = stderr(&runner(&["--db", db, "export", mixed.to_str().unwrap()]).code(1));
+    assert!(refused.contains("is in the middle of a commit") && refused.contains("Run `recover`"), "{refused}");
+    assert!(!mixed.exists());
+    runner(&["--db", db, "-q", "recover"]).success();
+    runner(&["--db", db, "-q", "export", mixed.to_str().unwrap()]).success();
+
+    // An export file that holds such keys (taken by an older df-schema) is not imported.
+    let text = std::fs::read_to_string(&clean).unwrap();
+    let ops: Vec<Op> = df_migrations::transfer::read_export(&mut text.as_bytes()).unwrap();
+    let mut with_stage: Vec<(String, Vec<u8>)> = ops.into_iter().map(|op| match op {
+        Op::Set(key, value) => (key, value),
+        other => panic!("{other:?}"),
+    }).collect();
+    with_stage.push((staged, b"{}".to_vec()));
+    let mut file = Vec::new();
+    df_migrations::transfer::write_export(&mut file, "redb:old", with_stage.into_iter()).unwrap();
+    let old = dir.path().join("old.jsonl");
+    std::fs::write(&old, file).unwrap();
+    let fresh = dir.path().join("fresh.redb");
+    let refused = stderr(&runner(&["--db", fresh.to_str().unwrap(), "import", old.to_str().unwrap()]).code(1));
+    assert!(refused.contains("it was taken mid-commit and is not a committed state"), "{refused}");
+}

@@ -46,6 +46,15 @@ pub struct History {
     pub log: Vec<LogRow>,
 }
 
+/// The first key among `keys` that only an unfinished commit leaves: its commit or intent
+/// record, a staged value, a drop mark.
+fn mid_commit<'k>(keys: impl Iterator<Item = &'k str>) -> Option<String> {
+    let records = [records::commit_key().encode(), records::intent_key().encode()];
+    keys.into_iter()
+        .find(|key| records.iter().any(|r| r == key) || matches!(crate::layout::parse(key.as_bytes()), Ok(crate::layout::StoredKey::Staged(_) | crate::layout::StoredKey::Dropped(_))))
+        .map(str::to_owned)
+}
+
 /// The engine over one store.
 pub struct Engine<'s> {
     /// The store as the build's key layout sees it.
@@ -270,8 +279,25 @@ impl<'s> Engine<'s> {
         Ok(entries)
     }
 
-    /// Writes an import under the lease. Refuses a database that holds keys unless `force`.
+    /// Every key with its value, as [`Engine::dump`], read under the lease so that no
+    /// commit runs meanwhile, and refused while a commit is interrupted (the data would be
+    /// a mix of the old state and the new): a consistent state, for an export.
+    pub fn export(&mut self) -> Result<Vec<(String, Vec<u8>)>, EngineError> {
+        self.leased(|engine, _| {
+            let entries = engine.dump()?;
+            match mid_commit(entries.iter().map(|(key, _)| key.as_str())) {
+                Some(key) => Err(EngineError::MidCommit { store: engine.store.describe(), key }),
+                None => Ok(entries),
+            }
+        })
+    }
+
+    /// Writes an import under the lease. Refuses a database that holds keys unless `force`,
+    /// and an export taken in the middle of a commit (see [`Engine::export`]).
     pub fn import(&mut self, ops: Vec<Op>, force: bool) -> Result<usize, EngineError> {
+        if let Some(key) = mid_commit(ops.iter().map(Op::key)) {
+            return Err(EngineError::MidCommitExport { key });
+        }
         self.leased(|engine, lease| {
             let existing = engine.dump()?.len();
             if existing > 0 && !force {

@@ -27,7 +27,7 @@ fn not_the_database(global: &Options, file: &Path) -> Result<(), Refusal> {
 
 pub fn export(global: &Options, file: &Path, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     not_the_database(global, file)?;
-    let entries = engine.dump()?;
+    let entries = engine.export()?;
     let describe = engine.store().describe();
     let count = if is_stdio(file) {
         let mut writer = BufWriter::new(&mut *out);
