@@ -252,6 +252,26 @@ pub enum EngineError {
         /// How many keys it holds.
         keys: usize,
     },
+    /// A server whose memory limit cannot hold what the upgrade writes.
+    #[error(
+        "{store} has maxmemory {limit} bytes with {used} in use, and this upgrade writes about {needed} more (its rollback \
+         image and the new values, about twice the data): {}. Nothing was written. Raise maxmemory to at least {} (CONFIG SET maxmemory), or \
+         free memory, then run the upgrade again",
+        if .policy == "noeviction" { "the server would refuse writes part-way".to_owned() } else { format!("the server would evict keys (maxmemory-policy {}), losing data", .policy) },
+        .used.saturating_add(*.needed)
+    )]
+    NoRoom {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// Bytes in use.
+        used: u64,
+        /// The limit.
+        limit: u64,
+        /// About what the upgrade writes.
+        needed: u64,
+        /// `maxmemory-policy`.
+        policy: String,
+    },
     /// `export` while a commit is interrupted.
     #[error(
         "{store} is in the middle of a commit (it holds {key}): an export now would mix the old state and the new, \

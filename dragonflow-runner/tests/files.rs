@@ -143,3 +143,38 @@ fn an_export_is_never_of_a_commit_in_progress() {
     let refused = stderr(&runner(&["--db", fresh.to_str().unwrap(), "import", old.to_str().unwrap()]).code(1));
     assert!(refused.contains("it was taken mid-commit and is not a committed state"), "{refused}");
 }
+
+#[test]
+fn an_upgrade_that_a_redis_memory_limit_cannot_hold_is_refused_before_writing() {
+    let Some(server) = df_testkit::redis_server::RedisServer::start() else { return };
+    let url = format!("redis://{}/0", server.address());
+    let mut store = df_migrations::store::open(&url, &df_migrations::store::RedisOptions::default()).unwrap();
+    let ops: Vec<Op> = dragonflow_fixtures::generate(2000, 7).into_iter().map(|(k, v)| Op::Set(k, v)).collect();
+    store.write(&ops).unwrap();
+    drop(store);
+    runner(&["--db", &url, "-q", "baseline", "--release", "2.0"]).success();
+    let mut connection = server.connection();
+    let keys = |connection: &mut redis::Connection| -> Vec<String> {
+        let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query(connection).unwrap();
+        keys.sort();
+        keys
+    };
+    let before = keys(&mut connection);
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut connection).unwrap();
+    let used: u64 = info.lines().find_map(|l| l.strip_prefix("used_memory:")).unwrap().trim().parse().unwrap();
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory-policy").arg("allkeys-lru").query::<()>(&mut connection).unwrap();
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(used + 200_000).query::<()>(&mut connection).unwrap();
+
+    let refused = stderr(&runner(&["--db", &url, "upgrade"]).code(1));
+    assert!(refused.contains("the server would evict keys (maxmemory-policy allkeys-lru), losing data"), "{refused}");
+    assert!(refused.contains("Raise maxmemory to at least"), "{refused}");
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(0).query::<()>(&mut connection).unwrap();
+    let after = keys(&mut connection);
+    let changed: Vec<&String> = after.iter().filter(|k| !before.contains(k)).chain(before.iter().filter(|k| !after.contains(k))).collect();
+    assert!(changed.is_empty(), "the refused upgrade wrote, or keys were evicted: {changed:?}");
+    runner(&["--db", &url, "-q", "upgrade"]).success();
+    // With nothing pending, nothing is written, and a tight limit is no reason to refuse.
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(used + 200_000).query::<()>(&mut connection).unwrap();
+    runner(&["--db", &url, "-q", "upgrade"]).success();
+    redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(0).query::<()>(&mut connection).unwrap();
+}

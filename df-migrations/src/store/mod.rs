@@ -43,6 +43,18 @@ impl Op {
     }
 }
 
+/// A server's memory, as [`Store::memory`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memory {
+    /// Bytes in use.
+    pub used: u64,
+    /// The limit (`maxmemory`), above 0.
+    pub limit: u64,
+    /// What the server does at the limit (`maxmemory-policy`): `noeviction` refuses
+    /// writes, the others evict keys.
+    pub policy: String,
+}
+
 /// Who holds the upgrade lease, as recorded when it was taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
@@ -137,6 +149,12 @@ pub trait Store {
 
     /// The lease as it is now, if someone holds it.
     fn lease(&mut self) -> Result<Option<LeaseState>, StoreError>;
+
+    /// The server's memory, where it has a limit that writes can reach (a Redis server
+    /// with `maxmemory`); `None` where the store does not tell or has no such limit.
+    fn memory(&mut self) -> Result<Option<Memory>, StoreError> {
+        Ok(None)
+    }
 
     /// Applies `batch` all-or-nothing, and only if the lease is still ours, atomically
     /// with that check (fencing: a runner whose lease expired cannot commit). Stores that

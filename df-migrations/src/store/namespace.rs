@@ -110,6 +110,10 @@ impl Store for Namespaced<'_> {
         self.inner.release_lease(token)
     }
 
+    fn memory(&mut self) -> Result<Option<super::Memory>, StoreError> {
+        self.inner.memory()
+    }
+
     fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
         self.inner.lease()
     }

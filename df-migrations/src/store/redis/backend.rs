@@ -264,6 +264,22 @@ impl<B: Backend> Store for Redis<B> {
         Err(key_error(&self.name, self.lease_key.as_bytes(), "the lease kept changing while it was being taken"))
     }
 
+    fn memory(&mut self) -> Result<Option<crate::store::Memory>, StoreError> {
+        // A cluster's nodes each have their own limit; only a single server is checked.
+        if self.backend.scan_nodes().map_err(|err| StoreError::Backend { store: self.name.clone(), message: self.error(&err) })?.len() != 1 {
+            return Ok(None);
+        }
+        let mut info = redis::cmd("INFO");
+        info.arg("memory");
+        let info = match self.backend.query(&info) {
+            Ok(Value::BulkString(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(Value::VerbatimString { text, .. }) => text,
+            Ok(_) => return Ok(None),
+            Err(err) => return Err(StoreError::Backend { store: self.name.clone(), message: format!("INFO memory: {}", self.error(&err)) }),
+        };
+        Ok(super::memory::parse(&info))
+    }
+
     fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
         let Some(value) = self.lease_value()? else { return Ok(None) };
         let (token, holder) = decode_lease(&value).ok_or_else(|| {

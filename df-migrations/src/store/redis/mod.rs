@@ -12,6 +12,7 @@ mod cluster;
 mod connection;
 mod errors;
 mod lease;
+mod memory;
 mod options;
 mod server;
 mod transaction;
