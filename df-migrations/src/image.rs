@@ -143,7 +143,8 @@ pub fn read(store: &mut dyn Store, image: &ImageRef) -> Result<Vec<(String, Vec<
         what: "a chunk of the pre-upgrade image",
         reason: format!("{reason}; {DAMAGED}"),
     };
-    let mut entries = Vec::with_capacity(image.entries);
+    // The count comes from a stored record: a reservation, not a promise.
+    let mut entries = Vec::with_capacity(image.entries.min(1 << 16));
     for group in keys.chunks(CHUNKS_PER_CALL) {
         for (key, value) in group.iter().zip(store.get_many(group)?) {
             let value = value.ok_or_else(|| bad(key, "it is missing".to_owned()))?;

@@ -3,7 +3,7 @@
 //! [`Stored`](super::Stored)), so the check must not cost a full parse, and an object
 //! that passed it always parses later.
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::fmt;
 
@@ -88,7 +88,7 @@ impl<'de> Visitor<'de> for ShapeVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Valid>()?.is_some() {}
         Ok(Shape::Other("an array"))
     }
 
@@ -98,10 +98,66 @@ impl<'de> Visitor<'de> for ShapeVisitor {
             if is_id.0 {
                 id = Some(map.next_value::<Value>()?);
             } else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Valid>()?;
             }
         }
         Ok(Shape::Object { id })
+    }
+}
+
+/// A value read in full and dropped: unlike serde's `IgnoredAny`, which `serde_json` skips
+/// without decoding, every string is unescaped (a lone surrogate is refused), every number
+/// must fit (`1e400` is refused) and nesting counts against `serde_json`'s depth limit, so
+/// that what passes the check is exactly what parses later. Nothing is built.
+struct Valid;
+
+impl<'de> de::Deserialize<'de> for Valid {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Valid, D::Error> {
+        deserializer.deserialize_any(ValidVisitor)
+    }
+}
+
+struct ValidVisitor;
+
+impl<'de> Visitor<'de> for ValidVisitor {
+    type Value = Valid;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Valid, A::Error> {
+        while seq.next_element::<Valid>()?.is_some() {}
+        Ok(Valid)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Valid, A::Error> {
+        while map.next_entry::<Valid, Valid>()?.is_some() {}
+        Ok(Valid)
     }
 }
 
@@ -147,6 +203,15 @@ mod tests {
         assert_eq!(object("p1", b"{}"), Err(BadObject::WrongId("absent".to_owned())));
         assert_eq!(object("p1", b"[]"), Err(BadObject::NotAnObject("an array")));
         assert!(matches!(object("p1", b"{"), Err(BadObject::NotJson(_))));
+    }
+
+    #[test]
+    fn values_that_would_not_parse_later_are_refused_now() {
+        let deep = format!(r#"{{"id":"p1","x":{}{}}}"#, "[".repeat(200), "]".repeat(200));
+        for bytes in [&br#"{"id":"p1","s":"\ud800"}"#[..], br#"{"id":"p1","n":1e400}"#, deep.as_bytes(), br#"{"id":"p1","m":{"\ud800":1}}"#] {
+            assert!(matches!(object("p1", bytes), Err(BadObject::NotJson(_))), "{}", String::from_utf8_lossy(bytes));
+            assert!(serde_json::from_slice::<serde_json::Map<String, Value>>(bytes).is_err(), "the full parse agrees");
+        }
     }
 
     #[test]
