@@ -223,6 +223,13 @@ impl Run {
         }
     }
 
+    /// The run that a `{df_schema.}backup` manifest, as df-schema kept it before run
+    /// records, stands for: run 0, an upgrade, whose id starts with when it started.
+    pub fn from_legacy(manifest: Manifest) -> Run {
+        let started_at = manifest.id.split('/').next().unwrap_or_default().to_owned();
+        Run { seq: 0, id: manifest.id, started_at, image: manifest.image, digest: manifest.digest, ..Run::default() }
+    }
+
     /// The write of this record.
     pub fn op(&self) -> crate::store::Op {
         crate::store::Op::Set(run_key(self.seq).encode(), serde_json::to_vec(self).expect("a run serializes"))

@@ -161,11 +161,7 @@ impl SnapshotBuilder {
                     }
                     "commit" => original.commit = Some(parse_manifest(&value)?),
                     "backup" => {
-                        let manifest = parse_manifest(&value)?;
-                        // The manifest's id starts with when the upgrade started.
-                        let started_at = manifest.id.split('/').next().unwrap_or_default().to_owned();
-                        let run = Run { seq: 0, id: manifest.id, started_at, image: manifest.image, digest: manifest.digest, ..Run::default() };
-                        original.runs.push(run);
+                        original.runs.push(Run::from_legacy(parse_manifest(&value)?));
                         original.legacy_backup = true;
                     }
                     run if run.starts_with(records::RUN_PREFIX) => {

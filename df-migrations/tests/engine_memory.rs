@@ -140,6 +140,7 @@ fn upgrades_keep_the_images_of_the_last_few_and_rollback_goes_back_to_a_release(
 
     // The trail keeps every run, the undone ones marked.
     let runs = engine(&mut store).history().unwrap().runs;
+    assert_eq!(engine(&mut store).runs().unwrap(), runs);
     let trail: Vec<_> = runs.iter().map(|r| (r.seq, r.action, r.releases.join(","), r.rolled_back.as_ref().map(|b| b.by), r.undid.clone())).collect();
     assert_eq!(
         trail,
@@ -171,6 +172,7 @@ fn prune_deletes_older_images_and_a_legacy_backup_record_becomes_a_run() {
     store.write(&[df_migrations::store::Op::Delete(records::run_key(2).encode())]).unwrap();
     let runs = engine(&mut store).history().unwrap().runs;
     assert_eq!(runs.iter().map(|r| r.seq).collect::<Vec<_>>(), [0, 1], "the old record reads as run 0: {runs:#?}");
+    assert_eq!(engine(&mut store).runs().unwrap(), runs, "the trail read alone is the trail read with the data");
 
     let dry = engine(&mut store).prune_images(0, true).unwrap();
     assert_eq!((dry.runs.len(), dry.committed), (1, false));

@@ -78,27 +78,31 @@ pub fn main_from(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode
 /// code to exit with once the line was answered or refused.
 pub fn parse<C: clap::Parser>(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<C, ExitCode> {
     let args: Vec<std::ffi::OsString> = args.into_iter().collect();
-    let parsed = C::try_parse_from(&args);
-    if parsed.is_ok() {
+    let parsed = C::command().try_get_matches_from(&args).and_then(|matches| {
         // `completions` is answered here, where the whole command line's parser is known.
-        let matches = C::command().get_matches_from(&args);
         if let Some(("completions", sub)) = matches.subcommand() {
             if let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") {
-                completions::<C>(*shell, &mut std::io::stdout().lock());
-                return Err(ExitCode::SUCCESS);
+                return Ok(Err(*shell));
             }
         }
-    }
-    parsed.map_err(|error| {
-        let wants_json = args.windows(2).any(|pair| pair[0] == "--format" && pair[1] == "json") || args.iter().any(|a| a == "--format=json");
-        if !error.use_stderr() || !wants_json {
-            error.exit()
+        C::from_arg_matches(&matches).map(Ok)
+    });
+    match parsed {
+        Ok(Ok(cli)) => Ok(cli),
+        Ok(Err(shell)) => {
+            completions::<C>(shell, &mut std::io::stdout().lock());
+            Err(ExitCode::SUCCESS)
         }
-        let diagnostic = df_migrations::Diagnostic::new("usage", error.render().to_string().trim_end(), df_migrations::Ids::default());
-        let document = json::Document { format_version: json::FORMAT_VERSION, command: None, body: json::ErrorBody { error: diagnostic } };
-        println!("{}", serde_json::to_string_pretty(&document).expect("an error document serializes"));
-        ExitCode::from(2)
-    })
+        Err(error) => {
+            let wants_json = args.windows(2).any(|pair| pair[0] == "--format" && pair[1] == "json") || args.iter().any(|a| a == "--format=json");
+            if !error.use_stderr() || !wants_json {
+                error.exit()
+            }
+            let diagnostic = df_migrations::Diagnostic::new("usage", error.render().to_string().trim_end(), df_migrations::Ids::default());
+            json::print_error(None, diagnostic);
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 /// Writes the completion script of the parser `C` for `shell` to `out`.
@@ -174,8 +178,7 @@ pub fn exit_code(options: &Options, name: &str, result: anyhow::Result<Outcome>)
             ExitCode::SUCCESS
         }
         Err(error) if options.format == Format::Json => {
-            let document = json::Document::new(name, json::ErrorBody { error: json::diagnose(&error) });
-            println!("{}", serde_json::to_string_pretty(&document).expect("an error document serializes"));
+            json::print_error(Some(name), json::diagnose(&error));
             ExitCode::FAILURE
         }
         Err(error) => {

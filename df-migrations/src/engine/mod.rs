@@ -160,8 +160,9 @@ impl<'s> Engine<'s> {
     }
 
     /// Breaks the lease if `token` (as [`Engine::lease`] showed it) still holds it, and
-    /// says whether `token` is gone from it (broken here, or taken over meanwhile). Fencing keeps the old holder, if it still runs, from
-    /// committing: its next fenced write finds the lease gone.
+    /// says whether `token` is gone from it (broken here, or taken over meanwhile).
+    /// Fencing keeps the old holder, if it still runs, from committing: its next fenced
+    /// write finds the lease gone.
     pub fn break_lease(&mut self, token: &str) -> Result<bool, EngineError> {
         self.store.release_lease(token)?;
         Ok(self.store.lease()?.is_none_or(|now| now.token.as_deref() != Some(token)))
@@ -255,6 +256,33 @@ impl<'s> Engine<'s> {
         let mut log = original.log;
         log.sort_by(|a, b| (&a.applied_at, &a.proposed_at, &a.id).cmp(&(&b.applied_at, &b.proposed_at, &b.id)));
         Ok(History { runs: original.runs, log })
+    }
+
+    /// The audit trail alone, oldest first: reads the run records (and the record of
+    /// df-schema before them), not the data.
+    pub fn runs(&mut self) -> Result<Vec<records::Run>, EngineError> {
+        let describe = self.store.describe();
+        let bad = |key: String, what, reason: String| EngineError::BadValue { store: describe.clone(), key, what, reason };
+        let mut runs = Vec::new();
+        let mut refused = None;
+        self.store.scan(&records::run_keys(), &mut |key, value| match serde_json::from_slice(&value) {
+            Ok(run) => runs.push(run),
+            Err(e) => {
+                if refused.is_none() {
+                    refused = Some((String::from_utf8_lossy(key).into_owned(), e.to_string()));
+                }
+            }
+        })?;
+        if let Some((key, reason)) = refused {
+            return Err(bad(key, "a df-schema run record", reason));
+        }
+        let backup = records::backup_key().encode();
+        if let Some(bytes) = self.store.get_many(std::slice::from_ref(&backup))?.pop().flatten() {
+            let manifest = serde_json::from_slice(&bytes).map_err(|e| bad(backup, "a df-schema record", e.to_string()))?;
+            runs.push(records::Run::from_legacy(manifest));
+        }
+        runs.sort_by_key(|run| run.seq);
+        Ok(runs)
     }
 
     /// Every key with its value (the lease aside), for an export. Refuses a key that is

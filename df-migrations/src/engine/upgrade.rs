@@ -228,7 +228,7 @@ impl Upgrade<'_, '_, '_> {
         // Working out the writes belongs to the commit: a dry run stops right after it.
         let started = Instant::now();
         (self.progress)(Event::Phase(Phase::Commit));
-        self.objects_left = nb.tables().map(|table| nb.iter(table).count()).sum();
+        self.objects_left = nb.tables().map(|table| nb.len(table)).sum();
         let writes = writes::compute(original, nb, &rows, &state);
         self.report.tables = writes.summary.clone();
         self.report.timings.insert(Phase::Commit, started.elapsed());

@@ -67,7 +67,7 @@ pub fn images(global: &Options, args: &ImagesArgs, engine: &mut Engine, out: &mu
         }
         return Ok(Outcome::Success);
     }
-    let runs: Vec<Run> = engine.history()?.runs.into_iter().filter(|run| run.image.is_some()).collect();
+    let runs: Vec<Run> = engine.runs()?.into_iter().filter(|run| run.image.is_some()).collect();
     let total = runs.iter().filter_map(|run| run.image.as_ref()).map(|image| image.bytes).sum();
     if global.format == Format::Json {
         let images = runs.iter().filter_map(|run| Some(json::ImageBody::of(run, run.image.as_ref()?))).collect();

@@ -49,6 +49,13 @@ pub fn write(out: &mut dyn Write, command: &str, body: impl Serialize) -> anyhow
     Ok(())
 }
 
+/// Prints the error document of `command` (`None`: a command line that could not be
+/// parsed) on standard output, where a script reads the command's one document.
+pub fn print_error(command: Option<&str>, error: df_migrations::Diagnostic) {
+    let document = Document { format_version: FORMAT_VERSION, command: command.map(str::to_owned), body: ErrorBody { error } };
+    println!("{}", serde_json::to_string_pretty(&document).expect("an error document serializes"));
+}
+
 /// The JSON Schema of the document of `command` with the body `T`: the envelope's fields
 /// pinned to this command and format version.
 pub fn schema_of<T: JsonSchema>(command: Option<&str>) -> serde_json::Value {
