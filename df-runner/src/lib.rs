@@ -90,7 +90,9 @@ pub fn parse<C: clap::Parser>(args: impl IntoIterator<Item = std::ffi::OsString>
     match parsed {
         Ok(Ok(cli)) => Ok(cli),
         Ok(Err(shell)) => {
-            completions::<C>(shell, &mut std::io::stdout().lock());
+            // The script completes the program as it is installed, whatever its parser's name.
+            let program = args.first().and_then(|path| std::path::Path::new(path).file_name()).map(|name| name.to_string_lossy().into_owned());
+            completions::<C>(shell, program.as_deref(), &mut std::io::stdout().lock());
             Err(ExitCode::SUCCESS)
         }
         Err(error) => {
@@ -105,10 +107,11 @@ pub fn parse<C: clap::Parser>(args: impl IntoIterator<Item = std::ffi::OsString>
     }
 }
 
-/// Writes the completion script of the parser `C` for `shell` to `out`.
-pub fn completions<C: clap::CommandFactory>(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+/// Writes the completion script of the parser `C` for `shell` to `out`, for the program
+/// named `program` (by default, the parser's name).
+pub fn completions<C: clap::CommandFactory>(shell: clap_complete::Shell, program: Option<&str>, out: &mut dyn std::io::Write) {
     let mut command = C::command();
-    let name = command.get_name().to_owned();
+    let name = program.map_or_else(|| command.get_name().to_owned(), str::to_owned);
     clap_complete::generate(shell, &mut command, name, out);
 }
 

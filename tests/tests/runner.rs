@@ -44,3 +44,11 @@ fn colliding_model_sets_are_refused_at_start_up_naming_both() {
     }
     assert_eq!(stderr.matches("\n  - ").count(), 3, "{stderr}");
 }
+
+#[test]
+fn completions_are_for_the_program_as_installed() {
+    let output = Command::new(env!("CARGO_BIN_EXE_runner")).args(["completions", "bash"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let script = String::from_utf8_lossy(&output.stdout);
+    assert!(script.contains("complete -F _runner") && !script.contains("_df-runner"), "the script completes another program:\n{script}");
+}
