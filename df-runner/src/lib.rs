@@ -92,8 +92,14 @@ pub fn parse<C: clap::Parser>(args: impl IntoIterator<Item = std::ffi::OsString>
         Ok(Err(shell)) => {
             // The script completes the program as it is installed, whatever its parser's name.
             let program = args.first().and_then(|path| std::path::Path::new(path).file_name()).map(|name| name.to_string_lossy().into_owned());
-            completions::<C>(shell, program.as_deref(), &mut std::io::stdout().lock());
-            Err(ExitCode::SUCCESS)
+            match completions::<C>(shell, program.as_deref(), &mut std::io::stdout().lock()) {
+                // `completions bash | head`: the reader went away, not an error of ours.
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write the completion script: {error}");
+                    Err(ExitCode::FAILURE)
+                }
+                _ => Err(ExitCode::SUCCESS),
+            }
         }
         Err(error) => {
             let wants_json = args.windows(2).any(|pair| pair[0] == "--format" && pair[1] == "json") || args.iter().any(|a| a == "--format=json");
@@ -109,10 +115,13 @@ pub fn parse<C: clap::Parser>(args: impl IntoIterator<Item = std::ffi::OsString>
 
 /// Writes the completion script of the parser `C` for `shell` to `out`, for the program
 /// named `program` (by default, the parser's name).
-pub fn completions<C: clap::CommandFactory>(shell: clap_complete::Shell, program: Option<&str>, out: &mut dyn std::io::Write) {
+pub fn completions<C: clap::CommandFactory>(shell: clap_complete::Shell, program: Option<&str>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut command = C::command();
     let name = program.map_or_else(|| command.get_name().to_owned(), str::to_owned);
-    clap_complete::generate(shell, &mut command, name, out);
+    // Into memory first: clap_complete panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, name, &mut script);
+    out.write_all(&script)
 }
 
 /// Runs `command` (named `name`, as its JSON documents name it) with SIGINT and SIGTERM

@@ -54,3 +54,18 @@ fn completions_know_the_runners_own_commands() {
     }
     runner("memory:", &["completions", "tcsh"]).assert().code(2);
 }
+
+#[test]
+fn completions_into_a_closed_pipe_end_quietly() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dragonflow-runner"))
+        .args(["completions", "zsh"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Hang up before it writes, as a reader that went away does.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && !stderr.contains("panicked"), "{:?}: {stderr}", output.status);
+}

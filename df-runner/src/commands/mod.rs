@@ -50,7 +50,7 @@ pub fn run(global: &Options, command: &Command, out: &mut dyn Write, stop: &Stop
         // A runner with a parser of its own gets its completions from `crate::parse`;
         // here, those of df-runner's.
         Command::Completions { shell } => {
-            crate::completions::<crate::Cli>(*shell, None, out);
+            crate::completions::<crate::Cli>(*shell, None, out)?;
             Ok(Outcome::Success)
         }
     }
