@@ -127,7 +127,8 @@ pub fn completions<C: clap::CommandFactory>(shell: clap_complete::Shell, program
 /// Runs `command` (named `name`, as its JSON documents name it) with SIGINT and SIGTERM
 /// watched, and turns its result into an exit code with [`exit_code`]: the first signal
 /// asks it to stop at its next safe point (through the `Stop` it is given), and the exit
-/// code is then 130 or 143; a second signal ends the process at once. For a runner with
+/// code is then 130 or 143 (unless the command failed for another reason, whose exit code
+/// is kept); a second signal ends the process at once. For a runner with
 /// commands of its own, around its `main`.
 pub fn with_signals(options: &Options, name: &str, command: impl FnOnce(&df_migrations::Stop) -> anyhow::Result<Outcome>) -> ExitCode {
     logging::init(options.quiet, options.verbose);
@@ -140,9 +141,15 @@ pub fn with_signals(options: &Options, name: &str, command: impl FnOnce(&df_migr
         None => exit_code(options, name, result),
         Some(signal) => {
             let stopped = matches!(&result, Err(error) if matches!(error.downcast_ref(), Some(df_migrations::EngineError::Stopped { .. })));
-            let _ = exit_code(options, name, result);
-            if !stopped {
+            let completed = result.is_ok();
+            let code = exit_code(options, name, result);
+            if completed {
                 eprintln!("{}: the command was past its last safe point and ran to its end, as reported above", signal.name);
+            } else if !stopped {
+                // Not a stop: the command failed on its own after the signal, and its
+                // exit code says how, as it would have without the signal.
+                eprintln!("{}: received while the command failed, as reported above", signal.name);
+                return code;
             }
             ExitCode::from(signal.exit_code)
         }

@@ -4,8 +4,14 @@
 //! ended. A second signal ends the process at once, as the default action would: for an
 //! operator who really means it, and safe, since a commit in flight is completed or
 //! discarded by the next run.
+//!
+//! The signals are delivered to a thread of their own, blocked everywhere else: a socket
+//! read with a timeout (every Redis reply has one) fails with `EINTR` when a handler runs on
+//! its thread, even under `SA_RESTART` (see signal(7)), and the client then reports a broken
+//! connection instead of the command reaching its safe point.
 
 use df_migrations::Stop;
+use nix::sys::signal::{SigSet, Signal};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,7 +33,8 @@ pub struct Received {
 }
 
 impl Signals {
-    /// Watches SIGINT and SIGTERM from now on.
+    /// Watches SIGINT and SIGTERM from now on, on a thread of their own; the calling
+    /// thread, and the threads it starts afterwards, no longer receive them.
     pub fn install() -> std::io::Result<Signals> {
         let signals = Signals { stop: Arc::default(), interrupt: Arc::default(), terminate: Arc::default() };
         for signal in [SIGINT, SIGTERM] {
@@ -37,6 +44,13 @@ impl Signals {
         }
         signal_hook::flag::register(SIGINT, Arc::clone(&signals.interrupt))?;
         signal_hook::flag::register(SIGTERM, Arc::clone(&signals.terminate))?;
+        let watched = SigSet::from_iter([Signal::SIGINT, Signal::SIGTERM]);
+        // Threads inherit the mask: this one is spawned before the block, and every thread
+        // the command starts later blocks the signals too.
+        std::thread::Builder::new().name("signals".into()).spawn(move || loop {
+            std::thread::park();
+        })?;
+        watched.thread_block()?;
         Ok(signals)
     }
 
@@ -55,5 +69,19 @@ impl Signals {
         } else {
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_threads_do_not_receive_the_signals() {
+        let signals = Signals::install().unwrap();
+        let blocked = |mask: SigSet| mask.contains(Signal::SIGINT) && mask.contains(Signal::SIGTERM);
+        assert!(blocked(SigSet::thread_get_mask().unwrap()));
+        assert!(std::thread::spawn(move || blocked(SigSet::thread_get_mask().unwrap())).join().unwrap());
+        assert_eq!(signals.received(), None);
     }
 }

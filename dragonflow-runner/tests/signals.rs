@@ -69,7 +69,7 @@ fn signal_upgrades(url: &str, dir: &Path, reset: &dyn Fn(), leased: &dyn Fn() ->
             "stopped"
         } else {
             assert!(stderr.contains(&format!("SIG{signal}: the command was past its last safe point")), "{stderr}");
-            assert!(data(&after) == data(&new), "SIG{signal} after {delay} ms: neither the old nor the new state");
+            assert!(data(&after) == data(&new), "SIG{signal} after {delay} ms: neither the old nor the new state: {stderr}");
             "completed"
         };
         assert!(!after.iter().any(|op| op.key().contains("~df-stage~") || op.key() == "{df_schema.}intent"), "SIG{signal}: leftovers");
