@@ -193,8 +193,8 @@ impl std::fmt::Display for Recovery {
 
 /// Completes or discards an interrupted commit found in `snapshot` (see [`Interrupted`]),
 /// and deletes the images that no manifest names and the staging keys no decided commit
-/// does: what an undecided commit wrote, and what a runner that wrote no intent records
-/// (an older df-schema) left. The caller holds the lease and reads a new snapshot
+/// does: what an undecided commit wrote, and what a runner wrote after its lease expired
+/// and its intent was discarded. The caller holds the lease and reads a new snapshot
 /// afterwards.
 pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, EngineError> {
     let decided = snapshot.original.commit.as_ref().map(|record| record.stage.as_str());

@@ -288,4 +288,38 @@ mod tests {
         );
         assert_eq!(restore_ops(Vec::new(), &[]), []);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Whatever a stored chunk holds, decoding it refuses or gives the entries that
+        /// encode back to exactly those bytes.
+        #[test]
+        fn any_chunk_decodes_exactly_or_is_refused(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..96)) {
+            let chunk = [HEADER, &body].concat();
+            let mut entries = Vec::new();
+            if decode(&chunk, &mut entries).is_ok() {
+                let mut again = HEADER.to_vec();
+                for (key, value) in &entries {
+                    for field in [key.as_bytes(), value] {
+                        again.extend_from_slice(&u32::try_from(field.len()).unwrap().to_le_bytes());
+                        again.extend_from_slice(field);
+                    }
+                }
+                proptest::prop_assert_eq!(again, chunk);
+            }
+        }
+
+        /// A written image cut short anywhere is refused.
+        #[test]
+        fn an_image_cut_short_anywhere_is_refused(cut in 0usize..4000) {
+            let store = seeded(3);
+            let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &|| false, &mut |_| {}).unwrap();
+            let key = layout::image_key("c0ffee", 0);
+            let chunk = store.dump()[&key].clone();
+            let cut = cut % chunk.len();
+            store.insert(&key, &chunk[..cut]);
+            proptest::prop_assert!(read(&mut store.clone(), &image).is_err(), "an image cut at byte {} was read", cut);
+        }
+    }
 }

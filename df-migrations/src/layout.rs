@@ -12,7 +12,11 @@
 //!   id prefixed by `~df-stage~<commit>~`, and a key to delete is marked by
 //!   `~df-drop~<commit>~` (`<commit>` tags the commit the key belongs to), so that on Redis
 //!   Cluster each lives in the slot of the key it belongs to and the store can rename
-//!   between them.
+//!   between them. Dragonflow's layout leaves no part of a key that its ids cannot reach,
+//!   so an object's id may begin as a marker does: such a key holds an object whose `id`
+//!   is the whole id after the hash tag, which no key of the engine's does (a staged
+//!   value names the key it is staged for, a drop mark is empty, see [`marked_object`]),
+//!   and it is read, upgraded and kept like any other.
 //! - An upgrade's pre-upgrade image (what rollback restores, see `crate::image`) is
 //!   chunks `{df_schema.<n>}~df-image~<commit>`: the chunk's number is in the hash tag, so
 //!   that on Redis Cluster an image spreads over the slots like the data it holds.
@@ -176,24 +180,48 @@ pub fn unmark_raw(raw: &str) -> Option<String> {
 }
 
 /// Why object `id` of `table` in `topic` cannot be stored as a key of this layout and read
-/// back as itself (an empty id, one that begins as the engine's staging markers do, a
-/// topic that holds the hash tag's `}`), if it cannot.
+/// back as itself (an empty id, a topic that holds the hash tag's `}`), if it cannot.
 pub fn unstorable(table: &str, topic: &str, id: &str) -> Option<&'static str> {
     if id.is_empty() {
         return Some("its id is empty");
     }
-    if id.starts_with(STAGE) || id.starts_with(DROP) {
-        return Some("its id begins with a marker the engine reserves for its staging keys");
-    }
     let key = Key::object(table, topic, id);
-    match parse(key.encode().as_bytes()) {
-        Ok(StoredKey::Live(back)) if back == key => None,
+    match parse_unmarked(key.encode().as_bytes()) {
+        Ok(back) if back == key => None,
         _ => Some("its key does not read back as the same table, topic and id"),
     }
 }
 
 /// Parses a stored key.
-pub fn parse<'a>(raw: &'a [u8]) -> Result<StoredKey, LayoutError> {
+pub fn parse(raw: &[u8]) -> Result<StoredKey, LayoutError> {
+    parse_key(raw, true)
+}
+
+/// The object that `raw`, a key in the form of a staging key or drop mark, holds if
+/// `value` is an object whose `id` is the key's whole id (markers included): an object
+/// whose id only begins as a marker does, not a key of the engine's.
+pub fn marked_object(raw: &[u8], value: &[u8]) -> Option<Key> {
+    #[derive(serde::Deserialize)]
+    struct Named<'a> {
+        #[serde(borrow)]
+        id: std::borrow::Cow<'a, str>,
+    }
+    let key = parse_unmarked(raw).ok()?;
+    let Key::Object { id, .. } = &key else { return None };
+    let named: Named<'_> = serde_json::from_slice(value).ok()?;
+    (named.id == id.as_str()).then_some(key)
+}
+
+/// Parses a stored key as a live one, whatever its id begins with: what a key in the form
+/// of a staging key or drop mark is when no commit of the engine's records has its tag.
+pub fn parse_unmarked(raw: &[u8]) -> Result<Key, LayoutError> {
+    match parse_key(raw, false)? {
+        StoredKey::Live(key) => Ok(key),
+        _ => Err(LayoutError { key: String::from_utf8_lossy(raw).into_owned(), reason: "it is an image chunk, not an object" }),
+    }
+}
+
+fn parse_key(raw: &[u8], marked: bool) -> Result<StoredKey, LayoutError> {
     let text = std::str::from_utf8(raw).map_err(|_| LayoutError {
         key: String::from_utf8_lossy(raw).into_owned(),
         reason: "it is not UTF-8",
@@ -213,11 +241,12 @@ pub fn parse<'a>(raw: &'a [u8]) -> Result<StoredKey, LayoutError> {
         }
         return Ok(StoredKey::Image { tag: tag.to_owned(), chunk });
     }
-    let untag = |tagged: &'a str| tagged.split_once('~').map(|(_, rest)| rest).ok_or_else(|| error("its staging marker has no commit tag"));
-    let (wrap, rest): (fn(Key) -> StoredKey, &str) = if let Some(rest) = rest.strip_prefix(STAGE) {
-        (StoredKey::Staged, untag(rest)?)
-    } else if let Some(rest) = rest.strip_prefix(DROP) {
-        (StoredKey::Dropped, untag(rest)?)
+    // A marker without a commit tag is no key of the engine's: an id that begins so.
+    let untag = |marker: &str| rest.strip_prefix(marker).filter(|_| marked)?.split_once('~').map(|(_, rest)| rest).filter(|rest| !rest.is_empty());
+    let (wrap, rest): (fn(Key) -> StoredKey, &str) = if let Some(rest) = untag(STAGE) {
+        (StoredKey::Staged, rest)
+    } else if let Some(rest) = untag(DROP) {
+        (StoredKey::Dropped, rest)
     } else {
         (StoredKey::Live, rest)
     };
@@ -243,8 +272,24 @@ mod tests {
     fn ids_that_would_not_read_back_are_named() {
         assert_eq!(unstorable("lport", "t", "p1"), None);
         assert_eq!(unstorable("lsubnet", "t", ""), Some("its id is empty"));
-        assert!(unstorable("lport", "t", &format!("{STAGE}X~p1")).is_some_and(|r| r.contains("marker")));
-        assert!(unstorable("lport", "t", &format!("{DROP}X~p1")).is_some());
+        // The engine tells its own marked keys by their commit tags, not by their form.
+        assert_eq!(unstorable("lport", "t", &format!("{STAGE}X~p1")), None);
+        assert_eq!(unstorable("lport", "t", &format!("{DROP}X")), None);
+        assert_eq!(parse_unmarked(format!("{{lport.t}}{STAGE}X").as_bytes()), Ok(Key::object("lport", "t", &format!("{STAGE}X"))));
+    }
+
+    #[test]
+    fn an_object_whose_id_looks_like_a_marker_is_told_from_the_engines_keys() {
+        let id = format!("{STAGE}X~p1");
+        let user = format!("{{lport.t}}{id}");
+        assert_eq!(marked_object(user.as_bytes(), format!(r#"{{"id":"{id}","v":1}}"#).as_bytes()), Some(Key::object("lport", "t", &id)));
+        // What the engine stages for `{lport.t}p1` names `p1`; a drop mark is empty.
+        let staged = stage_raw("{lport.t}p1", "c0ffee");
+        assert_eq!(marked_object(staged.as_bytes(), br#"{"id":"p1"}"#), None);
+        assert_eq!(marked_object(drop_raw("{lport.t}p1", "c0ffee").as_bytes(), b""), None);
+        assert_eq!(marked_object(stage_raw("{unique_key.}lport", "c0ffee").as_bytes(), b"7"), None);
+        // A staged value of an object whose own id looks like a marker names that id, not the staging key's.
+        assert_eq!(marked_object(stage_raw(&user, "c0ffee").as_bytes(), format!(r#"{{"id":"{id}"}}"#).as_bytes()), None);
         assert!(unstorable("lport", "a}b", "p1").is_some_and(|r| r.contains("read back")));
     }
 
@@ -278,7 +323,7 @@ mod tests {
         assert_eq!(parse(dropped.as_bytes()), Ok(StoredKey::Dropped(key)));
         assert_eq!(commit_tag(&dropped), Some("c0ffee"));
         assert_eq!(commit_tag(&image_key("c0ffee", 0)), None);
-        assert_eq!(parse(b"{lport.t1}~df-stage~p1").unwrap_err().reason, "its staging marker has no commit tag");
+        assert_eq!(parse(b"{lport.t1}~df-stage~p1"), Ok(StoredKey::Live(Key::object("lport", "t1", "~df-stage~p1"))));
     }
 
     #[test]

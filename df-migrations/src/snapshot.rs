@@ -128,23 +128,34 @@ struct SnapshotBuilder {
     objects: BTreeMap<String, Vec<(String, Stored)>>,
 }
 
+/// A key read as text, invalid UTF-8 replaced (the layout refuses such keys first).
+fn text(raw_key: Vec<u8>) -> String {
+    String::from_utf8(raw_key).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 impl SnapshotBuilder {
     fn add(&mut self, store: &str, raw_key: Vec<u8>, value: Vec<u8>) -> Result<(), EngineError> {
         let stored_key = layout::parse(&raw_key).map_err(|e| EngineError::Layout(e, store.to_owned()))?;
-        let text = String::from_utf8(raw_key).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        let bad = |what, reason: String| EngineError::BadValue { store: store.to_owned(), key: text.clone(), what, reason };
-        let original = &mut self.snapshot.original;
         let key = match stored_key {
-            StoredKey::Staged(_) | StoredKey::Dropped(_) => {
-                original.staged.insert(text);
-                return Ok(());
-            }
+            StoredKey::Staged(_) | StoredKey::Dropped(_) => match layout::marked_object(&raw_key, &value) {
+                Some(key) => key,
+                None => {
+                    self.snapshot.original.staged.insert(text(raw_key));
+                    return Ok(());
+                }
+            },
             StoredKey::Image { tag, .. } => {
-                original.images.insert(text, tag);
+                self.snapshot.original.images.insert(text(raw_key), tag);
                 return Ok(());
             }
             StoredKey::Live(key) => key,
         };
+        self.add_live(store, key, text(raw_key), value)
+    }
+
+    fn add_live(&mut self, store: &str, key: Key, text: String, value: Vec<u8>) -> Result<(), EngineError> {
+        let bad = |what, reason: String| EngineError::BadValue { store: store.to_owned(), key: text.clone(), what, reason };
+        let original = &mut self.snapshot.original;
         match key {
             Key::Counter { table } => {
                 // Unique keys are allocated upwards from zero: a negative counter is damage.

@@ -83,3 +83,46 @@ proptest! {
         let _ = transfer::read_export(&mut text.as_bytes());
     }
 }
+
+/// Dragonflow's keys leave no part that its ids cannot reach, so a port's id may begin as
+/// the engine's staging markers do: such ports are upgraded like their twins, survive any
+/// recovery, and rollback restores them byte for byte.
+#[test]
+fn ports_whose_ids_look_like_the_engines_markers_are_upgraded_and_restored() {
+    let mut store = baselined();
+    let (twin_key, twin) = common::dump(&mut store).into_iter().find(|(key, _)| key.starts_with("{lport.")).unwrap();
+    let (tag, twin_id) = twin_key.split_once('}').unwrap();
+    let hostile: Vec<String> = ["~df-stage~", "~df-stage~c0ffee~", "~df-drop~c0ffee~"].iter().map(|marker| format!("{marker}{twin_id}")).collect();
+    for (n, id) in hostile.iter().enumerate() {
+        let mut port: serde_json::Value = serde_json::from_slice(&twin).unwrap();
+        port["id"] = id.as_str().into();
+        if port.get("unique_key").is_some() {
+            port["unique_key"] = (90_000 + n).into();
+        }
+        store.insert(&format!("{tag}}}{id}"), serde_json::to_vec(&port).unwrap());
+    }
+    let before = common::dump(&mut store);
+    let report = engine(&mut store).upgrade(&options(), &mut |_| {}).unwrap();
+    assert!(report.committed);
+    // Every key, as `common::objects` leaves out the engine's marker forms.
+    let after = common::dump(&mut store);
+    let upgraded = |id: &str| {
+        let (_, value) = after.iter().find(|(key, _)| key.starts_with("{lport.") && key.ends_with(&format!("}}{id}")))?;
+        serde_json::from_slice::<serde_json::Value>(value).ok()
+    };
+    let twin_after = upgraded(twin_id).expect("the twin was upgraded");
+    for id in &hostile {
+        let mut port = upgraded(id).unwrap_or_else(|| panic!("{id}: lost by the upgrade"));
+        port["id"] = twin_id.into();
+        for field in ["unique_key", "tunnel_key"] {
+            if let Some(value) = twin_after.get(field) {
+                port[field] = value.clone();
+            }
+        }
+        assert_eq!(port, twin_after, "{id}: not upgraded as its twin was");
+    }
+    assert_eq!(engine(&mut store).verify(&mut |_| {}).unwrap(), Vec::<df_migrations::Diagnostic>::new());
+    engine(&mut store).rollback(&df_migrations::RollbackOptions::default(), &mut |_| {}).unwrap();
+    let restored = common::dump(&mut store);
+    assert!(common::differing(&restored, &before).iter().all(|key| key.starts_with("{df_schema.}run/")), "rollback left a difference");
+}

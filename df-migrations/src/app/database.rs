@@ -162,8 +162,14 @@ impl Database {
         found.sort();
         let mut objects = Vec::with_capacity(found.len());
         for (raw, value) in found {
-            // Staged values of an interrupted commit share the prefix; they are not objects.
-            if let Ok(StoredKey::Live(Key::Object { table, topic, id })) = layout::parse(&raw) {
+            // Staged values of an interrupted commit share the prefix; they are not objects
+            // (unless an object's own id only looks like a marker).
+            let key = match layout::parse(&raw) {
+                Ok(StoredKey::Live(key)) => Some(key),
+                Ok(StoredKey::Staged(_) | StoredKey::Dropped(_)) => layout::marked_object(&raw, &value),
+                _ => None,
+            };
+            if let Some(Key::Object { table, topic, id }) = key {
                 if table == M::TABLE {
                     objects.push(self.decode(&String::from_utf8_lossy(&raw), &topic, &id, &value)?);
                 }
@@ -202,9 +208,8 @@ impl Database {
         let key = layout::object_key(M::TABLE, topic, id);
         let reason = if !M::HAS_TOPIC && !topic.is_empty() {
             "the model has no topic: its objects are stored under the empty topic"
-        } else if layout::parse(key.as_bytes()) != Ok(StoredKey::Live(Key::object(M::TABLE, topic, id))) {
-            "the key would not read back as this id and topic (an empty id, a `}` in the topic, or an id that starts \
-             with one of the engine's markers `~df-…~`)"
+        } else if let Some(reason) = layout::unstorable(M::TABLE, topic, id) {
+            reason
         } else {
             return Ok(key);
         };

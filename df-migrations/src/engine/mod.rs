@@ -47,12 +47,11 @@ pub struct History {
 }
 
 /// The first key among `keys` that only an unfinished commit leaves: its commit or intent
-/// record, a staged value, a drop mark.
+/// record (its staging keys and drop marks are written after its intent and deleted before
+/// it, and are told from objects by the tag the records name).
 fn mid_commit<'k>(keys: impl Iterator<Item = &'k str>) -> Option<String> {
     let records = [records::commit_key().encode(), records::intent_key().encode()];
-    keys.into_iter()
-        .find(|key| records.iter().any(|r| r == key) || matches!(crate::layout::parse(key.as_bytes()), Ok(crate::layout::StoredKey::Staged(_) | crate::layout::StoredKey::Dropped(_))))
-        .map(str::to_owned)
+    keys.into_iter().find(|key| records.iter().any(|r| r == key)).map(str::to_owned)
 }
 
 /// The engine over one store.
