@@ -252,6 +252,22 @@ pub enum EngineError {
         /// How many keys it holds.
         keys: usize,
     },
+    /// Keys written by another client while the upgrade read and migrated the data.
+    #[error(
+        "{store}: {count} keys were written by another client while the upgrade read and migrated the data ({}{}): \
+         committing would lose those writes or leave objects in their old shape. Nothing was committed, and the \
+         pre-upgrade image was deleted. Stop every writer of this database (the control plane's servers), then run the upgrade again",
+        .keys.join(", "),
+        if *.count > .keys.len() { ", …" } else { "" }
+    )]
+    ForeignWrites {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The first of the keys, in key order.
+        keys: Vec<String>,
+        /// How many keys were written.
+        count: usize,
+    },
     /// A server whose memory limit cannot hold what the upgrade writes.
     #[error(
         "{store} has maxmemory {limit} bytes with {used} in use, and this upgrade writes about {needed} more (its rollback \

@@ -47,3 +47,53 @@ fn a_crash_at_any_write_on_a_cluster_leaves_the_old_or_the_new_state() {
     common::assert_crash_safe(&report);
     assert!(report.staged.as_deref().is_some_and(|why| why.contains("one hash slot")), "{report:?}");
 }
+
+/// A server left writing during an upgrade: the commit is refused, naming the key it
+/// wrote, and every write it made is still there (nothing committed over it); once it
+/// stops, the upgrade goes through. The watch puts Redis's notification setting back.
+#[test]
+fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(server) = RedisServer::start() else { return };
+    let mut store = RedisStore::connect(&server.url(), &options()).unwrap();
+    common::seed(&mut store);
+    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    let before = common::dump(&mut store);
+    let (port, value) = before.iter().find(|(key, _)| key.starts_with("{lport.")).map(|(k, v)| (k.clone(), v.clone())).unwrap();
+
+    let writing = AtomicBool::new(true);
+    let (refused, last) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut connection = server.connection();
+            let mut last = Vec::new();
+            for n in 0.. {
+                let mut object: serde_json::Value = serde_json::from_slice(&value).unwrap();
+                object["name"] = format!("renamed {n}").into();
+                last = serde_json::to_vec(&object).unwrap();
+                redis::cmd("SET").arg(&port).arg(&last).query::<()>(&mut connection).unwrap();
+                if n > 10 && !writing.load(Ordering::SeqCst) {
+                    break;
+                }
+            }
+            last
+        });
+        // Writes go on during the whole upgrade.
+        while server.command::<Vec<u8>>(redis::cmd("GET").arg(&port)) == value {
+            std::thread::yield_now();
+        }
+        let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+        writing.store(false, Ordering::SeqCst);
+        (refused, writer.join().unwrap())
+    });
+    let df_migrations::EngineError::ForeignWrites { keys, count, .. } = &refused else { panic!("{refused}") };
+    assert_eq!((keys.as_slice(), *count), (std::slice::from_ref(&port), 1), "{refused}");
+    assert!(refused.to_string().contains("Stop every writer"), "{refused}");
+    let mut expected = before.clone();
+    expected.insert(port.clone(), last);
+    assert_eq!(common::dump(&mut store), expected, "the refused upgrade changed the data or left its image behind");
+    let setting: Vec<String> = server.command(redis::cmd("CONFIG").arg("GET").arg("notify-keyspace-events"));
+    assert_eq!(setting[1], "", "the notification setting was not put back");
+
+    let report = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap();
+    assert!(report.committed);
+}

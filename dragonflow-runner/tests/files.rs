@@ -127,7 +127,8 @@ fn an_export_is_never_of_a_commit_in_progress() {
     runner(&["--db", db, "-q", "recover"]).success();
     runner(&["--db", db, "-q", "export", mixed.to_str().unwrap()]).success();
 
-    // An export file that holds such keys (taken by an older df-schema) is not imported.
+    // An export file that holds such keys (taken by an older df-schema, which exported
+    // without the lease) is not imported.
     let text = std::fs::read_to_string(&clean).unwrap();
     let ops: Vec<Op> = df_migrations::transfer::read_export(&mut text.as_bytes()).unwrap();
     let mut with_stage: Vec<(String, Vec<u8>)> = ops.into_iter().map(|op| match op {
@@ -135,6 +136,7 @@ fn an_export_is_never_of_a_commit_in_progress() {
         other => panic!("{other:?}"),
     }).collect();
     with_stage.push((staged, b"{}".to_vec()));
+    with_stage.push((records::intent_key().encode(), intent.to_string().into_bytes()));
     let mut file = Vec::new();
     df_migrations::transfer::write_export(&mut file, "redb:old", with_stage.into_iter()).unwrap();
     let old = dir.path().join("old.jsonl");

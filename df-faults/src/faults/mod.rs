@@ -18,6 +18,7 @@ mod races;
 mod report;
 mod rng;
 mod server_crash;
+mod writers;
 
 use df_testkit::machine;
 use report::Row;
@@ -64,6 +65,8 @@ enum Scenario {
     Lease,
     /// Bad data, files, URLs and databases: each refused, nothing written.
     BadInput,
+    /// A writer left running during an upgrade: refused, every write kept.
+    Writers,
 }
 
 /// What every scenario gets.
@@ -93,7 +96,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let mut rows: Vec<Row> = Vec::new();
-    let all = [Scenario::Crash, Scenario::Kills, Scenario::ServerCrash, Scenario::Races, Scenario::Lease, Scenario::BadInput];
+    let all = [Scenario::Crash, Scenario::Kills, Scenario::ServerCrash, Scenario::Races, Scenario::Lease, Scenario::BadInput, Scenario::Writers];
     for scenario in all.into_iter().filter(|s| args.only.is_empty() || args.only.contains(s)) {
         let ran = Instant::now();
         let new_rows = match scenario {
@@ -103,6 +106,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             Scenario::Races => races::run(&plan),
             Scenario::Lease => lease::run(&plan),
             Scenario::BadInput => bad_input::run(),
+            Scenario::Writers => writers::run(&plan),
         };
         // Progress on stderr; the report on stdout stays pasteable.
         eprintln!("{scenario:?}: {:.0?}", ran.elapsed());

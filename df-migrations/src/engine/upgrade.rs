@@ -12,7 +12,7 @@ use crate::records::{self, Action, EngineState, ImageRef, Manifest, Run};
 use crate::run;
 use crate::runs;
 use crate::snapshot::{Original, Snapshot};
-use crate::store::{Op, Store};
+use crate::store::{Op, Store, Watching};
 use crate::validate::{storable, validate};
 use df_schema::__private::EngineNb;
 use df_schema::NbApi;
@@ -86,6 +86,9 @@ impl Upgrade<'_, '_, '_> {
         let pending = self.engine.plan_for(state.as_ref(), &self.options.accept_changed).map_or(true, |plan| !plan.steps.is_empty());
         if pending || !self.options.accept_changed.is_empty() {
             room(&mut self.engine.store)?;
+            if !self.options.dry_run {
+                self.watch()?;
+            }
         }
         let started = Instant::now();
         let (snapshot, recovery) = self.engine.read(self.progress)?;
@@ -151,6 +154,9 @@ impl Upgrade<'_, '_, '_> {
             Err(error) => return Err(self.abandon(image.as_ref(), error)),
         };
         let Some(image) = image else { return Ok(self.report) };
+        if let Err(error) = self.unwritten_by_others() {
+            return Err(self.abandon(Some(&image), error));
+        }
         let started = Instant::now();
         let id = commit_id(&self.applied_at, self.lease);
         let manifest = Manifest { action: Action::Upgrade, image: Some(image.clone()), id: id.clone(), digest: writes.digest.clone(), ..Manifest::default() };
@@ -184,6 +190,28 @@ impl Upgrade<'_, '_, '_> {
         *self.report.timings.entry(Phase::Commit).or_default() += imaging + started.elapsed();
         self.report.committed = true;
         Ok(self.report)
+    }
+
+    /// Starts watching for writes by others to the database (see
+    /// `unwritten_by_others`), saying where the store cannot tell them.
+    fn watch(&mut self) -> Result<(), EngineError> {
+        match self.engine.store.watch_writes("")? {
+            Watching::Watched => tracing::debug!("watching for writes by others"),
+            Watching::Exclusive => tracing::debug!("no one else can write while the store is open"),
+            Watching::Unwatched(why) => tracing::warn!(store = %self.engine.store.describe(), "writes by others during the upgrade cannot be detected ({why}): make sure no server writes to the database"),
+        }
+        Ok(())
+    }
+
+    /// Refuses the commit if anyone else wrote to the database since the read: their
+    /// writes would be overwritten, or left in an old shape under the new state.
+    fn unwritten_by_others(&mut self) -> Result<(), EngineError> {
+        const NAMED: usize = 5;
+        let keys = self.engine.store.foreign_writes()?;
+        if keys.is_empty() {
+            return Ok(());
+        }
+        Err(EngineError::ForeignWrites { store: self.engine.store.describe(), count: keys.len(), keys: keys.into_iter().take(NAMED).collect() })
     }
 
     /// Deletes what this upgrade wrote before it failed with `error` (its image, then its

@@ -156,11 +156,37 @@ pub trait Store {
         Ok(None)
     }
 
+    /// Starts noting writes by anyone else to the keys that start with `prefix` (sets,
+    /// deletes, expiries, evictions), for [`Store::foreign_writes`]; says whether the store
+    /// can tell them at all.
+    fn watch_writes(&mut self, prefix: &str) -> Result<Watching, StoreError> {
+        let _ = prefix;
+        Ok(Watching::Unwatched("this store does not report writes by others".to_owned()))
+    }
+
+    /// Ends what [`Store::watch_writes`] started: the keys that anyone but this store
+    /// handle wrote since, each once, sorted. An error where the store lost track of them
+    /// (and so cannot say that there were none).
+    fn foreign_writes(&mut self) -> Result<Vec<String>, StoreError> {
+        Ok(Vec::new())
+    }
+
     /// Applies `batch` all-or-nothing, and only if the lease is still ours, atomically
     /// with that check (fencing: a runner whose lease expired cannot commit). Stores that
     /// cannot do this for a given batch decline it and write nothing; every store accepts
     /// a batch that sets one engine record (a key with the hash tag `{df_schema.}`).
     fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError>;
+}
+
+/// Whether a store tells writes by others (see [`Store::watch_writes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Watching {
+    /// It notes them, up to [`Store::foreign_writes`].
+    Watched,
+    /// No one else can write while this handle is open (an embedded file it locks).
+    Exclusive,
+    /// It cannot tell them; says why.
+    Unwatched(String),
 }
 
 /// What [`Store::write_if_leased`] did.

@@ -43,6 +43,18 @@ impl<'s> Namespaced<'s> {
         }
     }
 
+    /// The prefix of the owned keys that start with `prefix`: the longer of the two, if
+    /// one extends the other; else no key is both.
+    fn within<'p>(&self, prefix: &'p str) -> Option<&'p str> {
+        if prefix.starts_with(self.owns) {
+            Some(prefix)
+        } else if self.owns.starts_with(prefix) {
+            Some(self.owns)
+        } else {
+            None
+        }
+    }
+
     /// `batch` with the namespace on every key: a copy, unless there is no namespace.
     fn ops<'b>(&self, batch: &'b [Op]) -> std::borrow::Cow<'b, [Op]> {
         if self.namespace.is_empty() {
@@ -63,14 +75,7 @@ impl Store for Namespaced<'_> {
 
     /// The owned keys that start with `prefix` (after the namespace), without the namespace.
     fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
-        // The longer of the two prefixes, if one extends the other; else no key is both.
-        let within = if prefix.starts_with(self.owns) {
-            prefix
-        } else if self.owns.starts_with(prefix) {
-            self.owns
-        } else {
-            return Ok(());
-        };
+        let Some(within) = self.within(prefix) else { return Ok(()) };
         let namespace = self.namespace.as_bytes();
         self.inner.scan(&[self.namespace, within].concat(), &mut |key, value| {
             // A store visits only keys with the prefix; one that did not is not ours.
@@ -108,6 +113,18 @@ impl Store for Namespaced<'_> {
 
     fn release_lease(&mut self, token: &str) -> Result<(), StoreError> {
         self.inner.release_lease(token)
+    }
+
+    fn watch_writes(&mut self, prefix: &str) -> Result<super::Watching, StoreError> {
+        match self.within(prefix) {
+            Some(within) => self.inner.watch_writes(&self.key(within)),
+            None => Ok(super::Watching::Exclusive),
+        }
+    }
+
+    fn foreign_writes(&mut self) -> Result<Vec<String>, StoreError> {
+        let keys = self.inner.foreign_writes()?;
+        Ok(keys.into_iter().filter_map(|key| key.strip_prefix(self.namespace).map(str::to_owned)).collect())
     }
 
     fn memory(&mut self) -> Result<Option<super::Memory>, StoreError> {

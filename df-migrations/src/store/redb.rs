@@ -131,6 +131,12 @@ impl Store for RedbStore {
         format!("redb:{}", self.path.display())
     }
 
+    /// redb locks its file while it is open: no other process, and no other handle of
+    /// this one, can write until this store is dropped.
+    fn watch_writes(&mut self, _prefix: &str) -> Result<super::Watching, StoreError> {
+        Ok(super::Watching::Exclusive)
+    }
+
     fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
         let txn = self.db.begin_read().map_err(|e| self.error(e))?;
         let table = match txn.open_table(REDB_KEYS) {

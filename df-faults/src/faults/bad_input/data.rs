@@ -27,6 +27,30 @@ const CASES: &[DataCase] = &[
         bad: |_| Ok(one("{chassis.}bad", "[1, 2]")),
         expect: &["{chassis.}bad", "does not hold a JSON object"],
     },
+    DataCase {
+        name: "a lone surrogate escape in a string (`\\ud800`)",
+        at_30: false,
+        bad: |_| Ok(one("{chassis.}lone", r#"{"id":"lone","ip":"\ud800"}"#)),
+        expect: &["{chassis.}lone", "does not hold JSON"],
+    },
+    DataCase {
+        name: "a number past f64 (`1e400`)",
+        at_30: false,
+        bad: |_| Ok(one("{chassis.}big", r#"{"id":"big","ip":1e400}"#)),
+        expect: &["{chassis.}big", "does not hold JSON"],
+    },
+    DataCase {
+        name: "nesting 10,000 deep",
+        at_30: false,
+        bad: |_| Ok(one("{chassis.}deep", &format!(r#"{{"id":"deep","x":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000)))),
+        expect: &["{chassis.}deep", "does not hold JSON"],
+    },
+    DataCase {
+        name: "a negative counter",
+        at_30: false,
+        bad: |_| Ok(one("{unique_key.}lport", "-5")),
+        expect: &["{unique_key.}lport", "not a non-negative decimal integer"],
+    },
     DataCase { name: "an owned key that does not parse", at_30: false, bad: |_| Ok(one("{session:42", "x")), expect: &["{session:42", "not in its key layout's form"] },
     DataCase {
         name: "an object a migration cannot handle (a rule with protocol `dns`)",

@@ -5,8 +5,9 @@
 use super::errors::{backend, describe_error, key_error};
 use super::lease::{decode_lease, encode_lease, millis, LEASE_KEY, RELEASE, RENEW, SET_IF_LEASED};
 use super::transaction::{grouped, Transaction};
+use super::watch::Watch;
 use super::RedisOptions;
-use crate::store::{Fenced, Holder, LeaseState, Op, Store, StoreError};
+use crate::store::{Fenced, Holder, LeaseState, Op, Store, StoreError, Watching};
 use redis::{Cmd, RedisError, Value};
 use std::time::Duration;
 
@@ -43,6 +44,12 @@ pub trait Backend {
         Ok(())
     }
 
+    /// The client and database number that keyspace notifications of this store's keys
+    /// come from, for [`Watch`]; why not, where they cannot be watched from one server.
+    fn notifications(&self) -> Result<(&redis::Client, i64), String> {
+        Err("keyspace notifications of a cluster come from each of its nodes, which df-schema does not watch".to_owned())
+    }
+
     /// Runs `cmds` as one `MULTI`/`EXEC` transaction that applies only while the lease
     /// (value `token`) is ours: it `WATCH`es the lease, so that Redis aborts the `EXEC`
     /// if the lease expired or changed in between.
@@ -61,23 +68,31 @@ pub struct Redis<B> {
     pub(super) name: String,
     /// The lease's key: [`LEASE_KEY`] under the namespace of [`Store::keep_lease_in`].
     pub(super) lease_key: String,
+    /// Writes by others being watched, from [`Store::watch_writes`] to
+    /// [`Store::foreign_writes`].
+    pub(super) watch: Option<Watch>,
 }
 
-/// `SCAN cursor [MATCH prefix*] COUNT count`: the prefix with Redis's glob characters
-/// escaped, so that a namespace is matched literally.
+/// The glob pattern of the keys that start with `prefix`: the prefix with Redis's glob
+/// characters escaped, so that a namespace is matched literally, then `*`.
+pub(super) fn literal_pattern(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('*');
+    pattern
+}
+
+/// `SCAN cursor [MATCH prefix*] COUNT count`.
 fn scan_command(cursor: u64, prefix: &str, count: usize) -> Cmd {
     let mut cmd = redis::cmd("SCAN");
     cmd.arg(cursor);
     if !prefix.is_empty() {
-        let mut pattern = String::with_capacity(prefix.len() + 1);
-        for c in prefix.chars() {
-            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('*');
-        cmd.arg("MATCH").arg(pattern);
+        cmd.arg("MATCH").arg(literal_pattern(prefix));
     }
     cmd.arg("COUNT").arg(count);
     cmd
@@ -158,6 +173,18 @@ impl<B: Backend> Redis<B> {
         }
     }
 
+    /// Notes the keys of `batch` as this store's own writes, while writes are watched.
+    fn note_own(&mut self, batch: &[Op]) {
+        if let Some(watch) = &mut self.watch {
+            for op in batch {
+                watch.wrote(op.key().as_bytes());
+                if let Op::Rename { to, .. } = op {
+                    watch.wrote(to.as_bytes());
+                }
+            }
+        }
+    }
+
     fn lease_value(&mut self) -> Result<Option<Vec<u8>>, StoreError> {
         let lease = self.lease_key.clone();
         Ok(self.fetch(&[lease.as_bytes()])?.pop().flatten())
@@ -206,6 +233,7 @@ impl<B: Backend> Store for Redis<B> {
     }
 
     fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
+        self.note_own(batch);
         for chunk in batch.chunks(self.options.batch_size) {
             let cmds = chunk
                 .iter()
@@ -306,7 +334,35 @@ impl<B: Backend> Store for Redis<B> {
 
     /// One record: the lease script, on a cluster too. Anything else: a transaction, on
     /// one server.
+    fn watch_writes(&mut self, prefix: &str) -> Result<Watching, StoreError> {
+        // Ended first: its setting is put back before the new watch reads it.
+        self.watch = None;
+        let (client, db) = match self.backend.notifications() {
+            Ok(source) => source,
+            Err(why) => return Ok(Watching::Unwatched(why)),
+        };
+        match Watch::start(client, &self.options, db, prefix) {
+            Ok(watch) => {
+                self.watch = Some(watch);
+                Ok(Watching::Watched)
+            }
+            Err(why) => Ok(Watching::Unwatched(why)),
+        }
+    }
+
+    fn foreign_writes(&mut self) -> Result<Vec<String>, StoreError> {
+        let Some(watch) = self.watch.take() else { return Ok(Vec::new()) };
+        let mut publish = redis::cmd("PUBLISH");
+        publish.arg(watch.marker()).arg("end");
+        self.backend.query(&publish).map_err(|err| backend(&self.name, format!("publishing the end of the watch: {}", self.error(&err))))?;
+        let keys = watch.finish().map_err(|message| backend(&self.name, message))?;
+        // The lease is renewed by scripts, not through `write`.
+        let others = keys.into_iter().filter(|key| key != self.lease_key.as_bytes());
+        Ok(others.map(|key| String::from_utf8(key).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())).collect())
+    }
+
     fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
+        self.note_own(batch);
         let one_record = match batch {
             [Op::Set(key, value)] => Some((key, value)),
             _ => None,

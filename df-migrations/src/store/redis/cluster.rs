@@ -82,7 +82,7 @@ impl RedisClusterStore {
             .map_err(failed)?;
         let connection = client.get_connection().map_err(failed)?;
         connection.set_write_timeout(Some(options.response_timeout)).map_err(failed)?;
-        Ok(Redis { backend: ClusterBackend { connection }, options: options.clone(), name, lease_key: LEASE_KEY.to_owned() })
+        Ok(Redis { backend: ClusterBackend { connection }, options: options.clone(), name, lease_key: LEASE_KEY.to_owned(), watch: None })
     }
 }
 

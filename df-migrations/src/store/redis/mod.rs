@@ -16,6 +16,7 @@ mod memory;
 mod options;
 mod server;
 mod transaction;
+mod watch;
 
 pub use backend::Redis;
 pub use cluster::{ClusterBackend, RedisClusterStore};

@@ -77,7 +77,7 @@ impl RedisStore {
             other => format!("{other:?}"),
         };
         let server = ServerBackend { client, connection, broken: false, options: options.clone(), address, transactions: Support::Unknown };
-        Ok(Redis { backend: server, options: options.clone(), name, lease_key: LEASE_KEY.to_owned() })
+        Ok(Redis { backend: server, options: options.clone(), name, lease_key: LEASE_KEY.to_owned(), watch: None })
     }
 }
 
@@ -99,6 +99,10 @@ impl ServerBackend {
 }
 
 impl Backend for ServerBackend {
+    fn notifications(&self) -> Result<(&Client, i64), String> {
+        Ok((&self.client, self.client.get_connection_info().redis_settings().db()))
+    }
+
     fn query(&mut self, cmd: &Cmd) -> Result<Value, RedisError> {
         self.with(|connection| cmd.query(connection))
     }
