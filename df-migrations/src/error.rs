@@ -252,6 +252,21 @@ pub enum EngineError {
         /// How many keys it holds.
         keys: usize,
     },
+    /// An owned key with a time to live.
+    #[error(
+        "{store}: key {key} expires in {} s: an upgrade rewrites the keys it changes without their time to live, and a \
+         rollback restores bytes, not expiries. Nothing was written. Remove the expiry (`PERSIST {key}` on Redis) or \
+         delete the key, then run the upgrade again",
+        *.left_ms as f64 / 1000.0
+    )]
+    Expiring {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The key.
+        key: String,
+        /// The milliseconds it has left.
+        left_ms: u64,
+    },
     /// Keys written by another client while the upgrade read and migrated the data.
     #[error(
         "{store}: {count} keys were written by another client while the upgrade read and migrated the data ({}{}): \

@@ -97,3 +97,26 @@ fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
     let report = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap();
     assert!(report.committed);
 }
+
+/// An object key with a time to live is refused before anything is written, naming it:
+/// the upgrade would drop its expiry, and a rollback could not bring it back.
+#[test]
+fn a_key_with_a_time_to_live_is_refused_naming_it() {
+    let Some(server) = RedisServer::start() else { return };
+    let mut store = RedisStore::connect(&server.url(), &options()).unwrap();
+    common::seed(&mut store);
+    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    // Keys of other software with expiries are not the upgrade's business.
+    server.command::<()>(redis::cmd("SET").arg("session:1").arg("x").arg("EX").arg(3600));
+    let before = common::dump(&mut store);
+    let port = before.keys().find(|key| key.starts_with("{lport.")).unwrap().clone();
+    server.command::<()>(redis::cmd("EXPIRE").arg(&port).arg(3600));
+    let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+    let df_migrations::EngineError::Expiring { key, left_ms, .. } = &refused else { panic!("{refused}") };
+    assert_eq!(key, &port);
+    assert!((3_500_000..=3_600_000).contains(left_ms), "{refused}");
+    assert!(refused.to_string().contains(&format!("PERSIST {port}")), "{refused}");
+    assert_eq!(common::dump(&mut store), before, "the refused upgrade wrote");
+    server.command::<()>(redis::cmd("PERSIST").arg(&port));
+    assert!(common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap().committed);
+}

@@ -86,6 +86,9 @@ impl Upgrade<'_, '_, '_> {
         let pending = self.engine.plan_for(state.as_ref(), &self.options.accept_changed).map_or(true, |plan| !plan.steps.is_empty());
         if pending || !self.options.accept_changed.is_empty() {
             room(&mut self.engine.store)?;
+            if let Some((key, left_ms)) = self.engine.store.expiring("")? {
+                return Err(EngineError::Expiring { store: self.engine.store.describe(), key, left_ms });
+            }
             if !self.options.dry_run {
                 self.watch()?;
             }

@@ -156,6 +156,13 @@ pub trait Store {
         Ok(None)
     }
 
+    /// The first key that starts with `prefix` and has a time to live (the lease aside),
+    /// with the milliseconds it has left; `None` where none has, or the store keeps none.
+    fn expiring(&mut self, prefix: &str) -> Result<Option<(String, u64)>, StoreError> {
+        let _ = prefix;
+        Ok(None)
+    }
+
     /// Starts noting writes by anyone else to the keys that start with `prefix` (sets,
     /// deletes, expiries, evictions), for [`Store::foreign_writes`]; says whether the store
     /// can tell them at all.

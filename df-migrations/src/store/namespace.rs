@@ -115,6 +115,12 @@ impl Store for Namespaced<'_> {
         self.inner.release_lease(token)
     }
 
+    fn expiring(&mut self, prefix: &str) -> Result<Option<(String, u64)>, StoreError> {
+        let Some(within) = self.within(prefix) else { return Ok(None) };
+        let found = self.inner.expiring(&self.key(within))?;
+        Ok(found.and_then(|(key, left)| Some((key.strip_prefix(self.namespace)?.to_owned(), left))))
+    }
+
     fn watch_writes(&mut self, prefix: &str) -> Result<super::Watching, StoreError> {
         match self.within(prefix) {
             Some(within) => self.inner.watch_writes(&self.key(within)),

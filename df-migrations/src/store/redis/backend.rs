@@ -3,6 +3,7 @@
 //! two stores, so the lease, batching, scanning and fencing are written once.
 
 use super::errors::{backend, describe_error, key_error};
+use super::expiry;
 use super::lease::{decode_lease, encode_lease, millis, LEASE_KEY, RELEASE, RENEW, SET_IF_LEASED};
 use super::transaction::{grouped, Transaction};
 use super::watch::Watch;
@@ -334,6 +335,48 @@ impl<B: Backend> Store for Redis<B> {
 
     /// One record: the lease script, on a cluster too. Anything else: a transaction, on
     /// one server.
+    /// `INFO keyspace` first, on a single server: with no expiring key but the lease, no
+    /// key needs a look. Otherwise a scan of the keys with `PTTL` each, in pipelines.
+    fn expiring(&mut self, prefix: &str) -> Result<Option<(String, u64)>, StoreError> {
+        let failed = |store: &Self, what: &str, err: &RedisError| backend(&store.name, format!("{what}: {}", store.error(err)));
+        if let Ok((_, db)) = self.backend.notifications() {
+            let mut info = redis::cmd("INFO");
+            info.arg("keyspace");
+            let reply = self.backend.query(&info).map_err(|err| failed(self, "INFO keyspace", &err))?;
+            let text = redis::from_redis_value::<String>(reply).unwrap_or_default();
+            let leased = u64::from(self.lease_value()?.is_some());
+            if expiry::expiring_keys(&text, db).is_some_and(|count| count <= leased) {
+                return Ok(None);
+            }
+        }
+        let nodes = self.backend.scan_nodes().map_err(|err| failed(self, "listing the nodes to scan", &err))?;
+        for node in nodes {
+            let mut cursor = 0;
+            loop {
+                let (next, keys) = self.backend.scan_step(&node, &scan_command(cursor, prefix, self.options.batch_size)).map_err(|err| failed(self, "SCAN", &err))?;
+                let keys: Vec<Vec<u8>> = keys.into_iter().filter(|key| key != self.lease_key.as_bytes()).collect();
+                let cmds = keys.iter().map(|key| {
+                    let mut cmd = redis::cmd("PTTL");
+                    cmd.arg(key);
+                    cmd
+                });
+                let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+                let replies = self.pipeline(cmds.collect(), &refs)?;
+                for (key, reply) in keys.iter().zip(replies) {
+                    // -1: no time to live; -2: gone since the scan.
+                    if let Ok(left @ 0..) = redis::from_redis_value::<i64>(reply) {
+                        return Ok(Some((String::from_utf8_lossy(key).into_owned(), left.unsigned_abs())));
+                    }
+                }
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+        Ok(None)
+    }
+
     fn watch_writes(&mut self, prefix: &str) -> Result<Watching, StoreError> {
         // Ended first: its setting is put back before the new watch reads it.
         self.watch = None;

@@ -11,6 +11,7 @@ mod backend;
 mod cluster;
 mod connection;
 mod errors;
+mod expiry;
 mod lease;
 mod memory;
 mod options;
