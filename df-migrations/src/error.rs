@@ -267,17 +267,20 @@ pub enum EngineError {
         /// The milliseconds it has left.
         left_ms: u64,
     },
-    /// Keys written by another client while the upgrade read and migrated the data.
+    /// Keys written by another client while a command read the data.
     #[error(
-        "{store}: {count} keys were written by another client while the upgrade read and migrated the data ({}{}): \
-         committing would lose those writes or leave objects in their old shape. Nothing was committed, and the \
-         pre-upgrade image was deleted. Stop every writer of this database (the control plane's servers), then run the upgrade again",
+        "{store}: {count} keys were written by another client while {during} ({}{}): {consequence}. \
+         Stop every writer of this database (the control plane's servers), then run the command again",
         .keys.join(", "),
         if *.count > .keys.len() { ", …" } else { "" }
     )]
     ForeignWrites {
         /// The store, as `Store::describe` names it.
         store: String,
+        /// What was reading: `the upgrade read and migrated the data`.
+        during: &'static str,
+        /// Why that is refused, and what was done about it.
+        consequence: &'static str,
         /// The first of the keys, in key order.
         keys: Vec<String>,
         /// How many keys were written.

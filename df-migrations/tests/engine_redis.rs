@@ -50,7 +50,8 @@ fn a_crash_at_any_write_on_a_cluster_leaves_the_old_or_the_new_state() {
 
 /// A server left writing during an upgrade: the commit is refused, naming the key it
 /// wrote, and every write it made is still there (nothing committed over it); once it
-/// stops, the upgrade goes through. The watch puts Redis's notification setting back.
+/// stops, the upgrade goes through. An export is refused alike. The watch puts Redis's
+/// notification setting back.
 #[test]
 fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,6 +83,9 @@ fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
             std::thread::yield_now();
         }
         let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+        // An export taken meanwhile would mix states.
+        let export = common::engine(&mut store).export().unwrap_err();
+        assert!(export.to_string().contains("while the export read the data") && export.to_string().contains(&port), "{export}");
         writing.store(false, Ordering::SeqCst);
         (refused, writer.join().unwrap())
     });

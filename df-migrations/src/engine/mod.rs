@@ -311,12 +311,25 @@ impl<'s> Engine<'s> {
     /// a mix of the old state and the new): a consistent state, for an export.
     pub fn export(&mut self) -> Result<Vec<(String, Vec<u8>)>, EngineError> {
         self.leased(|engine, _| {
+            engine.store.watch_writes("")?;
             let entries = engine.dump()?;
+            engine.unwritten_by_others("the export read the data", "the export would mix states. Nothing was exported")?;
             match mid_commit(entries.iter().map(|(key, _)| key.as_str())) {
                 Some(key) => Err(EngineError::MidCommit { store: engine.store.describe(), key }),
                 None => Ok(entries),
             }
         })
+    }
+
+    /// Ends the watch of [`Store::watch_writes`]: an error naming the keys others wrote
+    /// meanwhile, `during` what, with its `consequence`.
+    fn unwritten_by_others(&mut self, during: &'static str, consequence: &'static str) -> Result<(), EngineError> {
+        const NAMED: usize = 5;
+        let keys = self.store.foreign_writes()?;
+        if keys.is_empty() {
+            return Ok(());
+        }
+        Err(EngineError::ForeignWrites { store: self.store.describe(), during, consequence, count: keys.len(), keys: keys.into_iter().take(NAMED).collect() })
     }
 
     /// Writes an import under the lease. Refuses a database that holds keys unless `force`,

@@ -209,12 +209,10 @@ impl Upgrade<'_, '_, '_> {
     /// Refuses the commit if anyone else wrote to the database since the read: their
     /// writes would be overwritten, or left in an old shape under the new state.
     fn unwritten_by_others(&mut self) -> Result<(), EngineError> {
-        const NAMED: usize = 5;
-        let keys = self.engine.store.foreign_writes()?;
-        if keys.is_empty() {
-            return Ok(());
-        }
-        Err(EngineError::ForeignWrites { store: self.engine.store.describe(), count: keys.len(), keys: keys.into_iter().take(NAMED).collect() })
+        self.engine.unwritten_by_others(
+            "the upgrade read and migrated the data",
+            "committing would lose those writes or leave objects in their old shape. Nothing was committed, and the pre-upgrade image was deleted",
+        )
     }
 
     /// Deletes what this upgrade wrote before it failed with `error` (its image, then its
