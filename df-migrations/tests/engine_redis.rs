@@ -86,6 +86,8 @@ fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
         // An export taken meanwhile would mix states.
         let export = common::engine(&mut store).export().unwrap_err();
         assert!(export.to_string().contains("while the export read the data") && export.to_string().contains(&port), "{export}");
+        let problems = common::engine(&mut store).verify(&mut |_| {}).unwrap();
+        assert!(problems.iter().any(|p| p.code == "foreign_writes" && p.message.contains("while verify read the data")), "{problems:?}");
         writing.store(false, Ordering::SeqCst);
         (refused, writer.join().unwrap())
     });

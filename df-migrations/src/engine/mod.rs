@@ -370,9 +370,17 @@ impl<'s> Engine<'s> {
     /// nothing; returns the problems found.
     pub fn verify(&mut self, progress: &mut dyn FnMut(Event)) -> Result<Vec<Diagnostic>, EngineError> {
         progress(Event::Phase(Phase::Read));
+        self.store.watch_writes("")?;
         let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
         let store = Ids { store: Some(self.store.describe()), ..Ids::default() };
         let mut problems = Vec::new();
+        // Keys written, deleted or evicted during the read: what was checked is not what
+        // is there.
+        match self.unwritten_by_others("verify read the data", "what verify checked is not what the database holds now") {
+            Err(changed @ EngineError::ForeignWrites { .. }) => problems.push(Diagnostic::from(&changed)),
+            Err(other) => return Err(other),
+            Ok(()) => {}
+        }
         if let Some(interrupted) = Interrupted::of(snapshot.original.commit.is_some(), snapshot.original.intent.is_some()) {
             problems.push(Diagnostic::new("interrupted_commit", interrupted.to_string(), store.clone()));
         }
