@@ -48,6 +48,14 @@ fn a_crash_at_any_write_on_a_cluster_leaves_the_old_or_the_new_state() {
     assert!(report.staged.as_deref().is_some_and(|why| why.contains("one hash slot")), "{report:?}");
 }
 
+/// A store on `server` holding Dragonflow's 2.0 database, baselined.
+fn baselined(server: &RedisServer) -> RedisStore {
+    let mut store = RedisStore::connect(&server.url(), &options()).unwrap();
+    common::seed(&mut store);
+    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    store
+}
+
 /// A server left writing during an upgrade: the commit is refused, naming the key it
 /// wrote, and every write it made is still there (nothing committed over it); once it
 /// stops, the upgrade goes through. An export is refused alike. The watch puts Redis's
@@ -56,9 +64,7 @@ fn a_crash_at_any_write_on_a_cluster_leaves_the_old_or_the_new_state() {
 fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let Some(server) = RedisServer::start() else { return };
-    let mut store = RedisStore::connect(&server.url(), &options()).unwrap();
-    common::seed(&mut store);
-    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    let mut store = baselined(&server);
     let before = common::dump(&mut store);
     let (port, value) = before.iter().find(|(key, _)| key.starts_with("{lport.")).map(|(k, v)| (k.clone(), v.clone())).unwrap();
 
@@ -109,9 +115,7 @@ fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
 #[test]
 fn a_key_with_a_time_to_live_is_refused_naming_it() {
     let Some(server) = RedisServer::start() else { return };
-    let mut store = RedisStore::connect(&server.url(), &options()).unwrap();
-    common::seed(&mut store);
-    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    let mut store = baselined(&server);
     // Keys of other software with expiries are not the upgrade's business.
     server.command::<()>(redis::cmd("SET").arg("session:1").arg("x").arg("EX").arg(3600));
     let before = common::dump(&mut store);
