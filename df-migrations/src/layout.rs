@@ -197,19 +197,29 @@ pub fn parse(raw: &[u8]) -> Result<StoredKey, LayoutError> {
     parse_key(raw, true)
 }
 
-/// The object that `raw`, a key in the form of a staging key or drop mark, holds if
-/// `value` is an object whose `id` is the key's whole id (markers included): an object
-/// whose id only begins as a marker does, not a key of the engine's.
+/// The object that `raw`, a key in the form of a staging key or drop mark, holds unless
+/// it is the engine's: a drop mark (empty), a staged counter or engine record, or a staged
+/// object value (a JSON object naming the key it is staged for). Anything else under a
+/// data table is an object whose id only begins as a marker does, and is read, checked
+/// and refused or kept like any other: never taken for the engine's garbage and deleted.
 pub fn marked_object(raw: &[u8], value: &[u8]) -> Option<Key> {
     #[derive(serde::Deserialize)]
     struct Named<'a> {
         #[serde(borrow)]
         id: std::borrow::Cow<'a, str>,
     }
-    let key = parse_unmarked(raw).ok()?;
-    let Key::Object { id, .. } = &key else { return None };
-    let named: Named<'_> = serde_json::from_slice(value).ok()?;
-    (named.id == id.as_str()).then_some(key)
+    let Ok(StoredKey::Staged(Key::Object { table, id: staged_for, .. }) | StoredKey::Dropped(Key::Object { table, id: staged_for, .. })) = parse(raw) else {
+        return None;
+    };
+    if value.is_empty() || table == ENGINE_TABLE || table == LOG_TABLE {
+        return None;
+    }
+    let staged = serde_json::from_slice::<Named<'_>>(value).is_ok_and(|named| named.id == staged_for.as_str());
+    if staged {
+        None
+    } else {
+        parse_unmarked(raw).ok()
+    }
 }
 
 /// Parses a stored key as a live one, whatever its id begins with: what a key in the form
@@ -288,6 +298,10 @@ mod tests {
         assert_eq!(marked_object(staged.as_bytes(), br#"{"id":"p1"}"#), None);
         assert_eq!(marked_object(drop_raw("{lport.t}p1", "c0ffee").as_bytes(), b""), None);
         assert_eq!(marked_object(stage_raw("{unique_key.}lport", "c0ffee").as_bytes(), b"7"), None);
+        // Not JSON, or naming another id: the user's, refused or kept as such, never deleted.
+        assert_eq!(marked_object(user.as_bytes(), b"not json"), Some(Key::object("lport", "t", &id)));
+        assert_eq!(marked_object(user.as_bytes(), br#"{"id":"other"}"#), Some(Key::object("lport", "t", &id)));
+        assert_eq!(marked_object(stage_raw("{df_schema.}state", "c0ffee").as_bytes(), b"{}"), None);
         // A staged value of an object whose own id looks like a marker names that id, not the staging key's.
         assert_eq!(marked_object(stage_raw(&user, "c0ffee").as_bytes(), format!(r#"{{"id":"{id}"}}"#).as_bytes()), None);
         assert!(unstorable("lport", "a}b", "p1").is_some_and(|r| r.contains("read back")));

@@ -49,6 +49,8 @@ fn the_reported_hostile_values_are_refused_naming_the_key() {
         ("{chassis.}bytes", b"{\"id\":\"bytes\",\"ip\":\"\xff\"}".to_vec()),
         ("{chassis.}array", b"[1,2]".to_vec()),
         ("{unique_key.}lport", b"-5".to_vec()),
+        // Not the engine's staged value (which names `c1`): the user's, refused, not deleted.
+        ("{chassis.}~df-stage~c0ffee~c1", b"not json".to_vec()),
     ] {
         let error = upgrade_with(key, &value).unwrap_or_else(|| panic!("{key}: hostile data was upgraded"));
         assert!(error.to_string().contains(key), "{key}: the error does not name the key: {error}");

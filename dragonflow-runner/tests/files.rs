@@ -27,12 +27,18 @@ fn contents(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
     entries
 }
 
+/// A scratch directory with an initialized database `nb.redb` in it, and that file's path.
+fn initialized() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.redb").to_str().unwrap().to_owned();
+    runner(&["--db", &db, "-q", "init"]).success();
+    (dir, db)
+}
+
 #[test]
 fn demo_replaces_only_its_own_database_and_not_while_it_is_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let theirs = dir.path().join("nb.redb");
-    let theirs = theirs.to_str().unwrap();
-    runner(&["--db", theirs, "-q", "init"]).success();
+    let (dir, theirs) = initialized();
+    let theirs = theirs.as_str();
     let before = contents(Path::new(theirs));
     let refused = stderr(&runner(&["demo", "--objects", "50", "--file", theirs]).code(1));
     assert!(refused.contains("is not a database that `demo` created, so demo leaves it alone"), "{refused}");
@@ -56,10 +62,8 @@ fn demo_replaces_only_its_own_database_and_not_while_it_is_open() {
 
 #[test]
 fn export_and_import_refuse_the_live_database_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nb.redb");
-    let db = db.to_str().unwrap();
-    runner(&["--db", db, "-q", "init"]).success();
+    let (dir, db) = initialized();
+    let db = db.as_str();
     let before = contents(Path::new(db));
     for (command, file) in [("export", db.to_owned()), ("import", db.to_owned()), ("export", format!("{}/./nb.redb", dir.path().display()))] {
         let refused = stderr(&runner(&["--db", db, command, &file]).code(1));
@@ -107,10 +111,8 @@ fn a_key_that_is_not_utf8_is_not_exported_rewritten() {
 #[test]
 fn an_export_is_never_of_a_commit_in_progress() {
     use df_migrations::records;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("nb.redb");
-    let db = db.to_str().unwrap();
-    runner(&["--db", db, "-q", "init"]).success();
+    let (dir, db) = initialized();
+    let db = db.as_str();
     let clean = dir.path().join("clean.jsonl");
     runner(&["--db", db, "-q", "export", clean.to_str().unwrap()]).success();
 
@@ -118,7 +120,7 @@ fn an_export_is_never_of_a_commit_in_progress() {
     let staged = df_migrations::layout::stage_raw("{chassis.}c1", "deadbeefdeadbeef");
     let intent = serde_json::json!({"tag": "deadbeefdeadbeef", "who": "dragonflow-runner pid 1 on c1", "since": "2026-12-03T07:00:00Z"});
     let mut store = RedbStore::open(Path::new(db)).unwrap();
-    store.write(&[Op::Set(staged.clone(), b"{}".to_vec()), Op::Set(records::intent_key().encode(), intent.to_string().into_bytes())]).unwrap();
+    store.write(&[Op::Set(staged.clone(), br#"{"id":"c1"}"#.to_vec()), Op::Set(records::intent_key().encode(), intent.to_string().into_bytes())]).unwrap();
     drop(store);
     let mixed = dir.path().join("mixed.jsonl");
     let refused = stderr(&runner(&["--db", db, "export", mixed.to_str().unwrap()]).code(1));
@@ -135,7 +137,7 @@ fn an_export_is_never_of_a_commit_in_progress() {
         Op::Set(key, value) => (key, value),
         other => panic!("{other:?}"),
     }).collect();
-    with_stage.push((staged, b"{}".to_vec()));
+    with_stage.push((staged, br#"{"id":"c1"}"#.to_vec()));
     with_stage.push((records::intent_key().encode(), intent.to_string().into_bytes()));
     let mut file = Vec::new();
     df_migrations::transfer::write_export(&mut file, "redb:old", with_stage.into_iter()).unwrap();
