@@ -15,16 +15,25 @@
 //! while writing one cannot touch the image of the runner that took over: their tags
 //! differ.
 //!
-//! A chunk is `df-image 1\n` and then entries, each a key and a value, each as a 4-byte
-//! little-endian length and the bytes.
+//! A chunk is `df-image 2\n`, then entries, each a key and a value, each as a 4-byte
+//! little-endian length and the bytes, then the SHA-256 of the chunk's own key and every
+//! byte before the digest. The digest is what tells a flipped byte, in a key as much as in
+//! a value, from the image that was written, and a chunk stored under another chunk's key
+//! from its own. Chunks of the first format (`df-image 1\n`, no digest), which older
+//! runners wrote, are still read.
 
 use crate::error::EngineError;
 use crate::layout;
 use crate::records::ImageRef;
 use crate::snapshot::Snapshot;
 use crate::store::{Op, Store};
+use sha2::{Digest, Sha256};
 
-const HEADER: &[u8] = b"df-image 1\n";
+const HEADER: &[u8] = b"df-image 2\n";
+/// The header of chunks without a digest.
+const HEADER_V1: &[u8] = b"df-image 1\n";
+/// The digest's length, at the chunk's end.
+const DIGEST_BYTES: usize = 32;
 /// A chunk ends with the entry that takes it past this size.
 const CHUNK_BYTES: usize = 1 << 20;
 /// What to do when an image cannot be read back, for its errors.
@@ -108,6 +117,8 @@ impl Chunks {
     fn seal(&mut self, store: &mut dyn Store, end: bool) -> Result<(), EngineError> {
         if !self.chunk.is_empty() {
             let key = layout::image_key(&self.image.tag, self.image.chunks + self.sealed.len());
+            let digest = digest(&key, &self.chunk);
+            self.chunk.extend_from_slice(&digest);
             self.image.bytes += self.chunk.len() as u64;
             self.sealed.push(Op::Set(key, std::mem::take(&mut self.chunk)));
         }
@@ -148,7 +159,7 @@ pub fn read(store: &mut dyn Store, image: &ImageRef) -> Result<Vec<(String, Vec<
     for group in keys.chunks(CHUNKS_PER_CALL) {
         for (key, value) in group.iter().zip(store.get_many(group)?) {
             let value = value.ok_or_else(|| bad(key, "it is missing".to_owned()))?;
-            decode(&value, &mut entries).map_err(|reason| bad(key, reason))?;
+            decode(key, &value, &mut entries).map_err(|reason| bad(key, reason))?;
         }
     }
     let first = keys.first().map_or_else(|| layout::image_key(&image.tag, 0), Clone::clone);
@@ -162,9 +173,45 @@ pub fn read(store: &mut dyn Store, image: &ImageRef) -> Result<Vec<(String, Vec<
     Ok(entries)
 }
 
-/// Appends the entries of one chunk, or says what is wrong with it.
-fn decode(chunk: &[u8], entries: &mut Vec<(String, Vec<u8>)>) -> Result<(), String> {
-    let mut rest = chunk.strip_prefix(HEADER).ok_or("it does not start with the image header")?;
+/// The entries of the image chunk stored as `chunk` under `key`, in their order, or why
+/// it is not a whole chunk of that key: for tools that inspect images, and for comparing
+/// two runs' images, whose chunks differ in their keys and digests alone.
+pub fn chunk_entries(key: &str, chunk: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut entries = Vec::new();
+    decode(key, chunk, &mut entries)?;
+    Ok(entries)
+}
+
+/// The digest that ends the chunk stored under `key` whose other bytes are `chunk`.
+fn digest(key: &str, chunk: &[u8]) -> [u8; DIGEST_BYTES] {
+    let mut hasher = Sha256::new();
+    // The key's length first, so that no key and chunk hash like another pair.
+    hasher.update((key.len() as u64).to_le_bytes());
+    hasher.update(key.as_bytes());
+    hasher.update(chunk);
+    hasher.finalize().into()
+}
+
+/// Appends the entries of the chunk stored under `key`, or says what is wrong with it.
+fn decode(key: &str, chunk: &[u8], entries: &mut Vec<(String, Vec<u8>)>) -> Result<(), String> {
+    if let Some(body) = chunk.strip_prefix(HEADER_V1) {
+        return decode_entries(body, entries);
+    }
+    if !chunk.starts_with(HEADER) {
+        return Err("it does not start with the image header".to_owned());
+    }
+    if chunk.len() < HEADER.len() + DIGEST_BYTES {
+        return Err("it ends before its digest".to_owned());
+    }
+    let (written, stored) = chunk.split_at(chunk.len() - DIGEST_BYTES);
+    if digest(key, written) != stored {
+        return Err("its digest does not match its bytes: it changed since it was written, or it is another chunk's".to_owned());
+    }
+    decode_entries(&written[HEADER.len()..], entries)
+}
+
+/// Appends the entries of a chunk's body, or says what is wrong with it.
+fn decode_entries(mut rest: &[u8], entries: &mut Vec<(String, Vec<u8>)>) -> Result<(), String> {
     while !rest.is_empty() {
         let key = take(&mut rest, "key")?;
         let key = String::from_utf8(key.to_vec()).map_err(|_| "a key in it is not UTF-8".to_owned())?;
@@ -265,10 +312,18 @@ mod tests {
             other => panic!("{other:?}"),
         };
         let chunk = store.dump()[&second].clone();
+        let changed = "its digest does not match its bytes: it changed since it was written, or it is another chunk's";
         store.insert(&second, &chunk[..chunk.len() - 1]);
-        assert_eq!(refused(&store, &image), (second.clone(), "it ends inside a value".to_owned()));
+        assert_eq!(refused(&store, &image), (second.clone(), changed.to_owned()));
+        store.insert(&second, store.dump()[&layout::image_key("c0ffee", 0)].clone());
+        assert_eq!(refused(&store, &image), (second.clone(), changed.to_owned()));
+        store.insert(&second, HEADER);
+        assert_eq!(refused(&store, &image), (second.clone(), "it ends before its digest".to_owned()));
+        // A chunk of the first format has no digest; its framing is still checked.
         store.insert(&second, &b"df-image 1\n\x05\x00"[..]);
         assert_eq!(refused(&store, &image), (second.clone(), "it ends inside the length of a key".to_owned()));
+        store.insert(&second, &b"df-image 1\n\x01\x00\x00\x00k\x05\x00\x00\x00v"[..]);
+        assert_eq!(refused(&store, &image), (second.clone(), "it ends inside a value".to_owned()));
         store.insert(&second, "something else");
         assert_eq!(refused(&store, &image), (second.clone(), "it does not start with the image header".to_owned()));
         store.insert(&second, chunk);
@@ -289,6 +344,14 @@ mod tests {
         assert_eq!(restore_ops(Vec::new(), &[]), []);
     }
 
+    #[test]
+    fn a_chunk_of_the_first_format_is_read_without_a_digest() {
+        let chunk = [HEADER_V1, b"\x01\x00\x00\x00k\x02\x00\x00\x00v1"].concat();
+        let mut entries = Vec::new();
+        decode("any key", &chunk, &mut entries).unwrap();
+        assert_eq!(entries, [("k".to_owned(), b"v1".to_vec())]);
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
 
@@ -296,10 +359,10 @@ mod tests {
         /// encode back to exactly those bytes.
         #[test]
         fn any_chunk_decodes_exactly_or_is_refused(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..96)) {
-            let chunk = [HEADER, &body].concat();
+            let chunk = [HEADER_V1, &body].concat();
             let mut entries = Vec::new();
-            if decode(&chunk, &mut entries).is_ok() {
-                let mut again = HEADER.to_vec();
+            if decode("any key", &chunk, &mut entries).is_ok() {
+                let mut again = HEADER_V1.to_vec();
                 for (key, value) in &entries {
                     for field in [key.as_bytes(), value] {
                         again.extend_from_slice(&u32::try_from(field.len()).unwrap().to_le_bytes());
@@ -320,6 +383,19 @@ mod tests {
             let cut = cut % chunk.len();
             store.insert(&key, &chunk[..cut]);
             proptest::prop_assert!(read(&mut store.clone(), &image).is_err(), "an image cut at byte {} was read", cut);
+        }
+
+        /// A written image with any one byte changed is refused.
+        #[test]
+        fn an_image_with_a_byte_changed_anywhere_is_refused(at in 0usize..4000, flip in 1u8..=255) {
+            let store = seeded(3);
+            let image = write(&mut store.clone(), &snapshot_of(&store), "c0ffee", &|| false, &mut |_| {}).unwrap();
+            let key = layout::image_key("c0ffee", 0);
+            let mut chunk = store.dump()[&key].clone();
+            let at = at % chunk.len();
+            chunk[at] ^= flip;
+            store.insert(&key, chunk);
+            proptest::prop_assert!(read(&mut store.clone(), &image).is_err(), "an image with byte {} changed was read", at);
         }
     }
 }

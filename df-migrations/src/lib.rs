@@ -34,5 +34,6 @@ pub use diagnostic::{Diagnostic, Ids};
 pub use error::{EngineError, Invalid};
 pub use linked::{Build, CollidingModels};
 pub use plan::{limit_to_release, plan, release_cmp, Plan, PlanProblem, PlanRefused, PlannedStep, StepKind, StepWork};
+pub use image::chunk_entries;
 pub use runs::DEFAULT_KEPT_IMAGES;
 pub use writes::TableSummary;

@@ -46,8 +46,9 @@ fn run_essence(bytes: &[u8]) -> Option<Run> {
 /// The keys in which `actual` differs from `expected`, the result of an upgrade of the
 /// same data with the same `applied_at`. Every key must match byte for byte but for what
 /// each run draws at random, its lease token: run records are compared as [`differing`]
-/// does, and the images' chunks are tagged with the token, so each is compared with the
-/// chunk of the same number of the image the same run keeps in `expected`.
+/// does, and the images' chunks are tagged with the token (in their keys, and so in their
+/// digests), so the entries of each are compared with those of the chunk of the same
+/// number of the image the same run keeps in `expected`.
 pub fn differing_from_upgrade(actual: &Dump, expected: &Dump) -> Vec<String> {
     let mut keys = differing(actual, expected);
     let (ours, theirs) = (image_tags(actual), image_tags(expected));
@@ -55,7 +56,14 @@ pub fn differing_from_upgrade(actual: &Dump, expected: &Dump) -> Vec<String> {
         Ok(StoredKey::Image { tag, chunk }) => {
             // The same run's image in each.
             let pair = ours.iter().filter_map(|(seq, our)| Some((our, theirs.get(seq)?))).find(|(our, their)| **our == tag || **their == tag);
-            pair.is_none_or(|(our, their)| actual.get(&layout::image_key(our, chunk)) != expected.get(&layout::image_key(their, chunk)))
+            pair.is_none_or(|(our, their)| {
+                let entries = |dump: &Dump, tag: &str| {
+                    let key = layout::image_key(tag, chunk);
+                    dump.get(&key).and_then(|bytes| df_migrations::chunk_entries(&key, bytes).ok())
+                };
+                let ours = entries(actual, our);
+                ours.is_none() || ours != entries(expected, their)
+            })
         }
         _ => true,
     });
