@@ -19,7 +19,7 @@ use std::io::{BufRead, Write};
 #[non_exhaustive]
 pub enum TransferError {
     /// Reading or writing the file failed.
-    #[error("reading or writing the export: {0}")]
+    #[error("reading or writing the export")]
     Io(#[from] std::io::Error),
     /// A line is not what an export holds there.
     #[error("line {line}: {reason}")]

@@ -192,8 +192,9 @@ pub fn run_until(options: &Options, command: &Command, out: &mut dyn std::io::Wr
 pub fn exit_code(options: &Options, name: &str, result: anyhow::Result<Outcome>) -> ExitCode {
     match result {
         Ok(outcome) => outcome.into(),
-        // The reader went away (`df-runner history | head`): not an error of ours.
-        Err(error) if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+        // The reader went away (`df-runner history | head`, `export - | head`): not an
+        // error of ours, wherever in the chain the write failed.
+        Err(error) if error.chain().any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)) => {
             ExitCode::SUCCESS
         }
         Err(error) if options.format == Format::Json => {

@@ -56,16 +56,24 @@ fn completions_know_the_runners_own_commands() {
 }
 
 #[test]
-fn completions_into_a_closed_pipe_end_quietly() {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dragonflow-runner"))
-        .args(["completions", "zsh"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Hang up before it writes, as a reader that went away does.
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success() && !stderr.contains("panicked"), "{:?}: {stderr}", output.status);
+fn output_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nb.redb");
+    let db = db.to_str().unwrap();
+    runner(db, &["init"]).assert().success();
+    for args in [&["completions", "zsh"][..], &["history"], &["export", "-"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dragonflow-runner"))
+            .env_remove("DF_DB_URL")
+            .args(["--db", db])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Hang up before it writes, as a reader that went away (`| head`) does.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success() && !stderr.contains("panicked") && !stderr.contains("error"), "{args:?}: {:?}: {stderr}", output.status);
+    }
 }
