@@ -288,15 +288,17 @@ pub enum EngineError {
     },
     /// A server whose memory limit cannot hold what the upgrade writes.
     #[error(
-        "{store} has maxmemory {limit} bytes with {used} in use, and this upgrade writes about {needed} more (its rollback \
-         image and the new values, about twice the data): {}. Nothing was written. Raise maxmemory to at least {} (CONFIG SET maxmemory), or \
-         free memory, then run the upgrade again",
+        "{store}: server {node} has maxmemory {limit} bytes with {used} in use, and this upgrade writes about {needed} more there \
+         (the new values of the keys it holds and its part of the rollback image): {}. Nothing was written. Raise maxmemory to at \
+         least {} (CONFIG SET maxmemory on {node}), or free memory, then run the upgrade again",
         if .policy == "noeviction" { "the server would refuse writes part-way".to_owned() } else { format!("the server would evict keys (maxmemory-policy {}), losing data", .policy) },
         .used.saturating_add(*.needed)
     )]
     NoRoom {
         /// The store, as `Store::describe` names it.
         store: String,
+        /// The server short of memory, `host:port`.
+        node: String,
         /// Bytes in use.
         used: u64,
         /// The limit.

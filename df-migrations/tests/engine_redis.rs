@@ -48,12 +48,16 @@ fn a_crash_at_any_write_on_a_cluster_leaves_the_old_or_the_new_state() {
     assert!(report.staged.as_deref().is_some_and(|why| why.contains("one hash slot")), "{report:?}");
 }
 
-/// A store on `server` holding Dragonflow's 2.0 database, baselined.
-fn baselined(server: &RedisServer) -> RedisStore {
-    let mut store = RedisStore::connect(&server.url(), &options()).unwrap();
+/// `store` holding Dragonflow's 2.0 database, baselined.
+fn baselined<S: df_migrations::store::Store>(mut store: S) -> S {
     common::seed(&mut store);
     common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
     store
+}
+
+/// A baselined store on `server`.
+fn baselined_server(server: &RedisServer) -> RedisStore {
+    baselined(RedisStore::connect(&server.url(), &options()).unwrap())
 }
 
 /// A server left writing during an upgrade: the commit is refused, naming the key it
@@ -62,11 +66,30 @@ fn baselined(server: &RedisServer) -> RedisStore {
 /// notification setting back.
 #[test]
 fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
-    use std::sync::atomic::{AtomicBool, Ordering};
     let Some(server) = RedisServer::start() else { return };
-    let mut store = baselined(&server);
-    let before = common::dump(&mut store);
+    a_writer_is_refused(&mut baselined_server(&server), std::slice::from_ref(&server));
+}
+
+/// The same on a cluster, whose notifications are each master's own: the writer writes
+/// to one master, which the watch hears from.
+#[test]
+fn a_writer_on_a_cluster_makes_the_upgrade_refuse_and_loses_nothing() {
+    let Some(cluster) = RedisCluster::start(3) else { return };
+    a_writer_is_refused(&mut baselined(RedisClusterStore::connect(&cluster.nodes(), &options()).unwrap()), cluster.servers());
+}
+
+/// The server of `servers` that holds `key` (the others of a cluster redirect).
+fn holder<'a>(servers: &'a [RedisServer], key: &str) -> &'a RedisServer {
+    servers.iter().find(|server| redis::cmd("EXISTS").arg(key).query::<bool>(&mut server.connection()).unwrap_or(false)).unwrap()
+}
+
+/// Runs a writer of one port, on the server of `servers` that holds it, during an
+/// upgrade, an export and a verify of `store`, and checks what each says and keeps.
+fn a_writer_is_refused(store: &mut dyn df_migrations::store::Store, servers: &[RedisServer]) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let before = common::dump(store);
     let (port, value) = before.iter().find(|(key, _)| key.starts_with("{lport.")).map(|(k, v)| (k.clone(), v.clone())).unwrap();
+    let server = holder(servers, &port);
 
     let writing = AtomicBool::new(true);
     let (refused, last) = std::thread::scope(|scope| {
@@ -88,11 +111,11 @@ fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
         while server.command::<Vec<u8>>(redis::cmd("GET").arg(&port)) == value {
             std::thread::yield_now();
         }
-        let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+        let refused = common::engine(store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
         // An export taken meanwhile would mix states.
-        let export = common::engine(&mut store).export().unwrap_err();
+        let export = common::engine(store).export().unwrap_err();
         assert!(export.to_string().contains("while the export read the data") && export.to_string().contains(&port), "{export}");
-        let problems = common::engine(&mut store).verify(&mut |_| {}).unwrap();
+        let problems = common::engine(store).verify(&mut |_| {}).unwrap();
         assert!(problems.iter().any(|p| p.code == "foreign_writes" && p.message.contains("while verify read the data")), "{problems:?}");
         writing.store(false, Ordering::SeqCst);
         (refused, writer.join().unwrap())
@@ -102,12 +125,47 @@ fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
     assert!(refused.to_string().contains("Stop every writer"), "{refused}");
     let mut expected = before.clone();
     expected.insert(port.clone(), last);
-    assert_eq!(common::dump(&mut store), expected, "the refused upgrade changed the data or left its image behind");
-    let setting: Vec<String> = server.command(redis::cmd("CONFIG").arg("GET").arg("notify-keyspace-events"));
-    assert_eq!(setting[1], "", "the notification setting was not put back");
+    assert_eq!(common::dump(store), expected, "the refused upgrade changed the data or left its image behind");
+    for server in servers {
+        let setting: Vec<String> = server.command(redis::cmd("CONFIG").arg("GET").arg("notify-keyspace-events"));
+        assert_eq!(setting[1], "", "the notification setting of {} was not put back", server.address());
+    }
 
-    let report = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap();
+    let report = common::engine(store).upgrade(&common::options(), &mut |_| {}).unwrap();
     assert!(report.committed);
+}
+
+/// A cluster master too small for its part of the upgrade is refused before anything is
+/// written, naming that master, though the others have room.
+#[test]
+fn a_cluster_master_short_of_memory_is_refused_naming_it() {
+    let Some(cluster) = RedisCluster::start(3) else { return };
+    let mut store = baselined(RedisClusterStore::connect(&cluster.nodes(), &options()).unwrap());
+    let before = common::dump(&mut store);
+    let small = &cluster.servers()[1];
+    let info: String = small.command(redis::cmd("INFO").arg("memory"));
+    let used: u64 = info.lines().find_map(|line| line.strip_prefix("used_memory:")).unwrap().trim().parse().unwrap();
+    small.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory-policy").arg("allkeys-lru"));
+    small.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(used + used / 2));
+    let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+    let df_migrations::EngineError::NoRoom { node, .. } = &refused else { panic!("{refused}") };
+    assert_eq!(node, &small.address(), "{refused}");
+    assert!(refused.to_string().contains(&format!("CONFIG SET maxmemory on {}", small.address())), "{refused}");
+    small.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(0));
+    assert_eq!(common::dump(&mut store), before, "the refused upgrade wrote");
+    assert!(common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap().committed);
+}
+
+/// An expiring key on a cluster master is found there too.
+#[test]
+fn a_key_with_a_time_to_live_on_a_cluster_is_refused_naming_it() {
+    let Some(cluster) = RedisCluster::start(3) else { return };
+    let mut store = baselined(RedisClusterStore::connect(&cluster.nodes(), &options()).unwrap());
+    let port = common::dump(&mut store).into_keys().find(|key| key.starts_with("{lport.")).unwrap();
+    let server = holder(cluster.servers(), &port);
+    server.command::<()>(redis::cmd("EXPIRE").arg(&port).arg(3600));
+    let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+    assert!(matches!(&refused, df_migrations::EngineError::Expiring { key, .. } if key == &port), "{refused}");
 }
 
 /// An object key with a time to live is refused before anything is written, naming it:
@@ -115,7 +173,7 @@ fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
 #[test]
 fn a_key_with_a_time_to_live_is_refused_naming_it() {
     let Some(server) = RedisServer::start() else { return };
-    let mut store = baselined(&server);
+    let mut store = baselined_server(&server);
     // Keys of other software with expiries are not the upgrade's business.
     server.command::<()>(redis::cmd("SET").arg("session:1").arg("x").arg("EX").arg(3600));
     let before = common::dump(&mut store);

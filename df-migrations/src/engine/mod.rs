@@ -10,6 +10,7 @@ mod baseline;
 mod prune;
 mod report;
 mod rollback;
+mod room;
 mod stop;
 mod upgrade;
 

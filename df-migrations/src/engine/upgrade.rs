@@ -64,28 +64,13 @@ impl Engine<'_> {
     }
 }
 
-/// Refuses an upgrade a server with a memory limit cannot hold, before it reads anything:
-/// reading fills the server's output buffers, and then it writes about the data twice over
-/// (the image, and the new values, beside the old ones when staged); a server at its limit
-/// evicts keys or refuses writes part-way. The data is taken to be what the server uses,
-/// which errs on the safe side in a database shared with other software.
-fn room(store: &mut dyn Store) -> Result<(), EngineError> {
-    let Some(memory) = store.memory()? else { return Ok(()) };
-    let needed = memory.used.saturating_mul(2);
-    if memory.used.saturating_add(needed) <= memory.limit {
-        return Ok(());
-    }
-    tracing::warn!(used = memory.used, limit = memory.limit, needed, policy = %memory.policy, "not enough memory for the upgrade");
-    Err(EngineError::NoRoom { store: store.describe(), used: memory.used, limit: memory.limit, needed, policy: memory.policy })
-}
-
 impl Upgrade<'_, '_, '_> {
     fn run(mut self) -> Result<Report, EngineError> {
         // From the records alone, so that an upgrade with nothing to do does not ask.
         let (state, _) = self.engine.read_state()?;
         let pending = self.engine.plan_for(state.as_ref(), &self.options.accept_changed).map_or(true, |plan| !plan.steps.is_empty());
         if pending || !self.options.accept_changed.is_empty() {
-            room(&mut self.engine.store)?;
+            super::room::check(&mut self.engine.store)?;
             if let Some((key, left_ms)) = self.engine.store.expiring("")? {
                 return Err(EngineError::Expiring { store: self.engine.store.describe(), key, left_ms });
             }

@@ -43,13 +43,15 @@ impl Op {
     }
 }
 
-/// A server's memory, as [`Store::memory`] reports it.
+/// One server's memory, as [`Store::memory`] reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Memory {
+    /// The server, `host:port`.
+    pub node: String,
     /// Bytes in use.
     pub used: u64,
-    /// The limit (`maxmemory`), above 0.
-    pub limit: u64,
+    /// The limit (`maxmemory`); `None` where it has none.
+    pub limit: Option<u64>,
     /// What the server does at the limit (`maxmemory-policy`): `noeviction` refuses
     /// writes, the others evict keys.
     pub policy: String,
@@ -150,10 +152,11 @@ pub trait Store {
     /// The lease as it is now, if someone holds it.
     fn lease(&mut self) -> Result<Option<LeaseState>, StoreError>;
 
-    /// The server's memory, where it has a limit that writes can reach (a Redis server
-    /// with `maxmemory`); `None` where the store does not tell or has no such limit.
-    fn memory(&mut self) -> Result<Option<Memory>, StoreError> {
-        Ok(None)
+    /// The memory of each server that holds part of the keys (a Redis server, or each
+    /// master of a cluster), where writes can reach a limit; empty where the store does
+    /// not tell or has no such limit.
+    fn memory(&mut self) -> Result<Vec<Memory>, StoreError> {
+        Ok(Vec::new())
     }
 
     /// The first key that starts with `prefix` and has a time to live (the lease aside),

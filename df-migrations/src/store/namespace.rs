@@ -133,7 +133,7 @@ impl Store for Namespaced<'_> {
         Ok(keys.into_iter().filter_map(|key| key.strip_prefix(self.namespace).map(str::to_owned)).collect())
     }
 
-    fn memory(&mut self) -> Result<Option<super::Memory>, StoreError> {
+    fn memory(&mut self) -> Result<Vec<super::Memory>, StoreError> {
         self.inner.memory()
     }
 

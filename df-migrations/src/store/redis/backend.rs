@@ -6,6 +6,7 @@ use super::errors::{backend, describe_error, key_error};
 use super::expiry;
 use super::lease::{decode_lease, encode_lease, millis, LEASE_KEY, RELEASE, RENEW, SET_IF_LEASED};
 use super::transaction::{grouped, Transaction};
+use super::nodes::Node;
 use super::watch::Watch;
 use super::RedisOptions;
 use crate::store::{Fenced, Holder, LeaseState, Op, Store, StoreError, Watching};
@@ -45,11 +46,10 @@ pub trait Backend {
         Ok(())
     }
 
-    /// The client and database number that keyspace notifications of this store's keys
-    /// come from, for [`Watch`]; why not, where they cannot be watched from one server.
-    fn notifications(&self) -> Result<(&redis::Client, i64), String> {
-        Err("keyspace notifications of a cluster come from each of its nodes, which df-schema does not watch".to_owned())
-    }
+    /// The servers that hold the keys ([`Backend::scan_nodes`]), each with a client of
+    /// its own, for what each server reports only of itself: its memory, its expiring
+    /// keys, and its keyspace notifications (for [`Watch`]).
+    fn nodes(&mut self) -> Result<Vec<Node>, RedisError>;
 
     /// Runs `cmds` as one `MULTI`/`EXEC` transaction that applies only while the lease
     /// (value `token`) is ours: it `WATCH`es the lease, so that Redis aborts the `EXEC`
@@ -186,6 +186,11 @@ impl<B: Backend> Redis<B> {
         }
     }
 
+    /// The servers that hold the keys, as [`Backend::nodes`] lists them.
+    fn nodes(&mut self) -> Result<Vec<Node>, StoreError> {
+        self.backend.nodes().map_err(|err| backend(&self.name, format!("listing the servers that hold the keys: {}", self.error(&err))))
+    }
+
     fn lease_value(&mut self) -> Result<Option<Vec<u8>>, StoreError> {
         let lease = self.lease_key.clone();
         Ok(self.fetch(&[lease.as_bytes()])?.pop().flatten())
@@ -293,20 +298,14 @@ impl<B: Backend> Store for Redis<B> {
         Err(key_error(&self.name, self.lease_key.as_bytes(), "the lease kept changing while it was being taken"))
     }
 
-    fn memory(&mut self) -> Result<Option<crate::store::Memory>, StoreError> {
-        // A cluster's nodes each have their own limit; only a single server is checked.
-        if self.backend.scan_nodes().map_err(|err| StoreError::Backend { store: self.name.clone(), message: self.error(&err) })?.len() != 1 {
-            return Ok(None);
+    fn memory(&mut self) -> Result<Vec<crate::store::Memory>, StoreError> {
+        let nodes = self.nodes()?;
+        let mut memory = Vec::with_capacity(nodes.len());
+        for node in &nodes {
+            let info = node.info(&self.options, "memory").map_err(|message| backend(&self.name, message))?;
+            memory.extend(super::memory::parse(&node.name, &info));
         }
-        let mut info = redis::cmd("INFO");
-        info.arg("memory");
-        let info = match self.backend.query(&info) {
-            Ok(Value::BulkString(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-            Ok(Value::VerbatimString { text, .. }) => text,
-            Ok(_) => return Ok(None),
-            Err(err) => return Err(StoreError::Backend { store: self.name.clone(), message: format!("INFO memory: {}", self.error(&err)) }),
-        };
-        Ok(super::memory::parse(&info))
+        Ok(memory)
     }
 
     fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
@@ -333,21 +332,18 @@ impl<B: Backend> Store for Redis<B> {
         Ok(())
     }
 
-    /// One record: the lease script, on a cluster too. Anything else: a transaction, on
-    /// one server.
-    /// `INFO keyspace` first, on a single server: with no expiring key but the lease, no
-    /// key needs a look. Otherwise a scan of the keys with `PTTL` each, in pipelines.
+    /// `INFO keyspace` of each server first: with no expiring key but the lease, no key
+    /// needs a look. Otherwise a scan of the keys with `PTTL` each, in pipelines.
     fn expiring(&mut self, prefix: &str) -> Result<Option<(String, u64)>, StoreError> {
         let failed = |store: &Self, what: &str, err: &RedisError| backend(&store.name, format!("{what}: {}", store.error(err)));
-        if let Ok((_, db)) = self.backend.notifications() {
-            let mut info = redis::cmd("INFO");
-            info.arg("keyspace");
-            let reply = self.backend.query(&info).map_err(|err| failed(self, "INFO keyspace", &err))?;
-            let text = redis::from_redis_value::<String>(reply).unwrap_or_default();
-            let leased = u64::from(self.lease_value()?.is_some());
-            if expiry::expiring_keys(&text, db).is_some_and(|count| count <= leased) {
-                return Ok(None);
-            }
+        let mut expiring = Some(0);
+        for node in self.nodes()? {
+            let info = node.info(&self.options, "keyspace").map_err(|message| backend(&self.name, message))?;
+            expiring = expiring.zip(expiry::expiring_keys(&info, node.db)).map(|(sum, count)| sum + count);
+        }
+        let leased = u64::from(self.lease_value()?.is_some());
+        if expiring.is_some_and(|count| count <= leased) {
+            return Ok(None);
         }
         let nodes = self.backend.scan_nodes().map_err(|err| failed(self, "listing the nodes to scan", &err))?;
         for node in nodes {
@@ -380,11 +376,8 @@ impl<B: Backend> Store for Redis<B> {
     fn watch_writes(&mut self, prefix: &str) -> Result<Watching, StoreError> {
         // Ended first: its setting is put back before the new watch reads it.
         self.watch = None;
-        let (client, db) = match self.backend.notifications() {
-            Ok(source) => source,
-            Err(why) => return Ok(Watching::Unwatched(why)),
-        };
-        match Watch::start(client, &self.options, db, prefix) {
+        let nodes = self.nodes()?;
+        match Watch::start(&nodes, &self.options, prefix) {
             Ok(watch) => {
                 self.watch = Some(watch);
                 Ok(Watching::Watched)
@@ -395,10 +388,8 @@ impl<B: Backend> Store for Redis<B> {
 
     fn foreign_writes(&mut self) -> Result<Vec<String>, StoreError> {
         let Some(watch) = self.watch.take() else { return Ok(Vec::new()) };
-        let mut publish = redis::cmd("PUBLISH");
-        publish.arg(watch.marker()).arg("end");
-        self.backend.query(&publish).map_err(|err| backend(&self.name, format!("publishing the end of the watch: {}", self.error(&err))))?;
-        let keys = watch.finish().map_err(|message| backend(&self.name, message))?;
+        let now: Vec<String> = self.nodes()?.into_iter().map(|node| node.name).collect();
+        let keys = watch.finish(&now).map_err(|message| backend(&self.name, message))?;
         // The lease is renewed by scripts, not through `write`.
         let others = keys.into_iter().filter(|key| key != self.lease_key.as_bytes());
         Ok(others.map(|key| String::from_utf8(key).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())).collect())

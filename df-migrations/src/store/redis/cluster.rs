@@ -5,6 +5,7 @@
 use super::backend::{Backend, Redis};
 use super::connection::{node_client, open_node};
 use super::errors::backend;
+use super::nodes::Node;
 use super::lease::{LEASE_HASH_TAG, LEASE_KEY};
 use super::transaction::Transaction;
 use super::RedisOptions;
@@ -37,6 +38,9 @@ pub type RedisClusterStore = Redis<ClusterBackend>;
 /// routes each command by its key.
 pub struct ClusterBackend {
     connection: ClusterConnection,
+    /// `user:password@` of the node the client started from, or empty: a cluster's nodes
+    /// share their users, so a connection of its own to any node logs in alike.
+    credentials: String,
 }
 
 /// How many times the client retries a command that failed on the cluster's side
@@ -82,7 +86,8 @@ impl RedisClusterStore {
             .map_err(failed)?;
         let connection = client.get_connection().map_err(failed)?;
         connection.set_write_timeout(Some(options.response_timeout)).map_err(failed)?;
-        Ok(Redis { backend: ClusterBackend { connection }, options: options.clone(), name, lease_key: LEASE_KEY.to_owned(), watch: None })
+        let credentials = addresses[first].rsplit_once('@').map_or_else(String::new, |(credentials, _)| format!("{credentials}@"));
+        Ok(Redis { backend: ClusterBackend { connection, credentials }, options: options.clone(), name, lease_key: LEASE_KEY.to_owned(), watch: None })
     }
 }
 
@@ -133,6 +138,13 @@ impl Backend for ClusterBackend {
             .collect::<Result<Vec<_>, _>>()?;
         masters.sort();
         Ok(masters)
+    }
+
+    fn nodes(&mut self) -> Result<Vec<Node>, RedisError> {
+        self.scan_nodes()?
+            .into_iter()
+            .map(|name| Ok(Node { client: node_client(&format!("redis://{}{name}", self.credentials))?, name, db: 0 }))
+            .collect()
     }
 
     fn scan_step(&mut self, node: &str, scan: &Cmd) -> Result<(u64, Vec<Vec<u8>>), RedisError> {

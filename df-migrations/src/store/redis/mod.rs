@@ -14,6 +14,7 @@ mod errors;
 mod expiry;
 mod lease;
 mod memory;
+mod nodes;
 mod options;
 mod server;
 mod transaction;

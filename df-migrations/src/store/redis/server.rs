@@ -6,6 +6,7 @@ use super::backend::{Backend, Redis};
 use super::connection::{describe, node_client, open_node};
 use crate::store::redact;
 use super::errors::backend;
+use super::nodes::Node;
 use super::lease::{decode_lease, LEASE_KEY};
 use super::transaction::Transaction;
 use super::RedisOptions;
@@ -99,8 +100,8 @@ impl ServerBackend {
 }
 
 impl Backend for ServerBackend {
-    fn notifications(&self) -> Result<(&Client, i64), String> {
-        Ok((&self.client, self.client.get_connection_info().redis_settings().db()))
+    fn nodes(&mut self) -> Result<Vec<Node>, RedisError> {
+        Ok(vec![Node { name: self.address.clone(), client: self.client.clone(), db: self.client.get_connection_info().redis_settings().db() }])
     }
 
     fn query(&mut self, cmd: &Cmd) -> Result<Value, RedisError> {
