@@ -188,3 +188,38 @@ fn a_key_with_a_time_to_live_is_refused_naming_it() {
     server.command::<()>(redis::cmd("PERSIST").arg(&port));
     assert!(common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap().committed);
 }
+
+/// Rolling a large interrupted commit forward renames every key of it, and the
+/// notifications of those renames would overflow a small subscriber buffer: the server
+/// drops the watch. The watch starts over after the recovery, so the upgrade goes on.
+#[test]
+fn a_large_recovery_does_not_overflow_the_watch() {
+    use df_migrations::store::{MemoryStore, Op, Store};
+    use df_testkit::crash::CrashingStore;
+    fn baselined<S: Store>(mut store: S, data: &[Op]) -> S {
+        store.write(data).unwrap();
+        common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+        store
+    }
+    let Some(server) = RedisServer::start() else { return };
+    let data: Vec<Op> = dragonflow_fixtures::generate(20_000, 7).into_iter().map(|(key, value)| Op::Set(key, value)).collect();
+    // An upgrade to 4.0, so that 5.0's steps are still to do after the recovery. How many
+    // writes it makes, staged, counted on a copy in memory.
+    let to_4 = df_migrations::UpgradeOptions { to_release: Some("4.0".to_owned()), ..common::options() };
+    let mut counting = CrashingStore::new(baselined(MemoryStore::new(), &data), usize::MAX, Writes::Staged);
+    assert!(common::engine(&mut counting).upgrade(&to_4, &mut |_| {}).unwrap().staged.is_some());
+    // A crash early in the roll-forward (after the staging keys and the commit record, about
+    // half the writes), so that the recovery renames most keys.
+    let staged = RedisOptions { transactions: false, ..options() };
+    let mut crashing = CrashingStore::new(baselined(RedisStore::connect(&server.url(), &staged).unwrap(), &data), counting.writes * 3 / 5, Writes::Staged);
+    common::engine(&mut crashing).upgrade(&to_4, &mut |_| {}).unwrap_err();
+    let mut store = crashing.inner;
+    server.command::<()>(redis::cmd("DEL").arg("{df_schema.}lease"));
+
+    server.command::<()>(redis::cmd("CONFIG").arg("SET").arg("client-output-buffer-limit").arg("pubsub 64kb 32kb 60"));
+    let report = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap();
+    assert_eq!(report.recovered, Some(df_migrations::Recovery::RolledForward), "{report:?}");
+    assert!(report.committed, "{report:?}");
+    let problems = common::engine(&mut store).verify(&mut |_| {}).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+}

@@ -32,7 +32,7 @@ use crate::linked::Build;
 use crate::plan::{limit_to_release, plan, Plan};
 use crate::records::{self, Action, EngineState, LogRow, Manifest};
 use crate::snapshot::Snapshot;
-use crate::store::{LeaseState, Namespaced, Op, Store};
+use crate::store::{LeaseState, Namespaced, Op, Store, Watching};
 use crate::validate::validate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -170,6 +170,11 @@ impl<'s> Engine<'s> {
 
     /// Reads the database, first completing or discarding an interrupted commit.
     fn read(&mut self, progress: &mut dyn FnMut(Event)) -> Result<(Snapshot, Option<Recovery>), EngineError> {
+        self.read_then(progress, &mut |_| Ok(()))
+    }
+
+    /// [`Engine::read`], calling `recovered` after a recovery, before the data is read again.
+    fn read_then(&mut self, progress: &mut dyn FnMut(Event), recovered: &mut dyn FnMut(&mut Engine) -> Result<(), EngineError>) -> Result<(Snapshot, Option<Recovery>), EngineError> {
         progress(Event::Phase(Phase::Read));
         let snapshot = Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?;
         tracing::debug!(store = %self.store.describe(), keys = snapshot.original.keys.len(), objects = snapshot.objects(), "read the database");
@@ -178,6 +183,7 @@ impl<'s> Engine<'s> {
             Recovery::Clean => Ok((snapshot, None)),
             recovery => {
                 tracing::info!(store = %self.store.describe(), "{recovery}");
+                recovered(self)?;
                 Ok((Snapshot::read(&mut self.store, |n| progress(Event::Read(n)))?, Some(recovery)))
             }
         }
@@ -324,6 +330,33 @@ impl<'s> Engine<'s> {
 
     /// Ends the watch of [`Store::watch_writes`]: an error naming the keys others wrote
     /// meanwhile, `during` what, with its `consequence`.
+    /// Starts watching for writes by others to the database (see
+    /// [`Engine::unwritten_by_others`]), saying where the store cannot tell them.
+    fn watch(&mut self) -> Result<(), EngineError> {
+        match self.store.watch_writes("")? {
+            Watching::Watched => tracing::debug!("watching for writes by others"),
+            Watching::Exclusive => tracing::debug!("no one else can write while the store is open"),
+            Watching::Unwatched(why) => tracing::warn!(store = %self.store.describe(), "writes by others during the upgrade cannot be detected ({why}): make sure no server writes to the database"),
+        }
+        Ok(())
+    }
+
+    /// Starts the watch over after a recovery: the recovery's own writes (a rename per key
+    /// of a large commit) could fill the subscription's buffer until the server drops it.
+    /// Writes by others seen until then still refuse; where the watch lost track of them
+    /// during the recovery, that is logged, and the watch goes on from now.
+    fn watch_again(&mut self) -> Result<(), EngineError> {
+        match self.unwritten_by_others(
+            "the upgrade read the data and recovered the interrupted commit",
+            "the recovery may have overwritten those writes, and upgrading now would leave objects in their old shape. Nothing was upgraded",
+        ) {
+            Err(error @ EngineError::ForeignWrites { .. }) => return Err(error),
+            Err(error) => tracing::warn!(store = %self.store.describe(), %error, "writes by others during the recovery cannot be told; watching again from now"),
+            Ok(()) => {}
+        }
+        self.watch()
+    }
+
     fn unwritten_by_others(&mut self, during: &'static str, consequence: &'static str) -> Result<(), EngineError> {
         const NAMED: usize = 5;
         let keys = self.store.foreign_writes()?;

@@ -12,7 +12,7 @@ use crate::records::{self, Action, EngineState, ImageRef, Manifest, Run};
 use crate::run;
 use crate::runs;
 use crate::snapshot::{Original, Snapshot};
-use crate::store::{Op, Store, Watching};
+use crate::store::{Op, Store};
 use crate::validate::{storable, validate};
 use df_schema::__private::EngineNb;
 use df_schema::NbApi;
@@ -65,21 +65,31 @@ impl Engine<'_> {
 }
 
 impl Upgrade<'_, '_, '_> {
-    fn run(mut self) -> Result<Report, EngineError> {
+    /// What an upgrade with something to do checks before it reads: room on the servers,
+    /// no expiring key; then it starts watching for writes by others, unless dry. Whether
+    /// it watches.
+    fn prepare(&mut self) -> Result<bool, EngineError> {
         // From the records alone, so that an upgrade with nothing to do does not ask.
         let (state, _) = self.engine.read_state()?;
         let pending = self.engine.plan_for(state.as_ref(), &self.options.accept_changed).map_or(true, |plan| !plan.steps.is_empty());
-        if pending || !self.options.accept_changed.is_empty() {
-            super::room::check(&mut self.engine.store)?;
-            if let Some((key, left_ms)) = self.engine.store.expiring("")? {
-                return Err(EngineError::Expiring { store: self.engine.store.describe(), key, left_ms });
-            }
-            if !self.options.dry_run {
-                self.watch()?;
-            }
+        if !pending && self.options.accept_changed.is_empty() {
+            return Ok(false);
         }
+        super::room::check(&mut self.engine.store)?;
+        if let Some((key, left_ms)) = self.engine.store.expiring("")? {
+            return Err(EngineError::Expiring { store: self.engine.store.describe(), key, left_ms });
+        }
+        if self.options.dry_run {
+            return Ok(false);
+        }
+        self.engine.watch()?;
+        Ok(true)
+    }
+
+    fn run(mut self) -> Result<Report, EngineError> {
+        let watching = self.prepare()?;
         let started = Instant::now();
-        let (snapshot, recovery) = self.engine.read(self.progress)?;
+        let (snapshot, recovery) = self.engine.read_then(self.progress, &mut |engine| if watching { engine.watch_again() } else { Ok(()) })?;
         self.report.recovered = recovery;
         self.report.objects_read = snapshot.objects();
         self.report.timings.insert(Phase::Read, started.elapsed());
@@ -178,17 +188,6 @@ impl Upgrade<'_, '_, '_> {
         *self.report.timings.entry(Phase::Commit).or_default() += imaging + started.elapsed();
         self.report.committed = true;
         Ok(self.report)
-    }
-
-    /// Starts watching for writes by others to the database (see
-    /// `unwritten_by_others`), saying where the store cannot tell them.
-    fn watch(&mut self) -> Result<(), EngineError> {
-        match self.engine.store.watch_writes("")? {
-            Watching::Watched => tracing::debug!("watching for writes by others"),
-            Watching::Exclusive => tracing::debug!("no one else can write while the store is open"),
-            Watching::Unwatched(why) => tracing::warn!(store = %self.engine.store.describe(), "writes by others during the upgrade cannot be detected ({why}): make sure no server writes to the database"),
-        }
-        Ok(())
     }
 
     /// Refuses the commit if anyone else wrote to the database since the read: their

@@ -179,8 +179,9 @@ impl<B: Backend> Redis<B> {
         if let Some(watch) = &mut self.watch {
             for op in batch {
                 watch.wrote(op.key().as_bytes());
-                if let Op::Rename { to, .. } = op {
-                    watch.wrote(to.as_bytes());
+                // A rename notifies of the key it moves from, too.
+                if let Op::Rename { from, .. } = op {
+                    watch.wrote(from.as_bytes());
                 }
             }
         }
