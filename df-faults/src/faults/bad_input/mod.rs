@@ -6,10 +6,13 @@
 //!   validation, a counter a migration overflows, databases newer than the build, a
 //!   changed applied migration: all through `runner upgrade`;
 //! - `files`: truncated and corrupted export files, through `runner import`;
+//! - `environment`: keys given a time to live, objects lost, a damaged redb file, an
+//!   export aimed at the live file;
 //! - `urls`: unreachable databases and wrong URLs;
 //! - `panics`: a migration that panics, in this process (see there why).
 
 mod data;
+mod environment;
 mod files;
 mod panics;
 mod urls;
@@ -23,6 +26,7 @@ pub fn run() -> Vec<Row> {
     let dbs: Vec<anyhow::Result<Prepared>> = vec![Db::redb().and_then(prepare), Db::redis().and_then(prepare)];
     let mut rows = data::rows(&dbs);
     rows.extend(files::rows(&dbs));
+    rows.extend(environment::rows(&dbs));
     rows.extend(panics::rows(&dbs));
     rows.extend(urls::rows());
     rows
