@@ -328,8 +328,6 @@ impl<'s> Engine<'s> {
         })
     }
 
-    /// Ends the watch of [`Store::watch_writes`]: an error naming the keys others wrote
-    /// meanwhile, `during` what, with its `consequence`.
     /// Starts watching for writes by others to the database (see
     /// [`Engine::unwritten_by_others`]), saying where the store cannot tell them.
     fn watch(&mut self) -> Result<(), EngineError> {
@@ -357,6 +355,8 @@ impl<'s> Engine<'s> {
         self.watch()
     }
 
+    /// Ends the watch of [`Store::watch_writes`]: an error naming the keys others wrote
+    /// meanwhile, `during` what, with its `consequence`.
     fn unwritten_by_others(&mut self, during: &'static str, consequence: &'static str) -> Result<(), EngineError> {
         const NAMED: usize = 5;
         let keys = self.store.foreign_writes()?;
