@@ -171,9 +171,9 @@ pub fn with_signals(options: &Options, name: &str, command: impl FnOnce(&df_migr
 /// assert_eq!((&status["models"], &status["pending"]), (&serde_json::json!({}), &serde_json::json!([])));
 ///
 /// // A database URL that names no store is an error, not an exit.
-/// let cli = Cli::parse_from(["df-runner", "--db", "etcd://10.0.0.1:2379", "status"]);
+/// let cli = Cli::parse_from(["df-runner", "--db", "consul://10.0.0.1:8500", "status"]);
 /// let error = run(&cli.options, &cli.command, &mut Vec::new()).unwrap_err();
-/// assert!(format!("{error:#}").contains("unknown scheme `etcd://`"), "{error:#}");
+/// assert!(format!("{error:#}").contains("unknown scheme `consul://`"), "{error:#}");
 /// # Ok::<(), anyhow::Error>(())
 /// ```
 pub fn run(options: &Options, command: &Command, out: &mut dyn std::io::Write) -> anyhow::Result<Outcome> {

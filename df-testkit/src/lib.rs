@@ -6,7 +6,9 @@
 pub mod build;
 pub mod crash;
 pub mod dragonflow;
+pub mod etcd_server;
 pub mod machine;
 pub mod redis_server;
 pub mod runner;
+pub mod servers;
 pub mod states;

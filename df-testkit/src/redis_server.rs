@@ -21,23 +21,7 @@ const STARTUP: Duration = Duration::from_secs(30);
 
 /// Whether tests can start servers; see the module documentation.
 pub fn redis_available() -> bool {
-    // The test harness names each test's thread after the test.
-    let thread = std::thread::current();
-    let test = thread.name().unwrap_or("a Redis test");
-    let found = Command::new(SERVER).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "{test}: `{SERVER}` is not on PATH and CI is set: install Redis (e.g. `apt-get install redis-server`) so that the Redis store tests run");
-        // Straight to stderr, not through `eprintln!`, which the test harness captures
-        // (and hides) for passing tests.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n******************************************************************\n\
-             SKIPPED {test}: `{SERVER}` is not on PATH, the Redis store was NOT tested.\n\
-             Install Redis to run it (set CI=1 to make this a failure).\n\
-             ******************************************************************\n"
-        );
-    }
-    found
+    crate::servers::available(SERVER, "the Redis store", "Redis (e.g. `apt-get install redis-server`)")
 }
 
 /// One private `redis-server`.

@@ -24,6 +24,8 @@ fn no_error_shows_the_password_of_a_url() {
         (format!("redis://admin:{SECRET}@127.0.0.1:notaport/0"), "not a Redis URL".to_owned()),
         (format!("redis+cluster://admin:{SECRET}@127.0.0.1:{port},:{SECRET}@127.0.0.1:{}", free_port()), "no usable node".to_owned()),
         (format!("postgres://admin:{SECRET}@db.example/nb"), "unknown scheme `postgres://`".to_owned()),
+        (format!("etcd://admin:{SECRET}@127.0.0.1:{port}"), format!("etcd://127.0.0.1:{port}: ")),
+        (format!("etcd://admin:{SECRET}@127.0.0.1:{port}?depth=1"), "unknown etcd option".to_owned()),
     ];
     for (url, expected) in &urls {
         for args in [&["status"][..], &["upgrade"], &["--format", "json", "plan"], &["lease"], &["init"]] {

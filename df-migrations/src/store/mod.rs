@@ -4,12 +4,15 @@
 //! writes batches in order, and applies a batch under the lease all-or-nothing or declines
 //! it.
 
+mod etcd;
+mod lease_value;
 mod memory;
 mod namespace;
 mod redb;
 mod redis;
 mod url;
 
+pub use etcd::{EtcdOptions, EtcdStore};
 pub use memory::MemoryStore;
 pub use namespace::Namespaced;
 pub use self::redb::{RedbStore, REDB_KEYS};

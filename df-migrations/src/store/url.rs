@@ -5,6 +5,7 @@
 //! | `PATH` or `redb:PATH` | the embedded redb file |
 //! | `redis://[:password@]host:port[/db]` | a single Redis server |
 //! | `redis+cluster://h1:p1,h2:p2,…` | a Redis Cluster, found from any of its nodes |
+//! | `etcd://[user:password@]h1:p1[,h2:p2…][?prefix=P&max-txn-ops=N&max-request-bytes=N]` | an etcd cluster, through any of its members, in Dragonflow's etcd layout |
 //! | `memory:` | an empty in-memory store (for trying things out) |
 //!
 //! [`open`] refuses a redb file that does not exist, so that a mistyped path is not taken
@@ -12,11 +13,11 @@
 //! exists; the engine refuses to initialize an empty one unless told to, see
 //! `UpgradeOptions::init`.)
 
-use super::{MemoryStore, RedbStore, RedisClusterStore, RedisOptions, RedisStore, Store, StoreError};
+use super::{EtcdOptions, EtcdStore, MemoryStore, RedbStore, RedisClusterStore, RedisOptions, RedisStore, Store, StoreError};
 use std::path::Path;
 
 /// The accepted forms, for messages.
-pub const URL_FORMS: &str = "a file path, `redb:PATH`, `redis://host:port/db`, `redis+cluster://h1:p1,h2:p2` or `memory:`";
+pub const URL_FORMS: &str = "a file path, `redb:PATH`, `redis://host:port/db`, `redis+cluster://h1:p1,h2:p2`, `etcd://h1:p1,h2:p2` or `memory:`";
 
 /// `url` without what may be credentials: everything between the scheme and the last `@`
 /// (`user:password@`, or a cluster's first nodes' too) becomes `***`. For a URL to show
@@ -125,10 +126,46 @@ fn open_url(url: &str, redis: &RedisOptions, redb: fn(&Path) -> Result<RedbStore
         }
         return Ok(Box::new(RedisClusterStore::connect(&nodes, redis)?));
     }
+    if let Some(rest) = url.strip_prefix("etcd://") {
+        let (endpoints, credentials, options) = etcd_url(rest, redis).map_err(bad)?;
+        return Ok(Box::new(EtcdStore::connect(&endpoints, credentials, options)?));
+    }
     if let Some((scheme, _)) = url.split_once("://") {
         return Err(bad(format!("unknown scheme `{scheme}://`; give {URL_FORMS}")));
     }
     Ok(Box::new(redb(Path::new(url))?))
+}
+
+/// A user name and password.
+type Credentials = (String, String);
+
+/// The members, credentials and options of an `etcd://` URL (after the scheme); the
+/// timeouts and page size are `redis`'s, which the runner's options set for every store.
+fn etcd_url(rest: &str, redis: &RedisOptions) -> Result<(Vec<String>, Option<Credentials>, EtcdOptions), String> {
+    let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (credentials, members) = match authority.rsplit_once('@') {
+        Some((credentials, members)) => {
+            let (user, password) = credentials.split_once(':').ok_or("credentials are `user:password@`")?;
+            (Some((user.to_owned(), password.to_owned())), members)
+        }
+        None => (None, authority),
+    };
+    let endpoints: Vec<String> = members.trim_end_matches('/').split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned).collect();
+    if endpoints.is_empty() {
+        return Err(format!("no etcd members; write {URL_FORMS}"));
+    }
+    let mut options = EtcdOptions { page: redis.batch_size, connection_timeout: redis.connection_timeout, response_timeout: redis.response_timeout, ..EtcdOptions::default() };
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = || value.parse::<usize>().map_err(|_| format!("`{name}` takes a number, not `{value}`"));
+        match name {
+            "prefix" => value.clone_into(&mut options.prefix),
+            "max-txn-ops" => options.max_txn_ops = number()?,
+            "max-request-bytes" => options.max_request_bytes = number()?,
+            other => return Err(format!("unknown etcd option `{other}`; the options are prefix, max-txn-ops and max-request-bytes")),
+        }
+    }
+    Ok((endpoints, credentials, options))
 }
 
 #[cfg(test)]
@@ -160,5 +197,18 @@ mod tests {
         assert!(error("postgres://localhost/nb").contains("unknown scheme `postgres://`"));
         assert!(error("redis+cluster://").contains("no cluster nodes"));
         assert!(error("redis+cluster://,").contains(URL_FORMS));
+        assert!(error("etcd://").contains("no etcd members"));
+        assert!(error("etcd://h:1?depth=3").contains("unknown etcd option `depth`"));
+        assert!(error("etcd://h:1?max-txn-ops=many").contains("`max-txn-ops` takes a number"));
+    }
+
+    #[test]
+    fn etcd_urls_give_members_credentials_and_options() {
+        let (members, credentials, options) = etcd_url("root:pw@10.0.0.1:2379,10.0.0.2:2379?prefix=/nb&max-txn-ops=1024", &RedisOptions::default()).unwrap();
+        assert_eq!(members, ["10.0.0.1:2379", "10.0.0.2:2379"]);
+        assert_eq!(credentials, Some(("root".to_owned(), "pw".to_owned())));
+        assert_eq!((options.prefix.as_str(), options.max_txn_ops, options.max_request_bytes), ("/nb", 1024, 3 << 19));
+        let refused = error("etcd://root:secret@127.0.0.1:1");
+        assert!(refused.starts_with("etcd://127.0.0.1:1: ") && !refused.contains("secret"), "{refused}");
     }
 }

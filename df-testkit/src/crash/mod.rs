@@ -10,7 +10,7 @@ mod store;
 mod targets;
 
 pub use store::{CrashingStore, Writes};
-pub use targets::{on_memory, on_redb, on_redis, on_redis_cluster};
+pub use targets::{on_etcd, on_memory, on_redb, on_redis, on_redis_cluster};
 
 use crate::dragonflow::{engine, options, seed, APPLIED_AT};
 use crate::states::{classify, differing_from_upgrade, dump, Dump, Found, Keys};

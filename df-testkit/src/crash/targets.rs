@@ -3,8 +3,9 @@
 //! tests and the campaign alike.
 
 use super::{crash_at_every_write, CrashReport, Writes};
+use crate::etcd_server::EtcdServer;
 use crate::redis_server::{RedisCluster, RedisServer};
-use df_migrations::store::{MemoryStore, RedbStore, RedisClusterStore, RedisOptions, RedisStore};
+use df_migrations::store::{EtcdOptions, EtcdStore, MemoryStore, RedbStore, RedisClusterStore, RedisOptions, RedisStore};
 use df_migrations::records::lease_key;
 use redis::Commands;
 
@@ -61,4 +62,20 @@ pub fn on_redis_cluster(cluster: &RedisCluster) -> CrashReport {
         }
     };
     crash_at_every_write(fresh, Writes::PartWay, expire)
+}
+
+/// A private etcd member, cleared before each crash (it must be the caller's own). With
+/// `Writes::Staged`, transactions of at most 8 operations, so that the engine stages its
+/// commit; otherwise the server's default of 128, which holds the whole commit.
+pub fn on_etcd(server: &EtcdServer, writes: Writes) -> CrashReport {
+    let max_txn_ops = if writes == Writes::Staged { 8 } else { EtcdOptions::default().max_txn_ops };
+    let fresh = || {
+        server.clear();
+        EtcdStore::connect(&[server.address()], None, EtcdOptions { max_txn_ops, ..EtcdOptions::default() }).expect("the member answers")
+    };
+    // A crashed runner's etcd lease expires, and its lock key (the engine's lease key
+    // `{df_schema.}lease` in Dragonflow's etcd layout) with it; deleting the key is
+    // waiting that long.
+    let expire = |_: &mut EtcdStore| server.delete("/df_schema/lease");
+    crash_at_every_write(fresh, writes, expire)
 }

@@ -3,7 +3,7 @@
 //! the single server's fenced transaction and the cluster's slot check all rely on the
 //! same key and value, so they are defined here once.
 
-use crate::store::Holder;
+pub(super) use crate::store::lease_value::{decode as decode_lease, encode as encode_lease};
 use std::time::Duration;
 
 /// The lease's key. Its hash tag is the engine table's, so that on a cluster the records
@@ -39,17 +39,6 @@ pub(super) const RELEASE: &str = concat!(lease_is_ours!(), "if ours then return 
 /// On a cluster KEYS[2] must be in the lease's slot.
 pub(super) const SET_IF_LEASED: &str =
     concat!(lease_is_ours!(), "if ours then redis.call('SET', KEYS[2], ARGV[2]) return 1 end\nreturn 0\n");
-/// The lease's value: `{"token","who","since"}`.
-pub(super) fn encode_lease(token: &str, holder: &Holder) -> String {
-    serde_json::json!({ "token": token, "who": holder.who, "since": holder.since }).to_string()
-}
-
-/// The token and holder of a lease value.
-pub(super) fn decode_lease(value: &[u8]) -> Option<(String, Holder)> {
-    let value: serde_json::Value = serde_json::from_slice(value).ok()?;
-    let field = |name| value.get(name)?.as_str().map(str::to_owned);
-    Some((field("token")?, Holder { who: field("who")?, since: field("since")? }))
-}
 
 /// A TTL in milliseconds, as `PX`/`PEXPIRE` take it: at least 1 (Redis refuses 0), at
 /// most about 35,000 years (Redis refuses expiry times that overflow).
@@ -61,15 +50,6 @@ pub(super) fn millis(ttl: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lease_values_round_trip() {
-        let holder = Holder { who: "host:42".into(), since: "2024-01-02T03:04:05Z".into() };
-        let value = encode_lease("tok\"en", &holder);
-        assert_eq!(decode_lease(value.as_bytes()), Some(("tok\"en".to_owned(), holder)));
-        assert_eq!(decode_lease(b"{\"token\":\"t\"}"), None);
-        assert_eq!(decode_lease(b"not json"), None);
-    }
 
     #[test]
     fn ttls_are_positive_milliseconds() {

@@ -1,0 +1,413 @@
+//! The etcd store, [`EtcdStore`]: Dragonflow's default north-bound database
+//! (`etcd_nb_db_driver`), in Dragonflow's etcd key layout (see `layout`), over etcd's v3
+//! JSON gateway (see `client`).
+//!
+//! - A scan reads pages of a range request pinned to the revision of its first page, so
+//!   that what it reads is one consistent state of the database.
+//! - Writes are transactions of at most `--max-txn-ops` operations (see `txn`); while the
+//!   store holds the lease, each compares the lock key with its holder's value, so a
+//!   runner whose lease expired writes nothing more.
+//! - The lease is an etcd lease, kept alive, and a lock key created only if absent and
+//!   attached to it (see `lease`): when the runner dies, the lease expires and etcd
+//!   deletes the lock key.
+//! - [`Store::write_if_leased`] is one fenced transaction, where the batch fits the
+//!   server's limits; a larger one is declined and the engine stages it.
+//! - Writes by others are found by revision (see `watch`).
+
+mod client;
+mod layout;
+mod lease;
+mod txn;
+mod watch;
+
+use super::{Fenced, Holder, LeaseState, Op, Store, StoreError, Watching};
+use client::{b64, bytes, int, prefix_end, Client, Failure};
+use serde_json::{json, Value};
+use std::time::Duration;
+use txn::{transactions, Unit, Write};
+
+/// Settings of an [`EtcdStore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EtcdOptions {
+    /// Prepended to every etcd key (Dragonflow's driver uses none).
+    pub prefix: String,
+    /// Operations per transaction the server allows (`--max-txn-ops`, 128 by default).
+    pub max_txn_ops: usize,
+    /// Bytes per request the server allows (`--max-request-bytes`, 1.5 MiB by default).
+    pub max_request_bytes: usize,
+    /// Keys per page of a range request.
+    pub page: usize,
+    /// How long connecting to a member may take.
+    pub connection_timeout: Duration,
+    /// How long a request may take.
+    pub response_timeout: Duration,
+}
+
+impl Default for EtcdOptions {
+    fn default() -> EtcdOptions {
+        EtcdOptions {
+            prefix: String::new(),
+            max_txn_ops: 128,
+            max_request_bytes: 3 << 19,
+            page: 1000,
+            connection_timeout: Duration::from_secs(5),
+            response_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// An etcd cluster, reached through any of its members.
+pub struct EtcdStore {
+    client: Client,
+    options: EtcdOptions,
+    /// `etcd://h1:p1,h2:p2`, without credentials.
+    name: String,
+    /// The engine's lease key (see [`Store::keep_lease_in`]).
+    lease_key: String,
+    /// The lease while this store holds it.
+    held: Option<lease::Held>,
+    /// Writes by others being watched.
+    watch: Option<watch::Watch>,
+    /// The revision up to which writes by others were last checked: a fenced commit
+    /// requires every key it writes to be unchanged since.
+    checked: Option<i64>,
+}
+
+impl EtcdStore {
+    /// Connects to the members `endpoints` (`host:port`), logging in as `credentials`
+    /// where given, and checks that one answers.
+    pub fn connect(endpoints: &[String], credentials: Option<(String, String)>, options: EtcdOptions) -> Result<EtcdStore, StoreError> {
+        let name = format!("etcd://{}", endpoints.join(","));
+        if endpoints.is_empty() {
+            return Err(StoreError::Backend { store: name, message: "no etcd member given".to_owned() });
+        }
+        if options.max_txn_ops < 2 || options.page == 0 {
+            return Err(StoreError::Backend { store: name, message: "max-txn-ops must be at least 2, and the page size at least 1".to_owned() });
+        }
+        let client = Client::new(endpoints, credentials, options.connection_timeout, options.response_timeout);
+        let mut store = EtcdStore { client, options, name, lease_key: crate::records::lease_key(), held: None, watch: None, checked: None };
+        store.revision()?;
+        Ok(store)
+    }
+
+    fn failed(&self, what: &str, failure: Failure) -> StoreError {
+        StoreError::Backend { store: self.name.clone(), message: format!("{what}: {failure}") }
+    }
+
+    fn post(&mut self, what: &str, path: &str, body: &Value) -> Result<Value, StoreError> {
+        self.client.post(path, body).map_err(|failure| self.failed(what, failure))
+    }
+
+    /// The etcd key of an engine key.
+    fn etcd_key(&self, key: &str) -> Vec<u8> {
+        [self.options.prefix.as_bytes(), layout::to_etcd(key).as_bytes()].concat()
+    }
+
+    /// The engine key of an etcd key holding `value`; `None` for a key outside the prefix
+    /// or not in a form the engine has.
+    fn engine_key(&self, key: &[u8], value: &[u8]) -> Option<String> {
+        let key = std::str::from_utf8(key.strip_prefix(self.options.prefix.as_bytes())?).ok()?;
+        if key.starts_with('/') {
+            layout::from_etcd(key, value)
+        } else {
+            Some(key.to_owned())
+        }
+    }
+
+    /// The cluster's current revision.
+    fn revision(&mut self) -> Result<i64, StoreError> {
+        let reply = self.post("reading the revision", "/v3/kv/range", &json!({ "key": b64(b"\0"), "count_only": true }))?;
+        Ok(int(&reply["header"]["revision"]))
+    }
+
+    /// Reads every key in `[start, end)` at one revision (the first page's, or `at`), in
+    /// pages; `keys_only` leaves the values out. Calls `visit` with each key-value record.
+    fn range(&mut self, start: &[u8], end: &[u8], at: Option<i64>, keys_only: bool, visit: &mut dyn FnMut(&Value) -> Result<(), StoreError>) -> Result<i64, StoreError> {
+        let mut from = start.to_vec();
+        let mut revision = at.unwrap_or(0);
+        loop {
+            let mut request = json!({ "key": b64(&from), "range_end": b64(end), "limit": self.options.page, "keys_only": keys_only });
+            if revision > 0 {
+                request["revision"] = json!(revision.to_string());
+            }
+            let reply = self.post("reading a range of keys", "/v3/kv/range", &request)?;
+            if revision == 0 {
+                revision = int(&reply["header"]["revision"]);
+            }
+            let kvs = reply["kvs"].as_array().map_or(&[][..], Vec::as_slice);
+            for kv in kvs {
+                visit(kv)?;
+            }
+            let Some(last) = kvs.last() else { break };
+            if reply["more"].as_bool() != Some(true) {
+                break;
+            }
+            // The next page starts just after the last key read.
+            from = bytes(&last["key"]).map_err(|failure| self.failed("reading a range of keys", failure))?;
+            from.push(0);
+        }
+        Ok(revision)
+    }
+
+    /// The engine prefix's etcd range: Dragonflow's tables for a key in its forms (`{…`,
+    /// or everything), else the keys that start with it as they are.
+    fn span(&self, prefix: &str) -> (Vec<u8>, Vec<u8>) {
+        let etcd_prefix = if prefix.is_empty() || prefix.starts_with('{') { [self.options.prefix.as_str(), "/"].concat() } else { [self.options.prefix.as_str(), prefix].concat() };
+        let end = prefix_end(etcd_prefix.as_bytes());
+        (etcd_prefix.into_bytes(), end)
+    }
+
+    /// Runs one transaction: `compare`, then `success` if it holds; whether it held, and
+    /// the replies of `success`.
+    fn txn(&mut self, what: &str, compare: Vec<Value>, success: Vec<Value>) -> Result<(bool, Vec<Value>), StoreError> {
+        let reply = self.post(what, "/v3/kv/txn", &json!({ "compare": compare, "success": success }))?;
+        let succeeded = reply["succeeded"].as_bool() == Some(true);
+        Ok((succeeded, reply["responses"].as_array().cloned().unwrap_or_default()))
+    }
+
+    /// The values of etcd keys, in transactions of range requests.
+    fn values(&mut self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for group in keys.chunks(self.options.max_txn_ops) {
+            let reads = group.iter().map(|key| json!({ "request_range": { "key": b64(key) } })).collect();
+            let (_, replies) = self.txn("reading keys", Vec::new(), reads)?;
+            for reply in &replies {
+                match reply["response_range"]["kvs"].as_array().and_then(|kvs| kvs.first()) {
+                    Some(kv) => values.push(Some(bytes(&kv["value"]).map_err(|failure| self.failed("reading keys", failure))?)),
+                    None => values.push(None),
+                }
+            }
+        }
+        if values.len() != keys.len() {
+            return Err(StoreError::Backend { store: self.name.clone(), message: format!("reading {} keys gave {} values", keys.len(), values.len()) });
+        }
+        Ok(values)
+    }
+
+    /// The first of `writes`' keys changed after `revision`, by its etcd key.
+    fn changed_since(&mut self, writes: &[Write], revision: i64) -> Result<Option<String>, StoreError> {
+        for group in writes.chunks(self.options.max_txn_ops) {
+            let reads = group.iter().map(|write| json!({ "request_range": { "key": b64(write.key()), "keys_only": true } })).collect();
+            let (_, replies) = self.txn("reading keys", Vec::new(), reads)?;
+            for (write, reply) in group.iter().zip(&replies) {
+                if reply["response_range"]["kvs"].as_array().and_then(|kvs| kvs.first()).is_some_and(|kv| int(&kv["mod_revision"]) > revision) {
+                    let key = write.key();
+                    return Ok(Some(String::from_utf8_lossy(key.strip_prefix(self.options.prefix.as_bytes()).unwrap_or(key)).into_owned()));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// `batch` as units of etcd writes that leave each key as the batch applied in order
+    /// would: what a key ends as counts, and a rename moves the value its source has at
+    /// that point of the batch (read from etcd if the batch did not write it before). A
+    /// rename whose two keys end as it left them is one unit, so that no crash leaves its
+    /// value under neither key.
+    fn units(&mut self, batch: &[Op]) -> Result<Vec<Unit>, StoreError> {
+        let mut written = std::collections::HashSet::new();
+        let mut unread = Vec::new();
+        for op in batch {
+            if let Op::Rename { from, .. } = op {
+                if !written.contains(from.as_str()) {
+                    unread.push(from.clone());
+                }
+                written.insert(from.as_str());
+            }
+            written.insert(op.key());
+        }
+        let keys: Vec<Vec<u8>> = unread.iter().map(|key| self.etcd_key(key)).collect();
+        let mut stored: std::collections::HashMap<String, Option<Vec<u8>>> = unread.into_iter().zip(self.values(&keys)?).collect();
+        let mut ends = Ends::default();
+        for (index, op) in batch.iter().enumerate() {
+            match op {
+                Op::Set(key, value) => ends.settle(key, Some(value.clone()), None),
+                Op::Delete(key) => ends.settle(key, None, None),
+                Op::Rename { from, to } => {
+                    let value = if ends.wrote(from) { ends.value(from) } else { stored.remove(from).flatten() };
+                    let value = value.ok_or_else(|| StoreError::Key { store: self.name.clone(), key: from.clone(), message: "a rename's source is missing".to_owned() })?;
+                    ends.settle(from, None, Some(index));
+                    ends.settle(to, Some(value), Some(index));
+                }
+            }
+        }
+        Ok(ends.units(|key| self.etcd_key(key)))
+    }
+}
+
+/// What each key of a batch ends as, in the order keys first appear, with the rename (by
+/// its index in the batch) that left it so.
+#[derive(Default)]
+struct Ends {
+    ends: Vec<(String, Option<Vec<u8>>, Option<usize>)>,
+    at: std::collections::HashMap<String, usize>,
+}
+
+impl Ends {
+    fn settle(&mut self, key: &str, value: Option<Vec<u8>>, rename: Option<usize>) {
+        match self.at.get(key) {
+            Some(&i) => self.ends[i] = (key.to_owned(), value, rename),
+            None => {
+                self.at.insert(key.to_owned(), self.ends.len());
+                self.ends.push((key.to_owned(), value, rename));
+            }
+        }
+    }
+
+    /// Whether the batch wrote `key` so far.
+    fn wrote(&self, key: &str) -> bool {
+        self.at.contains_key(key)
+    }
+
+    /// The value the batch gave `key` so far (`None`: deleted, or not written).
+    fn value(&self, key: &str) -> Option<Vec<u8>> {
+        self.at.get(key).and_then(|&i| self.ends[i].1.clone())
+    }
+
+    /// The units, `etcd_key` naming each key in etcd: a rename's two keys together where
+    /// both end as it left them.
+    fn units(self, etcd_key: impl Fn(&str) -> Vec<u8>) -> Vec<Unit> {
+        let write = |(key, value, _): &(String, Option<Vec<u8>>, Option<usize>)| match value {
+            Some(value) => Write::Put(etcd_key(key), value.clone()),
+            None => Write::Delete(etcd_key(key)),
+        };
+        let mut renames: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        for end in &self.ends {
+            if let Some(rename) = end.2 {
+                *renames.entry(rename).or_default() += 1;
+            }
+        }
+        let mut units: Vec<Unit> = Vec::with_capacity(self.ends.len());
+        let mut unit_of: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        for end in &self.ends {
+            match end.2.filter(|rename| renames[rename] == 2) {
+                Some(rename) => match unit_of.get(&rename) {
+                    Some(&u) => {
+                        // The put first, then the delete of the key it moved from.
+                        let w = write(end);
+                        if matches!(w, Write::Put(..)) { units[u].insert(0, w) } else { units[u].push(w) }
+                    }
+                    None => {
+                        unit_of.insert(rename, units.len());
+                        units.push(vec![write(end)]);
+                    }
+                },
+                None => units.push(vec![write(end)]),
+            }
+        }
+        units
+    }
+}
+
+impl Store for EtcdStore {
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
+        let (start, end) = self.span(prefix);
+        let lock = self.etcd_key(&self.lease_key.clone());
+        let name = self.name.clone();
+        let mut pairs = Vec::new();
+        self.range(&start, &end, None, false, &mut |kv| {
+            let key = bytes(&kv["key"]).and_then(|key| Ok((key, bytes(&kv["value"])?))).map_err(|failure| StoreError::Backend { store: name.clone(), message: format!("reading a range of keys: {failure}") })?;
+            pairs.push(key);
+            Ok(())
+        })?;
+        for (key, value) in pairs {
+            if key == lock {
+                continue;
+            }
+            if let Some(engine) = self.engine_key(&key, &value).filter(|engine| engine.starts_with(prefix)) {
+                visit(engine.as_bytes(), value);
+            }
+        }
+        Ok(())
+    }
+
+    fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let keys: Vec<Vec<u8>> = keys.iter().map(|key| self.etcd_key(key)).collect();
+        self.values(&keys)
+    }
+
+    fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
+        let units = self.units(batch)?;
+        let fence = self.held.as_ref().map(|held| held.compare(&self.etcd_key(&self.lease_key)));
+        for writes in transactions(units, self.options.max_txn_ops - usize::from(fence.is_some()), self.options.max_request_bytes) {
+            if let Some(watch) = &mut self.watch {
+                watch.wrote(writes.iter().map(|write| write.key().to_vec()));
+            }
+            let (applied, _) = self.txn("writing keys", fence.iter().cloned().collect(), writes.iter().map(Write::request).collect())?;
+            if !applied {
+                return Err(StoreError::Backend { store: self.name.clone(), message: "the upgrade lease is no longer this runner's, so it writes nothing more".to_owned() });
+            }
+        }
+        Ok(())
+    }
+
+    fn keep_lease_in(&mut self, namespace: &str) {
+        self.lease_key = format!("{namespace}{}", crate::records::lease_key());
+    }
+
+    fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: Duration) -> Result<Option<Holder>, StoreError> {
+        self.take_lease(token, holder, ttl)
+    }
+
+    fn renew_lease(&mut self, token: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.keep_lease(token, ttl)
+    }
+
+    fn release_lease(&mut self, token: &str) -> Result<(), StoreError> {
+        self.drop_lease(token)
+    }
+
+    fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
+        self.lease_state()
+    }
+
+    fn watch_writes(&mut self, prefix: &str) -> Result<Watching, StoreError> {
+        let revision = self.revision()?;
+        self.watch = Some(watch::Watch::new(prefix, revision));
+        self.checked = None;
+        Ok(Watching::Watched)
+    }
+
+    fn foreign_writes(&mut self) -> Result<Vec<String>, StoreError> {
+        let Some(watch) = self.watch.take() else { return Ok(Vec::new()) };
+        self.writes_since(watch)
+    }
+
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
+        let Some(held) = self.held.as_ref().filter(|held| held.token == token) else { return Ok(Fenced::LeaseLost) };
+        let fence = held.compare(&self.etcd_key(&self.lease_key));
+        let units = self.units(batch)?;
+        let mut split = transactions(units, self.options.max_txn_ops - 1, self.options.max_request_bytes);
+        if split.len() > 1 {
+            return Ok(Fenced::Declined(format!(
+                "the batch does not fit one etcd transaction ({} operations and {} bytes at most: the server's --max-txn-ops and --max-request-bytes)",
+                self.options.max_txn_ops, self.options.max_request_bytes
+            )));
+        }
+        let writes = split.pop().unwrap_or_default();
+        if let Some(watch) = &mut self.watch {
+            watch.wrote(writes.iter().map(|write| write.key().to_vec()));
+        }
+        let checked = self.checked.take();
+        let unchanged = checked.iter().flat_map(|revision| {
+            writes.iter().map(move |write| json!({ "key": b64(write.key()), "target": "MOD", "result": "LESS", "mod_revision": (revision + 1).to_string() }))
+        });
+        let compare: Vec<Value> = std::iter::once(fence).chain(unchanged).collect();
+        let (applied, _) = self.txn("a fenced transaction", compare, writes.iter().map(Write::request).collect())?;
+        if applied {
+            return Ok(Fenced::Written);
+        }
+        match checked.map(|revision| self.changed_since(&writes, revision)).transpose()?.flatten() {
+            Some(key) => Err(StoreError::Key {
+                store: self.name.clone(),
+                key,
+                message: "written by another client since the check for writes by others, so the commit was refused and nothing was written; stop every writer and run it again".to_owned(),
+            }),
+            None => Ok(Fenced::LeaseLost),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The whole flow on a private etcd member, in Dragonflow's etcd key layout (an object at
+//! `/<table>/<id>`, a counter at `/unique_key/<table>`): exact upgrade and rollback; a
+//! crash at every write of a commit, in one transaction or staged, recovered to exactly
+//! the old or the new state; the lease on an etcd lease; writes by others refused.
+
+mod common;
+mod support;
+
+use df_migrations::store::{EtcdOptions, EtcdStore, Fenced, Holder, Namespaced, Op, Store};
+use df_testkit::crash::Writes;
+use df_testkit::etcd_server::EtcdServer;
+
+fn store(server: &EtcdServer, options: EtcdOptions) -> EtcdStore {
+    EtcdStore::connect(&[server.address()], None, options).unwrap()
+}
+
+#[test]
+fn the_whole_flow_on_etcd() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    common::full_flow(&mut store(&server, EtcdOptions::default()));
+}
+
+#[test]
+fn the_whole_flow_on_etcd_staged() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    common::full_flow(&mut store(&server, EtcdOptions { max_txn_ops: 8, page: 7, ..EtcdOptions::default() }));
+}
+
+/// Dragonflow's etcd driver's keys: the topic only in the JSON, counters as decimals.
+#[test]
+fn objects_are_kept_in_dragonflows_etcd_layout() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut store = store(&server, EtcdOptions::default());
+    common::seed(&mut store);
+    let keys = server.dump();
+    let seeded = common::dump(&mut store);
+    assert_eq!(keys.len(), seeded.len(), "{:?}", keys.keys());
+    assert!(keys.keys().all(|key| key.starts_with('/') && key.matches('/').count() >= 2), "{:?}", keys.keys());
+    let port = keys.get("/lport/port-fip").expect("the port, by table and id");
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(port).unwrap()["topic"], "admin");
+    assert!(keys.keys().any(|key| key.starts_with("/unique_key/")), "{:?}", keys.keys());
+    // Read back in the engine's forms, topic and all.
+    assert!(seeded.contains_key("{lport.admin}port-fip"), "{:?}", seeded.keys());
+}
+
+#[test]
+fn a_crash_at_any_write_leaves_the_old_or_the_new_state() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let report = df_testkit::crash::on_etcd(&server, Writes::PartWay);
+    common::assert_crash_safe(&report);
+    assert_eq!(report.staged, None, "the commit fits one transaction");
+    let report = df_testkit::crash::on_etcd(&server, Writes::Staged);
+    common::assert_crash_safe(&report);
+    assert!(report.rolled_forward > 0, "{report:?}");
+}
+
+/// The store contract, on keys under an application's namespace (which etcd keeps as they
+/// are), with small pages and transactions so that every request is split.
+#[test]
+fn the_store_contract_holds_under_a_namespace() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut etcd = store(&server, EtcdOptions { max_txn_ops: 16, page: 100, ..EtcdOptions::default() });
+    let mut store = Namespaced::new(&mut etcd, df_schema::KeyLayout::Application { namespace: "contract:" });
+    // Leases of whole seconds, ended in rounds of half a second.
+    match support::contract::check_store_slow_to_expire(&mut store, std::time::Duration::from_secs(1)) {
+        Fenced::Declined(reason) => assert!(reason.contains("--max-txn-ops"), "{reason}"),
+        other => panic!("a batch larger than a transaction is declined, not {other:?}"),
+    }
+    assert!(server.dump().keys().all(|key| key.starts_with("contract:")), "{:?}", server.dump().keys().take(5).collect::<Vec<_>>());
+}
+
+/// A runner whose etcd lease ended (it stopped keeping it alive) writes nothing more: its
+/// transactions compare the lock key, which etcd deleted with the lease.
+#[test]
+fn a_runner_whose_lease_ended_is_fenced_out() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let (mut a, mut b) = (store(&server, EtcdOptions::default()), store(&server, EtcdOptions::default()));
+    let holder = |who: &str| Holder { who: who.to_owned(), since: "2026-12-03T00:00:00Z".to_owned() };
+    let ttl = std::time::Duration::from_secs(2);
+    assert_eq!(a.acquire_lease("token-a", &holder("a"), ttl).unwrap(), None);
+    assert_eq!(b.acquire_lease("token-b", &holder("b"), ttl).unwrap(), Some(holder("a")));
+    let shown = b.lease().unwrap().expect("held");
+    assert_eq!((shown.holder, shown.token.as_deref()), (holder("a"), Some("token-a")));
+    assert!(shown.expires_in.is_some_and(|left| left <= ttl), "{:?}", shown.expires_in);
+    // `a` stops renewing; etcd ends its lease within the TTL (and at least its minimum).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b.acquire_lease("token-b", &holder("b"), ttl).unwrap().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the lease never ended");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let record = |value: &[u8]| [Op::Set("{df_schema.}commit".to_owned(), value.to_vec())];
+    assert_eq!(a.write_if_leased("token-a", &record(b"from a")).unwrap(), Fenced::LeaseLost);
+    assert!(a.write(&record(b"from a")).unwrap_err().to_string().contains("no longer this runner's"));
+    assert!(!a.renew_lease("token-a", ttl).unwrap());
+    assert_eq!(b.write_if_leased("token-b", &record(b"from b")).unwrap(), Fenced::Written);
+    assert!(!server.dump().values().any(|value| value == b"from a"), "the fenced-out runner wrote");
+}
+
+/// A writer during the upgrade: the commit is refused naming its key, and every write it
+/// made is kept; an export is refused alike.
+#[test]
+fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut store = store(&server, EtcdOptions::default());
+    common::seed(&mut store);
+    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    let before = server.dump();
+    let port = before.get("/lport/port-fip").unwrap().clone();
+    let writing = AtomicBool::new(true);
+    let (refused, export, last) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut last = Vec::new();
+            for n in 0.. {
+                let mut object: serde_json::Value = serde_json::from_slice(&port).unwrap();
+                object["name"] = format!("renamed {n}").into();
+                last = serde_json::to_vec(&object).unwrap();
+                server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/lport/port-fip"), "value": b64(&last) }));
+                if n > 10 && !writing.load(Ordering::SeqCst) {
+                    break;
+                }
+            }
+            last
+        });
+        while server.dump()["/lport/port-fip"] == port {
+            std::thread::yield_now();
+        }
+        let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+        let export = common::engine(&mut store).export().unwrap_err();
+        writing.store(false, Ordering::SeqCst);
+        (refused, export, writer.join().unwrap())
+    });
+    let df_migrations::EngineError::ForeignWrites { keys, .. } = &refused else { panic!("{refused}") };
+    assert_eq!(keys, &["/lport/port-fip"], "{refused}");
+    assert!(export.to_string().contains("/lport/port-fip"), "{export}");
+    let mut expected = before;
+    expected.insert("/lport/port-fip".to_owned(), last);
+    assert_eq!(server.dump(), expected, "the refused upgrade changed the data or left its image behind");
+    assert!(common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap().committed);
+}
+
+fn b64(bytes: impl AsRef<[u8]>) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A write by another client after the check for writes by others, before the commit: the
+/// commit's transaction compares every key it writes with the revision of the check, so
+/// it fails naming the key, with nothing written.
+#[test]
+fn a_write_after_the_check_fails_the_fenced_commit() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut store = store(&server, EtcdOptions::default());
+    let holder = Holder { who: "a".to_owned(), since: "2026-12-03T00:00:00Z".to_owned() };
+    store.write(&[Op::Set("{chassis.}c1".to_owned(), br#"{"id":"c1"}"#.to_vec())]).unwrap();
+    assert_eq!(store.acquire_lease("token", &holder, std::time::Duration::from_secs(30)).unwrap(), None);
+    assert_eq!(store.watch_writes("").unwrap(), df_migrations::store::Watching::Watched);
+    assert!(store.foreign_writes().unwrap().is_empty());
+    server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/chassis/c1"), "value": b64(r#"{"id":"c1","by":"them"}"#) }));
+    let batch = [Op::Set("{chassis.}c1".to_owned(), br#"{"id":"c1","by":"us"}"#.to_vec()), Op::Set("{df_schema.}state".to_owned(), b"{}".to_vec())];
+    let refused = store.write_if_leased("token", &batch).unwrap_err();
+    assert!(refused.to_string().contains("/chassis/c1") && refused.to_string().contains("nothing was written"), "{refused}");
+    let after = server.dump();
+    assert_eq!(after["/chassis/c1"], br#"{"id":"c1","by":"them"}"#);
+    assert!(!after.contains_key("/df_schema/state"));
+}

@@ -1,0 +1,150 @@
+//! Private etcd members for tests: each a one-member cluster on free loopback ports (the
+//! client's, and the peers' 10000 above it), in its own temporary directory, killed when
+//! dropped. Its heartbeat is fast, so that leases as short as the tests' are honored.
+//!
+//! If `etcd` is not on PATH, `start` prints a loud skip message and returns `None`, unless
+//! the environment variable `CI` is set, in which case it panics.
+
+use crate::redis_server::free_port;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SERVER: &str = "etcd";
+/// How long a member may take to report itself healthy.
+const STARTUP: Duration = Duration::from_secs(30);
+
+/// Whether tests can start etcd; see the module documentation.
+pub fn etcd_available() -> bool {
+    crate::servers::available(SERVER, "the etcd store", "etcd (e.g. `apt-get install etcd-server`)")
+}
+
+/// One private etcd member.
+pub struct EtcdServer {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl EtcdServer {
+    /// A one-member cluster with etcd's defaults and `extra` flags
+    /// (`--max-txn-ops=1024`, …), or `None` if etcd is not installed.
+    pub fn start(extra: &[&str]) -> Option<EtcdServer> {
+        etcd_available().then(|| EtcdServer::spawn(extra))
+    }
+
+    fn spawn(extra: &[&str]) -> EtcdServer {
+        for _ in 0..5 {
+            let port = free_port();
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let client = format!("http://127.0.0.1:{port}");
+            let peer = format!("http://127.0.0.1:{}", port + 10000);
+            let log = std::fs::File::create(dir.path().join("etcd.log")).expect("a log file");
+            let child = Command::new(SERVER)
+                .args(["--name", "member", "--data-dir"])
+                .arg(dir.path().join("data"))
+                .args(["--listen-client-urls", &client, "--advertise-client-urls", &client])
+                .args(["--listen-peer-urls", &peer, "--initial-advertise-peer-urls", &peer])
+                .args(["--initial-cluster", &format!("member={peer}"), "--log-level", "error"])
+                // etcd's shortest lease is 1.5 election timeouts (1.5 s by default); a fast
+                // heartbeat lets the tests' leases of a second or two be what they ask.
+                .args(["--heartbeat-interval", "10", "--election-timeout", "100"])
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("etcd starts");
+            let mut server = EtcdServer { child, port, dir };
+            if server.wait_healthy() {
+                return server;
+            }
+            // Another process took a port first; try others.
+            let _ = server.child.kill();
+        }
+        panic!("etcd did not start on a free port");
+    }
+
+    fn wait_healthy(&mut self) -> bool {
+        let deadline = Instant::now() + STARTUP;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if self.healthy() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// Whether the member answers `/health` with health true.
+    fn healthy(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], self.port).into(), Duration::from_millis(200)) else { return false };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        if stream.write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
+            return false;
+        }
+        let mut reply = String::new();
+        let _ = stream.read_to_string(&mut reply);
+        reply.contains("\"health\":\"true\"")
+    }
+
+    /// `127.0.0.1:port` of its clients' endpoint.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The store URL of this member, with `query` (`prefix=…`, …) if not empty.
+    pub fn url(&self, query: &str) -> String {
+        if query.is_empty() {
+            format!("etcd://{}", self.address())
+        } else {
+            format!("etcd://{}?{query}", self.address())
+        }
+    }
+
+    /// POSTs `body` to the gateway's `path` (`/v3/kv/range`, …) and returns the reply.
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let body = body.to_string();
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("the member answers");
+        write!(stream, "POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).expect("a request");
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).expect("a reply");
+        let (_, json) = reply.split_once("\r\n\r\n").expect("an HTTP reply");
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{path}: {e}: {json}"))
+    }
+
+    /// Every key, sorted, with its value.
+    pub fn dump(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        let reply = self.post("/v3/kv/range", &serde_json::json!({ "key": BASE64.encode(b"\0"), "range_end": BASE64.encode(b"\0") }));
+        let field = |kv: &serde_json::Value, name: &str| BASE64.decode(kv[name].as_str().unwrap_or_default()).expect("base64");
+        reply["kvs"].as_array().map_or(&[][..], Vec::as_slice).iter().map(|kv| (String::from_utf8_lossy(&field(kv, "key")).into_owned(), field(kv, "value"))).collect()
+    }
+
+    /// Deletes `key`.
+    pub fn delete(&self, key: &str) {
+        self.post("/v3/kv/deleterange", &serde_json::json!({ "key": BASE64.encode(key) }));
+    }
+
+    /// Deletes every key.
+    pub fn clear(&self) {
+        self.post("/v3/kv/deleterange", &serde_json::json!({ "key": BASE64.encode(b"\0"), "range_end": BASE64.encode(b"\0") }));
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("etcd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for EtcdServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
