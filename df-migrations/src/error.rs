@@ -288,17 +288,17 @@ pub enum EngineError {
     },
     /// A server whose memory limit cannot hold what the upgrade writes.
     #[error(
-        "{store}: server {node} has maxmemory {limit} bytes with {used} in use, and this upgrade writes about {needed} more there \
-         (the new values of the keys it holds and its part of the rollback image): {}. Nothing was written. Raise maxmemory to at \
-         least {} (CONFIG SET maxmemory on {node}), or free memory, then run the upgrade again",
-        if .policy == "noeviction" { "the server would refuse writes part-way".to_owned() } else { format!("the server would evict keys (maxmemory-policy {}), losing data", .policy) },
+        "{store}: server {node} has {setting} {limit} bytes with {used} in use, and this upgrade writes about {needed} more there \
+         (the new values of the keys it holds and its part of the rollback image): {}. Nothing was written. Raise {setting} to at \
+         least {} ({remedy}), or free memory, then run the upgrade again",
+        if &**.policy == "noeviction" { "the server would refuse writes part-way".to_owned() } else { format!("the server would evict keys (maxmemory-policy {}), losing data", .policy) },
         .used.saturating_add(*.needed)
     )]
     NoRoom {
         /// The store, as `Store::describe` names it.
         store: String,
         /// The server short of memory, `host:port`.
-        node: String,
+        node: Box<str>,
         /// Bytes in use.
         used: u64,
         /// The limit.
@@ -306,7 +306,11 @@ pub enum EngineError {
         /// About what the upgrade writes.
         needed: u64,
         /// `maxmemory-policy`.
-        policy: String,
+        policy: Box<str>,
+        /// The setting that is the limit.
+        setting: &'static str,
+        /// How to raise it.
+        remedy: Box<str>,
     },
     /// `export` while a commit is interrupted.
     #[error(

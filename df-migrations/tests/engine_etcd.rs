@@ -164,3 +164,23 @@ fn a_write_after_the_check_fails_the_fenced_commit() {
     assert_eq!(after["/chassis/c1"], br#"{"id":"c1","by":"them"}"#);
     assert!(!after.contains_key("/df_schema/state"));
 }
+
+/// A backend quota that cannot hold what the upgrade writes: refused before anything is
+/// written, saying how to make room.
+#[test]
+fn a_backend_quota_too_small_for_the_upgrade_is_refused() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut seeded = store(&server, EtcdOptions::default());
+    common::seed(&mut seeded);
+    common::engine(&mut seeded).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    let used = seeded.memory().unwrap()[0].used;
+    assert!(used > 0);
+    let before = server.dump();
+    let mut store = store(&server, EtcdOptions { quota_backend_bytes: used + used / 2, ..EtcdOptions::default() });
+    let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+    assert!(matches!(refused, df_migrations::EngineError::NoRoom { .. }), "{refused}");
+    for part in ["--quota-backend-bytes", "would refuse writes part-way", "etcdctl compact"] {
+        assert!(refused.to_string().contains(part), "{part}: {refused}");
+    }
+    assert_eq!(server.dump(), before, "the refused upgrade wrote");
+}

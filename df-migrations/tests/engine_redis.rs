@@ -149,7 +149,7 @@ fn a_cluster_master_short_of_memory_is_refused_naming_it() {
     small.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(used + used / 2));
     let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
     let df_migrations::EngineError::NoRoom { node, .. } = &refused else { panic!("{refused}") };
-    assert_eq!(node, &small.address(), "{refused}");
+    assert_eq!(&**node, small.address(), "{refused}");
     assert!(refused.to_string().contains(&format!("CONFIG SET maxmemory on {}", small.address())), "{refused}");
     small.command::<()>(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg(0));
     assert_eq!(common::dump(&mut store), before, "the refused upgrade wrote");

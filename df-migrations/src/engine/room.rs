@@ -11,7 +11,16 @@ pub(super) fn check(store: &mut dyn Store) -> Result<(), EngineError> {
     let servers = store.memory()?;
     let Some((memory, limit, needed)) = short(&servers) else { return Ok(()) };
     tracing::warn!(node = %memory.node, used = memory.used, limit, needed, policy = %memory.policy, "not enough memory for the upgrade");
-    Err(EngineError::NoRoom { store: store.describe(), node: memory.node.clone(), used: memory.used, limit, needed, policy: memory.policy.clone() })
+    Err(EngineError::NoRoom {
+        store: store.describe(),
+        node: memory.node.as_str().into(),
+        used: memory.used,
+        limit,
+        needed,
+        policy: memory.policy.as_str().into(),
+        setting: memory.setting,
+        remedy: memory.remedy.as_str().into(),
+    })
 }
 
 /// The first server with a limit that what the upgrade writes there would pass, with its
@@ -38,7 +47,7 @@ mod tests {
     use super::*;
 
     fn server(node: &str, used: u64, limit: Option<u64>) -> Memory {
-        Memory { node: node.to_owned(), used, limit, policy: "allkeys-lru".to_owned() }
+        Memory { node: node.to_owned(), used, limit, policy: "allkeys-lru".to_owned(), setting: "maxmemory", remedy: String::new() }
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub struct Memory {
     /// What the server does at the limit (`maxmemory-policy`): `noeviction` refuses
     /// writes, the others evict keys.
     pub policy: String,
+    /// The setting that is the limit, for messages: `maxmemory`, `--quota-backend-bytes`.
+    pub setting: &'static str,
+    /// How to raise it, for messages: `CONFIG SET maxmemory on host:port`, ….
+    pub remedy: String,
 }
 
 /// Who holds the upgrade lease, as recorded when it was taken.

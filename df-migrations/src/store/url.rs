@@ -162,7 +162,8 @@ fn etcd_url(rest: &str, redis: &RedisOptions) -> Result<(Vec<String>, Option<Cre
             "prefix" => value.clone_into(&mut options.prefix),
             "max-txn-ops" => options.max_txn_ops = number()?,
             "max-request-bytes" => options.max_request_bytes = number()?,
-            other => return Err(format!("unknown etcd option `{other}`; the options are prefix, max-txn-ops and max-request-bytes")),
+            "quota-backend-bytes" => options.quota_backend_bytes = number()? as u64,
+            other => return Err(format!("unknown etcd option `{other}`; the options are prefix, max-txn-ops, max-request-bytes and quota-backend-bytes")),
         }
     }
     Ok((endpoints, credentials, options))

@@ -41,6 +41,9 @@ pub struct EtcdOptions {
     pub connection_timeout: Duration,
     /// How long a request may take.
     pub response_timeout: Duration,
+    /// The server's backend quota (`--quota-backend-bytes`, 2 GiB by default), past which
+    /// it refuses writes.
+    pub quota_backend_bytes: u64,
 }
 
 impl Default for EtcdOptions {
@@ -52,6 +55,7 @@ impl Default for EtcdOptions {
             page: 1000,
             connection_timeout: Duration::from_secs(5),
             response_timeout: Duration::from_secs(30),
+            quota_backend_bytes: 2 << 30,
         }
     }
 }
@@ -363,6 +367,20 @@ impl Store for EtcdStore {
 
     fn lease(&mut self) -> Result<Option<LeaseState>, StoreError> {
         self.lease_state()
+    }
+
+    /// The backend's size (every revision kept, not only the live keys) against its
+    /// quota: at the quota etcd raises its NOSPACE alarm and refuses every write.
+    fn memory(&mut self) -> Result<Vec<super::Memory>, StoreError> {
+        let status = self.post("reading the member's status", "/v3/maintenance/status", &json!({}))?;
+        Ok(vec![super::Memory {
+            node: self.name.trim_start_matches("etcd://").to_owned(),
+            used: u64::try_from(int(&status["dbSize"])).unwrap_or(0),
+            limit: Some(self.options.quota_backend_bytes),
+            policy: "noeviction".to_owned(),
+            setting: "--quota-backend-bytes",
+            remedy: "restart the members with a larger --quota-backend-bytes and give it as ?quota-backend-bytes=N, or compact the history and defragment (etcdctl compact, etcdctl defrag)".to_owned(),
+        }])
     }
 
     fn watch_writes(&mut self, prefix: &str) -> Result<Watching, StoreError> {

@@ -13,6 +13,8 @@ pub fn parse(node: &str, info: &str) -> Option<Memory> {
         used: field("used_memory")?.parse().ok()?,
         limit: (limit > 0).then_some(limit),
         policy: field("maxmemory_policy").unwrap_or("noeviction").to_owned(),
+        setting: "maxmemory",
+        remedy: format!("CONFIG SET maxmemory on {node}"),
     })
 }
 
@@ -23,7 +25,14 @@ mod tests {
     #[test]
     fn reads_the_limit_the_use_and_the_policy() {
         let info = "# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\nmaxmemory:4194304\r\nmaxmemory_human:4.00M\r\nmaxmemory_policy:allkeys-lru\r\n";
-        assert_eq!(parse("h:1", info), Some(Memory { node: "h:1".into(), used: 1_048_576, limit: Some(4_194_304), policy: "allkeys-lru".into() }));
+        assert_eq!(parse("h:1", info), Some(Memory {
+                node: "h:1".into(),
+                used: 1_048_576,
+                limit: Some(4_194_304),
+                policy: "allkeys-lru".into(),
+                setting: "maxmemory",
+                remedy: "CONFIG SET maxmemory on h:1".into()
+            }));
         let unlimited = parse("h:1", "used_memory:10\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\n").unwrap();
         assert_eq!(unlimited.limit, None, "no limit");
         assert_eq!(parse("h:1", "garbage"), None);
