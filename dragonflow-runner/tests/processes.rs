@@ -1,7 +1,7 @@
-//! Real runner processes against a private `redis-server`: two started at once (exactly
-//! one upgrades, the other names the lock holder), and a runner killed with SIGKILL in
-//! the middle of its commit (after the next run the data is exactly the old or the new
-//! state, and the upgrade then completes).
+//! Real runner processes against a private `redis-server` and a private etcd: two (and on
+//! etcd eight) started at once (exactly one upgrades, the others name the lock holder),
+//! and a runner killed with SIGKILL in the middle of its commit (after the next run the
+//! data is exactly the old or the new state, and the upgrade then completes).
 
 use df_migrations::store::Op;
 use df_migrations::transfer::{read_export, write_export};
@@ -30,11 +30,16 @@ fn ok(output: Output) -> Output {
 
 /// A generated 2.0 deployment, imported and baselined.
 fn seeded(server: &RedisServer, dir: &Path) {
+    seed(&server.url(), dir, OBJECTS);
+}
+
+/// `objects` of a generated 2.0 deployment, imported into `url` and baselined.
+fn seed(url: &str, dir: &Path, objects: usize) {
     let file = dir.join("seed.jsonl");
-    let keys = dragonflow_fixtures::generate(OBJECTS, 11);
+    let keys = dragonflow_fixtures::generate(objects, 11);
     write_export(&mut std::fs::File::create(&file).unwrap(), "test", keys.into_iter()).unwrap();
-    ok(runner(&server.url(), &["import", file.to_str().unwrap()]).output().unwrap());
-    ok(runner(&server.url(), &["baseline", "--release", "2.0"]).output().unwrap());
+    ok(runner(url, &["import", file.to_str().unwrap()]).output().unwrap());
+    ok(runner(url, &["baseline", "--release", "2.0"]).output().unwrap());
 }
 
 fn export(url: &str, dir: &Path) -> Vec<Op> {
@@ -53,15 +58,32 @@ fn two_runners_at_once_exactly_one_upgrades() {
     let Some(server) = RedisServer::start() else { return };
     let dir = tempfile::tempdir().unwrap();
     seeded(&server, dir.path());
-    let spawn = || runner(&server.url(), &["upgrade"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let (first, second) = (spawn(), spawn());
-    let outputs = [first.wait_with_output().unwrap(), second.wait_with_output().unwrap()];
+    runners_at_once(&server.url(), 2);
+}
+
+#[test]
+fn two_then_eight_runners_at_once_on_etcd_exactly_one_upgrades() {
+    let Some(server) = df_testkit::etcd_server::EtcdServer::start(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    seed(&server.url(""), dir.path(), 5000);
+    ok(runner(&server.url(""), &["upgrade", "--to", "3.0"]).output().unwrap());
+    runners_at_once(&server.url(""), 2);
+    ok(runner(&server.url(""), &["rollback", "--yes"]).output().unwrap());
+    runners_at_once(&server.url(""), 8);
+}
+
+/// Starts `count` runners upgrading `url` at once: exactly one upgrades, every other
+/// names the holder of the lock, and the data then verifies.
+fn runners_at_once(url: &str, count: usize) {
+    let children: Vec<_> = (0..count).map(|_| runner(url, &["upgrade"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
+    let outputs: Vec<Output> = children.into_iter().map(|child| child.wait_with_output().unwrap()).collect();
     let succeeded = outputs.iter().filter(|o| o.status.success()).count();
     assert_eq!(succeeded, 1, "{outputs:?}");
-    let loser = outputs.iter().find(|o| !o.status.success()).unwrap();
-    let message = String::from_utf8_lossy(&loser.stderr);
-    assert!(message.contains("another runner holds the upgrade lock") && message.contains(" pid "), "{message}");
-    ok(runner(&server.url(), &["verify"]).output().unwrap());
+    for loser in outputs.iter().filter(|o| !o.status.success()) {
+        let message = String::from_utf8_lossy(&loser.stderr);
+        assert!(message.contains("another runner holds the upgrade lock") && message.contains(" pid "), "{message}");
+    }
+    ok(runner(url, &["verify"]).output().unwrap());
 }
 
 #[test]

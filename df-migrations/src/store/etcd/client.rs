@@ -10,7 +10,9 @@ use std::time::Duration;
 /// The largest reply read: a page of a range request, or a transaction's replies.
 const MAX_REPLY: u64 = 1 << 30;
 
-/// A connection to an etcd cluster through any of its members.
+/// A connection to an etcd cluster through any of its members; clones share its pool of
+/// connections.
+#[derive(Clone)]
 pub struct Client {
     agent: ureq::Agent,
     /// `http://host:port` of each member given.

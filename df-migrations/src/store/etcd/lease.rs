@@ -1,11 +1,15 @@
-//! The upgrade lease on etcd's own primitives: an etcd lease, kept alive by the runner,
-//! and a lock key created only if absent and attached to it. A runner that dies stops
+//! The upgrade lease on etcd's own primitives: an etcd lease, kept alive by a thread of
+//! the runner's (a third of its TTL apart, as etcd's own clients do), and a lock key
+//! created only if absent and attached to it. A runner that dies, or is stopped, stops
 //! keeping its lease alive; etcd then ends the lease and deletes the lock key. Every
 //! transaction of the holder compares the lock key's value with its own, so a runner
 //! whose lease ended writes nothing more.
 
-use super::client::{b64, bytes, int};
+use super::client::{b64, bytes, int, Client};
 use super::EtcdStore;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
 use crate::store::lease_value;
 use crate::store::{Holder, LeaseState, StoreError};
 use serde_json::{json, Value};
@@ -19,6 +23,48 @@ pub struct Held {
     id: i64,
     /// The lock key's value.
     value: Vec<u8>,
+    /// The thread keeping the etcd lease alive.
+    keeper: Keeper,
+}
+
+/// A thread that keeps an etcd lease alive until it is dropped, or the lease ended.
+struct Keeper {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// Set once a keep-alive found the lease ended.
+    ended: Arc<AtomicBool>,
+}
+
+impl Keeper {
+    fn start(mut client: Client, id: i64, ttl: Duration) -> Keeper {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let ended = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ended);
+        let every = (ttl / 3).max(Duration::from_millis(100));
+        let thread = std::thread::Builder::new().name("etcd-lease".to_owned()).spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                match client.post("/v3/lease/keepalive", &json!({ "ID": id.to_string() })) {
+                    Ok(reply) if int(&reply["result"]["TTL"]) > 0 => {}
+                    Ok(_) => {
+                        flag.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    // A member that does not answer now may answer at the next round.
+                    Err(error) => tracing::warn!(%error, "could not keep the etcd lease alive"),
+                }
+            }
+        });
+        Keeper { stop: Some(stop), thread: thread.ok(), ended }
+    }
+}
+
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Held {
@@ -76,7 +122,8 @@ impl EtcdStore {
         });
         let reply = self.post("taking the lease", "/v3/kv/txn", &request)?;
         if reply["succeeded"].as_bool() == Some(true) {
-            self.held = Some(Held { token: token.to_owned(), id, value });
+            let keeper = Keeper::start(self.client.clone(), id, Duration::from_secs(seconds(ttl)));
+            self.held = Some(Held { token: token.to_owned(), id, value, keeper });
             return Ok(None);
         }
         self.revoke(id);
@@ -89,9 +136,11 @@ impl EtcdStore {
 
     /// Keeps the etcd lease alive; `false` if it ended or the lock key is no longer ours.
     pub(super) fn keep_lease(&mut self, token: &str, _ttl: Duration) -> Result<bool, StoreError> {
-        let Some((id, value)) = self.held.as_ref().filter(|held| held.token == token).map(|held| (held.id, held.value.clone())) else { return Ok(false) };
+        let Some((id, value, ended)) = self.held.as_ref().filter(|held| held.token == token).map(|held| (held.id, held.value.clone(), held.keeper.ended.load(Ordering::SeqCst))) else {
+            return Ok(false);
+        };
         let reply = self.post("keeping the lease alive", "/v3/lease/keepalive", &json!({ "ID": id.to_string() }))?;
-        let alive = int(&reply["result"]["TTL"]) > 0 && self.lock_record()?.is_some_and(|record| bytes(&record["value"]).is_ok_and(|v| v == value));
+        let alive = !ended && int(&reply["result"]["TTL"]) > 0 && self.lock_record()?.is_some_and(|record| bytes(&record["value"]).is_ok_and(|v| v == value));
         if !alive {
             self.held = None;
         }
