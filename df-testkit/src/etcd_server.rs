@@ -126,6 +126,18 @@ impl EtcdServer {
         reply["kvs"].as_array().map_or(&[][..], Vec::as_slice).iter().map(|kv| (String::from_utf8_lossy(&field(kv, "key")).into_owned(), field(kv, "value"))).collect()
     }
 
+    /// How many keys it holds.
+    pub fn count(&self) -> usize {
+        let reply = self.post("/v3/kv/range", &serde_json::json!({ "key": BASE64.encode(b"\0"), "range_end": BASE64.encode(b"\0"), "count_only": true }));
+        reply["count"].as_str().and_then(|count| count.parse().ok()).unwrap_or(0)
+    }
+
+    /// Whether `key` exists.
+    pub fn exists(&self, key: &str) -> bool {
+        let reply = self.post("/v3/kv/range", &serde_json::json!({ "key": BASE64.encode(key), "count_only": true }));
+        reply["count"].as_str().is_some_and(|count| count != "0")
+    }
+
     /// Deletes `key`.
     pub fn delete(&self, key: &str) {
         self.post("/v3/kv/deleterange", &serde_json::json!({ "key": BASE64.encode(key) }));

@@ -143,3 +143,65 @@ fn a_runner_killed_during_its_commit_leaves_the_old_or_the_new_state() {
     assert_eq!(&outcomes[..2], [("queueing", "old"), ("staging", "old")], "{outcomes:?}");
     assert_eq!(outcomes[2].1, "new", "{outcomes:?}");
 }
+
+/// On etcd, a runner killed with SIGKILL while staging, just after its commit record,
+/// while rolling forward, and at moments spread over its upgrade: once its etcd lease
+/// ends (its keep-alive died with it), `recover` leaves exactly the old or the new state,
+/// and the next upgrade completes.
+#[test]
+fn a_runner_killed_at_any_moment_on_etcd_leaves_the_old_or_the_new_state() {
+    const SMALL: usize = 2000;
+    let Some(server) = df_testkit::etcd_server::EtcdServer::start(&[]) else { return };
+    let url = server.url("max-txn-ops=128");
+    let dir = tempfile::tempdir().unwrap();
+    seed(&url, dir.path(), SMALL);
+    let started = Instant::now();
+    ok(runner(&url, &["upgrade"]).output().unwrap());
+    let took = started.elapsed();
+    let new = data(export(&url, dir.path()));
+    let moments = ["staging", "decided", "late", "at 1/4", "at 1/2", "at 3/4"];
+    let mut outcomes = Vec::new();
+    for moment in moments {
+        server.clear();
+        seed(&url, dir.path(), SMALL);
+        let old = export(&url, dir.path());
+        let before = server.count();
+        let mut child = runner(&url, &["upgrade"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let started = Instant::now();
+        let mut at_decision = None;
+        loop {
+            assert!(started.elapsed() < Duration::from_mins(2), "the upgrade never reached its commit");
+            let size = server.count();
+            let decided = server.exists("/df_schema/commit");
+            let fire = match moment {
+                "staging" => size > before + SMALL / 4,
+                "decided" => decided,
+                "late" => decided && size + SMALL / 8 < *at_decision.get_or_insert(size),
+                "at 1/4" => started.elapsed() > took / 4,
+                "at 1/2" => started.elapsed() > took / 2,
+                _ => started.elapsed() > took * 3 / 4,
+            };
+            if fire || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        std::thread::sleep(LEASE_TTL + Duration::from_secs(1)); // the dead runner's etcd lease ends
+        ok(runner(&url, &["recover"]).output().unwrap());
+        let after = export(&url, dir.path());
+        let outcome = if after == old {
+            "old"
+        } else {
+            assert!(data(after) == new, "killed {moment}: neither the old nor the new state");
+            "new"
+        };
+        outcomes.push((moment, outcome));
+        ok(runner(&url, &["upgrade"]).output().unwrap());
+        assert!(data(export(&url, dir.path())) == new, "killed {moment}: the next upgrade did not complete");
+    }
+    eprintln!("outcomes: {outcomes:?}");
+    assert_eq!(outcomes[0], ("staging", "old"), "{outcomes:?}");
+    assert_eq!(outcomes[1].1, "new", "{outcomes:?}");
+}
