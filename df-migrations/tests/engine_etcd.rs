@@ -185,3 +185,116 @@ fn a_backend_quota_too_small_for_the_upgrade_is_refused() {
     }
     assert_eq!(server.dump(), before, "the refused upgrade wrote");
 }
+
+/// A store that kills a cluster member before its `at`-th write call: the member the
+/// client was talking to dies mid-upgrade.
+struct KillAt<'a> {
+    inner: EtcdStore,
+    at: usize,
+    writes: usize,
+    kill: Option<Box<dyn FnOnce() + 'a>>,
+}
+
+impl KillAt<'_> {
+    fn before_write(&mut self) {
+        self.writes += 1;
+        if self.writes == self.at {
+            if let Some(kill) = self.kill.take() {
+                kill();
+            }
+        }
+    }
+}
+
+impl Store for KillAt<'_> {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), df_migrations::store::StoreError> {
+        self.inner.scan(prefix, visit)
+    }
+    fn get_many(&mut self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, df_migrations::store::StoreError> {
+        self.inner.get_many(keys)
+    }
+    fn write(&mut self, batch: &[Op]) -> Result<(), df_migrations::store::StoreError> {
+        self.before_write();
+        self.inner.write(batch)
+    }
+    fn keep_lease_in(&mut self, namespace: &str) {
+        self.inner.keep_lease_in(namespace);
+    }
+    fn acquire_lease(&mut self, token: &str, holder: &Holder, ttl: std::time::Duration) -> Result<Option<Holder>, df_migrations::store::StoreError> {
+        self.inner.acquire_lease(token, holder, ttl)
+    }
+    fn renew_lease(&mut self, token: &str, ttl: std::time::Duration) -> Result<bool, df_migrations::store::StoreError> {
+        self.inner.renew_lease(token, ttl)
+    }
+    fn release_lease(&mut self, token: &str) -> Result<(), df_migrations::store::StoreError> {
+        self.inner.release_lease(token)
+    }
+    fn lease(&mut self) -> Result<Option<df_migrations::store::LeaseState>, df_migrations::store::StoreError> {
+        self.inner.lease()
+    }
+    fn watch_writes(&mut self, prefix: &str) -> Result<df_migrations::store::Watching, df_migrations::store::StoreError> {
+        self.inner.watch_writes(prefix)
+    }
+    fn foreign_writes(&mut self) -> Result<Vec<String>, df_migrations::store::StoreError> {
+        self.inner.foreign_writes()
+    }
+    fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, df_migrations::store::StoreError> {
+        self.before_write();
+        self.inner.write_if_leased(token, batch)
+    }
+}
+
+/// A three-member cluster on loopback, the member the runner talks to killed at several
+/// points of an upgrade (staged, so that it spans many writes): the upgrade completes on
+/// the others or fails, and then the database is exactly the old or the new state, and
+/// an upgrade through the two members left completes it.
+#[test]
+fn a_member_killed_mid_upgrade_leaves_the_old_or_the_new_state() {
+    use df_testkit::etcd_server::EtcdCluster;
+    use df_testkit::states::{classify, Found};
+    let staged = || EtcdOptions { max_txn_ops: 8, ..EtcdOptions::default() };
+    // The reference: the old and the new state, from an upgrade nobody interrupts.
+    let Some(mut reference) = EtcdCluster::start(3) else { return };
+    let mut store = EtcdStore::connect(&reference.addresses(), None, staged()).unwrap();
+    common::seed(&mut store);
+    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), Some(common::APPLIED_AT), false).unwrap();
+    let old = common::dump(&mut store);
+    let mut counting = KillAt { inner: store, at: usize::MAX, writes: 0, kill: None };
+    common::engine(&mut counting).upgrade(&common::options(), &mut |_| {}).unwrap();
+    let new = common::dump(&mut counting.inner);
+    let total = counting.writes;
+    drop(counting);
+    reference.members()[0].kill();
+
+    let mut outcomes = Vec::new();
+    for at in [2, total / 2, total - 1] {
+        let mut cluster = EtcdCluster::start(3).unwrap();
+        let addresses = cluster.addresses();
+        let mut store = EtcdStore::connect(&addresses, None, staged()).unwrap();
+        common::seed(&mut store);
+        common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), Some(common::APPLIED_AT), false).unwrap();
+        let (first, _) = cluster.members().split_first_mut().unwrap();
+        let mut killing = KillAt { inner: store, at, writes: 0, kill: Some(Box::new(move || first.kill())) };
+        let upgraded = common::engine(&mut killing).upgrade(&common::options(), &mut |_| {});
+        drop(killing);
+        // The runner is gone with its member; the next one waits out its etcd lease.
+        let mut next = EtcdStore::connect(&addresses, None, staged()).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        let recovered = loop {
+            match common::engine(&mut next).recover() {
+                Err(df_migrations::EngineError::Locked { .. }) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(500)),
+                other => break other,
+            }
+        };
+        recovered.unwrap_or_else(|e| panic!("killed before write {at}: recover: {e}"));
+        let found = classify(&common::dump(&mut next), &old, &new);
+        assert!(matches!(found, Found::Old | Found::New), "killed before write {at} ({upgraded:?}): {found:?}");
+        common::engine(&mut next).upgrade(&common::options(), &mut |_| {}).unwrap();
+        assert_eq!(classify(&common::dump(&mut next), &old, &new), Found::New, "killed before write {at}: the next upgrade did not complete");
+        outcomes.push((at, found, upgraded.is_ok()));
+    }
+    eprintln!("outcomes (write, state after recovery, whether the upgrade itself succeeded): {outcomes:?}");
+}

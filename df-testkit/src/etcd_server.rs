@@ -39,26 +39,7 @@ impl EtcdServer {
     fn spawn(extra: &[&str]) -> EtcdServer {
         for _ in 0..5 {
             let port = free_port();
-            let dir = tempfile::tempdir().expect("a temporary directory");
-            let client = format!("http://127.0.0.1:{port}");
-            let peer = format!("http://127.0.0.1:{}", port + 10000);
-            let log = std::fs::File::create(dir.path().join("etcd.log")).expect("a log file");
-            let child = Command::new(SERVER)
-                .args(["--name", "member", "--data-dir"])
-                .arg(dir.path().join("data"))
-                .args(["--listen-client-urls", &client, "--advertise-client-urls", &client])
-                .args(["--listen-peer-urls", &peer, "--initial-advertise-peer-urls", &peer])
-                .args(["--initial-cluster", &format!("member={peer}"), "--log-level", "error"])
-                // etcd's shortest lease is 1.5 election timeouts (1.5 s by default); a fast
-                // heartbeat lets the tests' leases of a second or two be what they ask.
-                .args(["--heartbeat-interval", "10", "--election-timeout", "100"])
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .expect("etcd starts");
-            let mut server = EtcdServer { child, port, dir };
+            let mut server = EtcdServer::member("member", port, &format!("member=http://127.0.0.1:{}", port + 10000), extra);
             if server.wait_healthy() {
                 return server;
             }
@@ -66,6 +47,38 @@ impl EtcdServer {
             let _ = server.child.kill();
         }
         panic!("etcd did not start on a free port");
+    }
+
+    /// Starts member `name` on `port` (its peers' port 10000 above) of the cluster
+    /// `initial` (`name=peer-url,…`), without waiting for it.
+    fn member(name: &str, port: u16, initial: &str, extra: &[&str]) -> EtcdServer {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let client = format!("http://127.0.0.1:{port}");
+        let peer = format!("http://127.0.0.1:{}", port + 10000);
+        let log = std::fs::File::create(dir.path().join("etcd.log")).expect("a log file");
+        let child = Command::new(SERVER)
+            .args(["--name", name, "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args(["--listen-client-urls", &client, "--advertise-client-urls", &client])
+            .args(["--listen-peer-urls", &peer, "--initial-advertise-peer-urls", &peer])
+            // One token per cluster, so that members of two tests' clusters never join.
+            .args(["--initial-cluster", initial, "--initial-cluster-token", &format!("df-{:x}", initial_token(initial)), "--log-level", "error"])
+            // etcd's shortest lease is 1.5 election timeouts (1.5 s by default); a fast
+            // heartbeat lets the tests' leases of a second or two be what they ask.
+            .args(["--heartbeat-interval", "10", "--election-timeout", "100"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("etcd starts");
+        EtcdServer { child, port, dir }
+    }
+
+    /// Kills the member (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     fn wait_healthy(&mut self) -> bool {
@@ -151,6 +164,46 @@ impl EtcdServer {
     /// Its log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("etcd.log")).unwrap_or_default()
+    }
+}
+
+/// A token naming the cluster whose members are `initial`.
+fn initial_token(initial: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    initial.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A private cluster of etcd members on loopback.
+pub struct EtcdCluster {
+    members: Vec<EtcdServer>,
+}
+
+impl EtcdCluster {
+    /// `count` members that report themselves healthy, or `None` if etcd is not installed.
+    pub fn start(count: usize) -> Option<EtcdCluster> {
+        if !etcd_available() {
+            return None;
+        }
+        let ports: Vec<u16> = (0..count).map(|_| free_port()).collect();
+        let initial: Vec<String> = ports.iter().enumerate().map(|(i, port)| format!("m{i}=http://127.0.0.1:{}", port + 10000)).collect();
+        let initial = initial.join(",");
+        let mut members: Vec<EtcdServer> = ports.iter().enumerate().map(|(i, &port)| EtcdServer::member(&format!("m{i}"), port, &initial, &[])).collect();
+        for member in &mut members {
+            assert!(member.wait_healthy(), "an etcd member did not become healthy:\n{}", member.log());
+        }
+        Some(EtcdCluster { members })
+    }
+
+    /// `127.0.0.1:port` of every member's clients' endpoint.
+    pub fn addresses(&self) -> Vec<String> {
+        self.members.iter().map(EtcdServer::address).collect()
+    }
+
+    /// The members, in the order of [`EtcdCluster::addresses`].
+    pub fn members(&mut self) -> &mut [EtcdServer] {
+        &mut self.members
     }
 }
 

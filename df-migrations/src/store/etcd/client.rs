@@ -58,15 +58,28 @@ impl Client {
 
     /// POSTs `body` to `path` (`/v3/kv/range`, …) and returns the reply, trying each
     /// member in turn until one answers; logs in first where credentials were given, and
-    /// again once if the token expired.
+    /// again once if the token expired. A request that may write (a transaction, a put,
+    /// a lease grant) goes to another member only if the first never received it: sent
+    /// twice, it could apply twice.
     pub fn post(&mut self, path: &str, body: &Value) -> Result<Value, Failure> {
+        let resend = !matches!(path, "/v3/kv/txn" | "/v3/kv/put" | "/v3/kv/deleterange" | "/v3/lease/grant" | "/v3/lease/revoke");
+        self.post_with(path, body, resend)
+    }
+
+    /// [`Client::post`] of a request that only reads, whatever its path (a transaction of
+    /// range requests): it may go to another member whenever one does not answer.
+    pub fn read(&mut self, path: &str, body: &Value) -> Result<Value, Failure> {
+        self.post_with(path, body, true)
+    }
+
+    fn post_with(&mut self, path: &str, body: &Value, resend: bool) -> Result<Value, Failure> {
         if self.credentials.is_some() && self.token.is_none() {
             self.authenticate()?;
         }
-        match self.post_once(path, body) {
+        match self.post_once(path, body, resend) {
             Err(Failure::Refused(message)) if self.credentials.is_some() && message.contains("invalid auth token") => {
                 self.authenticate()?;
-                self.post_once(path, body)
+                self.post_once(path, body, resend)
             }
             other => other,
         }
@@ -75,12 +88,12 @@ impl Client {
     fn authenticate(&mut self) -> Result<(), Failure> {
         let Some((name, password)) = self.credentials.clone() else { return Ok(()) };
         self.token = None;
-        let reply = self.post_once("/v3/auth/authenticate", &json!({ "name": name, "password": password }))?;
+        let reply = self.post_once("/v3/auth/authenticate", &json!({ "name": name, "password": password }), true)?;
         self.token = Some(reply["token"].as_str().ok_or_else(|| Failure::Refused("authentication gave no token".to_owned()))?.to_owned());
         Ok(())
     }
 
-    fn post_once(&mut self, path: &str, body: &Value) -> Result<Value, Failure> {
+    fn post_once(&mut self, path: &str, body: &Value, resend: bool) -> Result<Value, Failure> {
         let body = body.to_string();
         let mut unreachable = Vec::new();
         for attempt in 0..self.endpoints.len() {
@@ -93,7 +106,13 @@ impl Client {
                 Ok(response) => response,
                 Err(error) => {
                     unreachable.push(format!("{}: {error}", self.endpoints[index]));
-                    continue;
+                    if resend || never_sent(&error) {
+                        continue;
+                    }
+                    return Err(Failure::Unreachable(format!(
+                        "{}; the request was sent, so it may have been applied: `df-runner status` tells",
+                        unreachable.join("; ")
+                    )));
                 }
             };
             self.current = index;
@@ -107,6 +126,15 @@ impl Client {
             return Ok(reply);
         }
         Err(Failure::Unreachable(unreachable.join("; ")))
+    }
+}
+
+/// Whether a request failed before the member could have received it.
+fn never_sent(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => true,
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+        _ => false,
     }
 }
 

@@ -102,6 +102,12 @@ impl EtcdStore {
         self.client.post(path, body).map_err(|failure| self.failed(what, failure))
     }
 
+    /// A transaction of range requests only, which any member may answer.
+    fn read_txn(&mut self, what: &str, reads: Vec<Value>) -> Result<Vec<Value>, StoreError> {
+        let reply = self.client.read("/v3/kv/txn", &json!({ "success": reads })).map_err(|failure| self.failed(what, failure))?;
+        Ok(reply["responses"].as_array().cloned().unwrap_or_default())
+    }
+
     /// The etcd key of an engine key.
     fn etcd_key(&self, key: &str) -> Vec<u8> {
         [self.options.prefix.as_bytes(), layout::to_etcd(key).as_bytes()].concat()
@@ -174,7 +180,7 @@ impl EtcdStore {
         let mut values = Vec::with_capacity(keys.len());
         for group in keys.chunks(self.options.max_txn_ops) {
             let reads = group.iter().map(|key| json!({ "request_range": { "key": b64(key) } })).collect();
-            let (_, replies) = self.txn("reading keys", Vec::new(), reads)?;
+            let replies = self.read_txn("reading keys", reads)?;
             for reply in &replies {
                 match reply["response_range"]["kvs"].as_array().and_then(|kvs| kvs.first()) {
                     Some(kv) => values.push(Some(bytes(&kv["value"]).map_err(|failure| self.failed("reading keys", failure))?)),
@@ -192,7 +198,7 @@ impl EtcdStore {
     fn changed_since(&mut self, writes: &[Write], revision: i64) -> Result<Option<String>, StoreError> {
         for group in writes.chunks(self.options.max_txn_ops) {
             let reads = group.iter().map(|write| json!({ "request_range": { "key": b64(write.key()), "keys_only": true } })).collect();
-            let (_, replies) = self.txn("reading keys", Vec::new(), reads)?;
+            let replies = self.read_txn("reading keys", reads)?;
             for (write, reply) in group.iter().zip(&replies) {
                 if reply["response_range"]["kvs"].as_array().and_then(|kvs| kvs.first()).is_some_and(|kv| int(&kv["mod_revision"]) > revision) {
                     let key = write.key();
