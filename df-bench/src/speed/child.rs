@@ -39,9 +39,13 @@ pub struct UpgradeRun {
 pub fn run(task: Task, url: &str, batch: usize) -> anyhow::Result<()> {
     let line = match task {
         Task::Floor => {
-            let floor = match url.strip_prefix("redb:") {
-                Some(path) => floor::redb(path.as_ref())?,
-                None => floor::redis(url, batch)?,
+            let floor = if let Some(path) = url.strip_prefix("redb:") {
+                floor::redb(path.as_ref())?
+            } else if let Some(address) = url.strip_prefix("etcd://") {
+                let address = address.split('?').next().unwrap_or(address);
+                floor::etcd(address, batch, df_migrations::store::EtcdOptions::default().max_txn_ops)?
+            } else {
+                floor::redis(url, batch)?
             };
             serde_json::to_string(&FloorRun { floor, peak_rss: df_testkit::machine::peak_rss() })?
         }

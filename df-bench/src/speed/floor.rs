@@ -3,7 +3,10 @@
 //!
 //! It reads every key and writes the same bytes back, with the client and batch size the
 //! engine's store uses (redis-rs, `SCAN … COUNT batch` then pipelined `GET`s, pipelined
-//! `SET`s; for redb one read transaction and one write transaction), and nothing else: no
+//! `SET`s; for etcd, ureq over its JSON gateway as the store does, range pages of `batch`
+//! keys pinned to one revision, then puts in transactions of the server's
+//! `--max-txn-ops`; for redb one read transaction and one write transaction), and nothing
+//! else: no
 //! parsing, no staging, no image for rollback, no lease. It is written against the client
 //! libraries directly rather than through `df_migrations::store`, so that overheads of our
 //! store code count against us instead of raising the floor.
@@ -57,6 +60,48 @@ pub fn redis(url: &str, batch: usize) -> anyhow::Result<Floor> {
             pipe.cmd("SET").arg(key).arg(value).ignore();
         }
         pipe.query::<()>(&mut connection)?;
+    }
+    let write = started.elapsed().as_secs_f64();
+    Ok(Floor { read, write, keys: entries.len(), bytes: entries.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum() })
+}
+
+/// Bare read and write-back of an etcd member at `address` (`host:port`): range pages of
+/// `batch` keys at the revision of the first, then puts in transactions of `max_ops`.
+pub fn etcd(address: &str, batch: usize, max_ops: usize) -> anyhow::Result<Floor> {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let post = |path: &str, body: serde_json::Value| -> anyhow::Result<serde_json::Value> {
+        let mut response = agent.post(format!("http://{address}{path}")).header("content-type", "application/json").send(body.to_string().as_bytes())?;
+        Ok(serde_json::from_slice(&response.body_mut().with_config().limit(1 << 30).read_to_vec()?)?)
+    };
+    let started = Instant::now();
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let (mut from, mut revision) = (vec![0u8], String::new());
+    loop {
+        let mut request = serde_json::json!({ "key": STANDARD.encode(&from), "range_end": STANDARD.encode([0u8]), "limit": batch });
+        if !revision.is_empty() {
+            request["revision"] = revision.clone().into();
+        }
+        let reply = post("/v3/kv/range", request)?;
+        if revision.is_empty() {
+            reply["header"]["revision"].as_str().unwrap_or_default().clone_into(&mut revision);
+        }
+        let kvs = reply["kvs"].as_array().cloned().unwrap_or_default();
+        for kv in &kvs {
+            let field = |name: &str| STANDARD.decode(kv[name].as_str().unwrap_or_default());
+            entries.push((field("key")?, field("value")?));
+        }
+        match (kvs.is_empty(), reply["more"].as_bool()) {
+            (false, Some(true)) => from = [entries.last().map(|(k, _)| k.clone()).unwrap_or_default(), vec![0]].concat(),
+            _ => break,
+        }
+    }
+    let read = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for chunk in entries.chunks(max_ops) {
+        let puts: Vec<serde_json::Value> = chunk.iter().map(|(k, v)| serde_json::json!({ "request_put": { "key": STANDARD.encode(k), "value": STANDARD.encode(v) } })).collect();
+        post("/v3/kv/txn", serde_json::json!({ "success": puts }))?;
     }
     let write = started.elapsed().as_secs_f64();
     Ok(Floor { read, write, keys: entries.len(), bytes: entries.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum() })

@@ -49,6 +49,7 @@ pub struct Args {
 pub enum StoreKind {
     Redis,
     Redb,
+    Etcd,
 }
 
 /// One store and size, measured.
@@ -88,13 +89,21 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 enum Fresh {
     Redis(df_testkit::redis_server::RedisServer),
     Redb(tempfile::TempDir),
+    Etcd(df_testkit::etcd_server::EtcdServer),
 }
+
+/// The backend quota of the benchmarks' etcd: the default 2 GiB does not hold the
+/// revisions of the larger runs (every upgrade writes each changed key, staged twice).
+const ETCD_QUOTA: u64 = 16 << 30;
 
 impl Fresh {
     fn start(kind: StoreKind) -> anyhow::Result<Fresh> {
         Ok(match kind {
             StoreKind::Redis => Fresh::Redis(df_testkit::redis_server::RedisServer::start().context("`redis-server` is not on PATH")?),
             StoreKind::Redb => Fresh::Redb(tempfile::Builder::new().prefix("df-bench-").tempdir()?),
+            StoreKind::Etcd => Fresh::Etcd(
+                df_testkit::etcd_server::EtcdServer::start(&["--quota-backend-bytes", &ETCD_QUOTA.to_string()]).context("`etcd` is not on PATH")?,
+            ),
         })
     }
 
@@ -102,6 +111,7 @@ impl Fresh {
         match self {
             Fresh::Redis(server) => server.url(),
             Fresh::Redb(dir) => format!("redb:{}", dir.path().join("nb.redb").display()),
+            Fresh::Etcd(server) => server.url(&format!("quota-backend-bytes={ETCD_QUOTA}")),
         }
     }
 }

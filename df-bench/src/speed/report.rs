@@ -11,6 +11,7 @@ fn ratio_target(store: StoreKind) -> f64 {
     match store {
         StoreKind::Redis => 2.5,
         StoreKind::Redb => 2.0,
+        StoreKind::Etcd => 2.0,
     }
 }
 
