@@ -5,7 +5,9 @@
 
 use super::db::start_redis;
 use super::report::Row;
-use df_testkit::crash::{on_memory, on_redb, on_redis, on_redis_cluster, CrashReport, Writes};
+use anyhow::Context;
+use df_testkit::crash::{on_etcd, on_memory, on_redb, on_redis, on_redis_cluster, CrashReport, Writes};
+use df_testkit::etcd_server::EtcdServer;
 use df_testkit::redis_server::{RedisCluster, RedisServer};
 
 pub fn run() -> Vec<Row> {
@@ -16,7 +18,14 @@ pub fn run() -> Vec<Row> {
         row("Redis, single node (transaction)", || Ok(on_redis(&start_redis(RedisServer::start)?, Writes::PartWay))),
         row("Redis, single node, staged", || Ok(on_redis(&start_redis(RedisServer::start)?, Writes::Staged))),
         row("Redis Cluster, 3 masters", || Ok(on_redis_cluster(&start_redis(|| RedisCluster::start(3))?))),
+        row("etcd (one transaction)", || Ok(on_etcd(&start_etcd()?, Writes::PartWay))),
+        row("etcd, staged", || Ok(on_etcd(&start_etcd()?, Writes::Staged))),
     ]
+}
+
+/// A private etcd member, or an error saying how to get one.
+fn start_etcd() -> anyhow::Result<EtcdServer> {
+    EtcdServer::start(&[]).context("the fault campaign needs `etcd` on PATH (e.g. `apt-get install etcd-server`)")
 }
 
 fn row(store: &str, crash: impl FnOnce() -> anyhow::Result<CrashReport>) -> Row {
