@@ -255,8 +255,8 @@ pub enum EngineError {
     /// An owned key with a time to live.
     #[error(
         "{store}: key {key} expires in {} s: an upgrade rewrites the keys it changes without their time to live, and a \
-         rollback restores bytes, not expiries. Nothing was written. Remove the expiry (`PERSIST {key}` on Redis) or \
-         delete the key, then run the upgrade again",
+         rollback restores bytes, not expiries. Nothing was written. Remove the expiry (`PERSIST {key}` on Redis; on \
+         etcd, put the key again without its lease) or delete the key, then run the upgrade again",
         *.left_ms as f64 / 1000.0
     )]
     Expiring {

@@ -298,3 +298,22 @@ fn a_member_killed_mid_upgrade_leaves_the_old_or_the_new_state() {
     }
     eprintln!("outcomes (write, state after recovery, whether the upgrade itself succeeded): {outcomes:?}");
 }
+
+/// An object key attached to an etcd lease ends with it, and an upgrade would put it back
+/// without: refused, naming it, before anything is written.
+#[test]
+fn a_key_on_a_lease_is_refused_naming_it() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut store = store(&server, EtcdOptions::default());
+    common::seed(&mut store);
+    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    let lease = server.post("/v3/lease/grant", &serde_json::json!({ "TTL": "3600" }));
+    let port = server.dump()["/lport/port-fip"].clone();
+    server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/lport/port-fip"), "value": b64(&port), "lease": lease["ID"] }));
+    let before = server.dump();
+    let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+    let df_migrations::EngineError::Expiring { key, left_ms, .. } = &refused else { panic!("{refused}") };
+    assert_eq!(key, "/lport/port-fip");
+    assert!((3_500_000..=3_600_000).contains(left_ms), "{refused}");
+    assert_eq!(server.dump(), before, "the refused upgrade wrote");
+}

@@ -389,6 +389,27 @@ impl Store for EtcdStore {
         }])
     }
 
+    /// A key attached to an etcd lease ends with it; the first such key (the lock key
+    /// aside), named by its etcd key, with the lease's time left.
+    fn expiring(&mut self, prefix: &str) -> Result<Option<(String, u64)>, StoreError> {
+        let (start, end) = self.span(prefix);
+        let lock = self.etcd_key(&self.lease_key);
+        let mut found = None;
+        self.range(&start, &end, None, true, &mut |kv| {
+            if found.is_none() && int(&kv["lease"]) != 0 {
+                let key = bytes(&kv["key"]).unwrap_or_default();
+                if key != lock {
+                    found = Some((key, int(&kv["lease"])));
+                }
+            }
+            Ok(())
+        })?;
+        let Some((key, lease)) = found else { return Ok(None) };
+        let reply = self.post("reading a lease's time to live", "/v3/lease/timetolive", &json!({ "ID": lease.to_string() }))?;
+        let left = u64::try_from(int(&reply["TTL"])).unwrap_or(0) * 1000;
+        Ok(Some((String::from_utf8_lossy(key.strip_prefix(self.options.prefix.as_bytes()).unwrap_or(&key)).into_owned(), left)))
+    }
+
     fn watch_writes(&mut self, prefix: &str) -> Result<Watching, StoreError> {
         let revision = self.revision()?;
         self.watch = Some(watch::Watch::new(prefix, revision));
