@@ -104,8 +104,7 @@ fn a_writer_during_the_upgrade_makes_it_refuse_and_loses_nothing() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let Some(server) = EtcdServer::start(&[]) else { return };
     let mut store = store(&server, EtcdOptions::default());
-    common::seed(&mut store);
-    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    common::seed_baselined(&mut store, None);
     let before = server.dump();
     let port = before.get("/lport/port-fip").unwrap().clone();
     let writing = AtomicBool::new(true);
@@ -172,8 +171,7 @@ fn a_write_after_the_check_fails_the_fenced_commit() {
 fn a_backend_quota_too_small_for_the_upgrade_is_refused() {
     let Some(server) = EtcdServer::start(&[]) else { return };
     let mut seeded = store(&server, EtcdOptions::default());
-    common::seed(&mut seeded);
-    common::engine(&mut seeded).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    common::seed_baselined(&mut seeded, None);
     let used = seeded.memory().unwrap()[0].used;
     assert!(used > 0);
     let before = server.dump();
@@ -259,8 +257,7 @@ fn a_member_killed_mid_upgrade_leaves_the_old_or_the_new_state() {
     // The reference: the old and the new state, from an upgrade nobody interrupts.
     let Some(mut reference) = EtcdCluster::start(3) else { return };
     let mut store = EtcdStore::connect(&reference.addresses(), None, staged()).unwrap();
-    common::seed(&mut store);
-    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), Some(common::APPLIED_AT), false).unwrap();
+    common::seed_baselined(&mut store, Some(common::APPLIED_AT));
     let old = common::dump(&mut store);
     let mut counting = KillAt { inner: store, at: usize::MAX, writes: 0, kill: None };
     common::engine(&mut counting).upgrade(&common::options(), &mut |_| {}).unwrap();
@@ -274,8 +271,7 @@ fn a_member_killed_mid_upgrade_leaves_the_old_or_the_new_state() {
         let mut cluster = EtcdCluster::start(3).unwrap();
         let addresses = cluster.addresses();
         let mut store = EtcdStore::connect(&addresses, None, staged()).unwrap();
-        common::seed(&mut store);
-        common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), Some(common::APPLIED_AT), false).unwrap();
+        common::seed_baselined(&mut store, Some(common::APPLIED_AT));
         let (first, _) = cluster.members().split_first_mut().unwrap();
         let mut killing = KillAt { inner: store, at, writes: 0, kill: Some(Box::new(move || first.kill())) };
         let upgraded = common::engine(&mut killing).upgrade(&common::options(), &mut |_| {});
@@ -305,8 +301,7 @@ fn a_member_killed_mid_upgrade_leaves_the_old_or_the_new_state() {
 fn a_key_on_a_lease_is_refused_naming_it() {
     let Some(server) = EtcdServer::start(&[]) else { return };
     let mut store = store(&server, EtcdOptions::default());
-    common::seed(&mut store);
-    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    common::seed_baselined(&mut store, None);
     let lease = server.post("/v3/lease/grant", &serde_json::json!({ "TTL": "3600" }));
     let port = server.dump()["/lport/port-fip"].clone();
     server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/lport/port-fip"), "value": b64(&port), "lease": lease["ID"] }));

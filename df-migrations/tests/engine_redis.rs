@@ -50,8 +50,7 @@ fn a_crash_at_any_write_on_a_cluster_leaves_the_old_or_the_new_state() {
 
 /// `store` holding Dragonflow's 2.0 database, baselined.
 fn baselined<S: df_migrations::store::Store>(mut store: S) -> S {
-    common::seed(&mut store);
-    common::engine(&mut store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), None, false).unwrap();
+    common::seed_baselined(&mut store, None);
     store
 }
 

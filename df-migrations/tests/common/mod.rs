@@ -17,6 +17,13 @@ pub fn seed(store: &mut dyn Store) {
     df_testkit::dragonflow::seed(store).unwrap();
 }
 
+/// Dragonflow's 2.0 database, written into `store` and baselined at 2.0 (stamped at
+/// `applied_at`, or now).
+pub fn seed_baselined(store: &mut dyn Store, applied_at: Option<&str>) {
+    seed(store);
+    engine(store).baseline(&df_migrations::BaselineAt::release("2.0"), std::num::NonZeroUsize::new(100).unwrap(), applied_at, false).unwrap();
+}
+
 /// Every key and value.
 pub fn dump(store: &mut dyn Store) -> BTreeMap<String, Vec<u8>> {
     df_testkit::states::dump(store).unwrap()
