@@ -113,17 +113,6 @@ impl EtcdStore {
         [self.options.prefix.as_bytes(), layout::to_etcd(key).as_bytes()].concat()
     }
 
-    /// The engine key of an etcd key holding `value`; `None` for a key outside the prefix
-    /// or not in a form the engine has.
-    fn engine_key(&self, key: &[u8], value: &[u8]) -> Option<String> {
-        let key = std::str::from_utf8(key.strip_prefix(self.options.prefix.as_bytes())?).ok()?;
-        if key.starts_with('/') {
-            layout::from_etcd(key, value)
-        } else {
-            Some(key.to_owned())
-        }
-    }
-
     /// The cluster's current revision.
     fn revision(&mut self) -> Result<i64, StoreError> {
         let reply = self.post("reading the revision", "/v3/kv/range", &json!({ "key": b64(b"\0"), "count_only": true }))?;
@@ -309,6 +298,17 @@ impl Ends {
     }
 }
 
+/// The engine key of an etcd key holding `value`, under the store's `prefix`; `None` for a
+/// key outside the prefix or not in a form the engine has.
+fn engine_key(prefix: &str, key: &[u8], value: &[u8]) -> Option<String> {
+    let key = std::str::from_utf8(key.strip_prefix(prefix.as_bytes())?).ok()?;
+    if key.starts_with('/') {
+        layout::from_etcd(key, value)
+    } else {
+        Some(key.to_owned())
+    }
+}
+
 impl Store for EtcdStore {
     fn describe(&self) -> String {
         self.name.clone()
@@ -317,21 +317,21 @@ impl Store for EtcdStore {
     fn scan(&mut self, prefix: &str, visit: &mut dyn FnMut(&[u8], Vec<u8>)) -> Result<(), StoreError> {
         let (start, end) = self.span(prefix);
         let lock = self.etcd_key(&self.lease_key.clone());
-        let name = self.name.clone();
-        let mut pairs = Vec::new();
+        let (name, namespace) = (self.name.clone(), self.options.prefix.clone());
+        // Each page's records visited as they arrive, so that only one page is ever held
+        // twice (as the reply and as the values visited).
         self.range(&start, &end, None, false, &mut |kv| {
-            let key = bytes(&kv["key"]).and_then(|key| Ok((key, bytes(&kv["value"])?))).map_err(|failure| StoreError::Backend { store: name.clone(), message: format!("reading a range of keys: {failure}") })?;
-            pairs.push(key);
-            Ok(())
-        })?;
-        for (key, value) in pairs {
+            let failed = |failure: Failure| StoreError::Backend { store: name.clone(), message: format!("reading a range of keys: {failure}") };
+            let key = bytes(&kv["key"]).map_err(failed)?;
             if key == lock {
-                continue;
+                return Ok(());
             }
-            if let Some(engine) = self.engine_key(&key, &value).filter(|engine| engine.starts_with(prefix)) {
+            let value = bytes(&kv["value"]).map_err(failed)?;
+            if let Some(engine) = engine_key(&namespace, &key, &value).filter(|engine| engine.starts_with(prefix)) {
                 visit(engine.as_bytes(), value);
             }
-        }
+            Ok(())
+        })?;
         Ok(())
     }
 
