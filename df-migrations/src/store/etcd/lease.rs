@@ -127,10 +127,14 @@ impl EtcdStore {
             return Ok(None);
         }
         self.revoke(id);
-        match reply["responses"][0]["response_range"]["kvs"].as_array().and_then(|kvs| kvs.first()) {
-            Some(record) => Ok(Some(self.holder_of(&record.clone())?.1)),
-            // Gone since: the next attempt takes it.
-            None => Ok(Some(holder.clone())).and_then(|_| self.take_lease(token, holder, ttl)),
+        // The failed compare and this read are one transaction: the lock key is there.
+        match reply["responses"][0]["response_range"]["kvs"].as_array().and_then(|kvs| kvs.first()).cloned() {
+            Some(record) => Ok(Some(self.holder_of(&record)?.1)),
+            None => Err(StoreError::Key {
+                store: self.name.clone(),
+                key: String::from_utf8_lossy(&lock).into_owned(),
+                message: "taking the lease found it held, then read no holder; try again".to_owned(),
+            }),
         }
     }
 
