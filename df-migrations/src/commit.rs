@@ -15,6 +15,18 @@
 //! 3. roll forward, key by key: rename the staged value over the live key, or delete the
 //!    live key and its mark; last, the commit record is deleted.
 //!
+//! A store whose transactions are too small to stage in (etcd: 128 operations; staging
+//! writes each key three times) writes an upgrade's commit **in place** instead
+//! ([`Store::writes_in_place`]). The intent record first names the pre-upgrade image
+//! (already written, see `crate::image`) as the commit's undo; then the writes go to the
+//! live keys, in transactions of the store's size, each fenced by the lease; last, one
+//! fenced batch writes the run records and deletes the intent: that batch decides the
+//! commit. A crash before it leaves an intent naming an image, and the next run restores
+//! every live key from that image (idempotent, so a crash during the restore is
+//! harmless); after it, the commit is whole. Deleting the images that the new run
+//! records no longer keep comes after the decision: left behind, they are garbage that
+//! the next run deletes.
+//!
 //! Step 3 moves no values through the engine (the store renames), and each key's part of
 //! it can be repeated: after the rename or delete, the staging key or mark is gone and the
 //! key is not touched again. A crash before (2) leaves the old data and staging keys,
@@ -28,7 +40,8 @@
 use crate::error::EngineError;
 use crate::layout::{self, StoredKey};
 use crate::lease::Lease;
-use crate::records::{self, Manifest};
+use crate::image;
+use crate::records::{self, Action, ImageRef, Manifest};
 use crate::snapshot::Snapshot;
 use crate::store::{Fenced, Op, Store, StoreError};
 
@@ -39,6 +52,9 @@ pub enum Committed {
     Fenced,
     /// Staged, because the store declined the one batch for the reason given.
     Staged { declined: String },
+    /// Written in place, undone from the image if interrupted, because the store declined
+    /// the one batch for the reason given.
+    InPlace { declined: String },
 }
 
 impl Committed {
@@ -46,7 +62,7 @@ impl Committed {
     pub fn declined(self) -> Option<String> {
         match self {
             Committed::Fenced => None,
-            Committed::Staged { declined } => Some(declined),
+            Committed::Staged { declined } | Committed::InPlace { declined } => Some(declined),
         }
     }
 }
@@ -70,6 +86,10 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
     writes.pop();
     if !store.renew_lease(&lease.token, lease.ttl)? {
         return Err(lost(store));
+    }
+    if let Some(image) = record.image.as_ref().filter(|_| record.action == Action::Upgrade && store.writes_in_place()) {
+        in_place(store, lease, writes, image)?;
+        return Ok(Committed::InPlace { declined });
     }
     intend(store, lease)?;
     let tag = lease.tag();
@@ -105,6 +125,39 @@ pub fn commit(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, record: &Ma
     }
     roll_forward(store, &marks)?;
     Ok(Committed::Staged { declined })
+}
+
+/// Writes `writes` in place, undone from `image` if interrupted (see the module
+/// documentation).
+fn in_place(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, image: &ImageRef) -> Result<(), EngineError> {
+    let lost = |store: &dyn Store| EngineError::LeaseLost { store: store.describe() };
+    let is_image = |op: &Op| matches!(layout::parse(op.key().as_bytes()), Ok(StoredKey::Image { .. }));
+    let (after, writes): (Vec<Op>, Vec<Op>) = writes.into_iter().partition(is_image);
+    let (mut decision, live): (Vec<Op>, Vec<Op>) = writes.into_iter().partition(|op| records::is_bookkeeping(op.key()));
+    let intent = records::Intent { undo: Some(image.clone()), ..lease.intent() };
+    let intent = serde_json::to_vec(&intent).expect("an intent serializes");
+    store.write(&[Op::Set(records::intent_key().encode(), intent)])?;
+    let undone = "the next run (or `recover`) restores the state before the upgrade from its image";
+    match store.write_in_place(&lease.token, &live) {
+        Ok(Fenced::Written) => {}
+        Ok(Fenced::LeaseLost) => return Err(lost(store)),
+        Ok(Fenced::Declined(message)) => return Err(StoreError::Backend { store: store.describe(), message: format!("{message}; {undone}") }.into()),
+        Err(StoreError::Key { store, key, message }) => return Err(StoreError::Key { store, key, message: format!("{message}; {undone}") }.into()),
+        Err(error) => return Err(error.into()),
+    }
+    decision.push(Op::Delete(records::intent_key().encode()));
+    match store.write_if_leased(&lease.token, &decision)? {
+        Fenced::Written => {}
+        Fenced::LeaseLost => return Err(lost(store)),
+        Fenced::Declined(message) => {
+            let message = format!("the run records that decide the commit do not fit one transaction ({message}); {undone}");
+            return Err(StoreError::Key { store: store.describe(), key: records::intent_key().encode(), message }.into());
+        }
+    }
+    if let Err(error) = store.write(&after) {
+        tracing::warn!(error = %error, "the commit is made; deleting the images it no longer keeps failed, and the next run deletes them");
+    }
+    Ok(())
 }
 
 /// Applies staging keys and drop marks (step 3 of the module documentation).
@@ -179,6 +232,9 @@ pub enum Recovery {
     RolledForward,
     /// An undecided commit's staging keys or image were removed.
     Discarded,
+    /// A commit written in place was interrupted: every live key was restored from its
+    /// pre-upgrade image.
+    Restored,
 }
 
 impl std::fmt::Display for Recovery {
@@ -187,6 +243,7 @@ impl std::fmt::Display for Recovery {
             Recovery::Clean => "nothing was interrupted",
             Recovery::RolledForward => "completed an interrupted commit: the data is in its new state",
             Recovery::Discarded => "discarded an undecided commit: the data is in its old state",
+            Recovery::Restored => "undid an interrupted commit from its pre-upgrade image: the data is in its old state",
         })
     }
 }
@@ -204,6 +261,8 @@ pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, E
     let kept = snapshot.original.runs.iter().filter_map(|run| run.image.as_ref());
     let mut named_tags: std::collections::BTreeSet<&str> = kept.map(|image| image.tag.as_str()).collect();
     named_tags.extend(snapshot.original.commit.iter().filter_map(|record| record.image.as_ref()).map(|image| image.tag.as_str()));
+    let undo = snapshot.original.intent.as_ref().and_then(|intent| intent.undo.as_ref());
+    named_tags.extend(undo.map(|image| image.tag.as_str()));
     let named = |tag: &String| named_tags.contains(tag.as_str());
     garbage.extend(snapshot.original.images.iter().filter(|(_, tag)| !named(tag)).map(|(key, _)| key.clone()));
     if !garbage.is_empty() {
@@ -214,10 +273,21 @@ pub fn recover(store: &mut dyn Store, snapshot: &Snapshot) -> Result<Recovery, E
             roll_forward(store, &ours)?;
             Ok(Recovery::RolledForward)
         }
-        Some(Interrupted::Undecided) => {
-            store.write(&[Op::Delete(records::intent_key().encode())])?;
-            Ok(Recovery::Discarded)
-        }
+        Some(Interrupted::Undecided) => match undo {
+            Some(image) => {
+                let ops = image::restore_ops(image::read(store, image)?, &snapshot.entries());
+                tracing::info!(keys = ops.len(), tag = %image.tag, "restoring an interrupted commit's keys from its image");
+                store.write(&ops)?;
+                // The intent first: an intent naming a deleted image could not be undone.
+                store.write(&[Op::Delete(records::intent_key().encode())])?;
+                image::discard(store, image)?;
+                Ok(Recovery::Restored)
+            }
+            None => {
+                store.write(&[Op::Delete(records::intent_key().encode())])?;
+                Ok(Recovery::Discarded)
+            }
+        },
         None => Ok(Recovery::Clean),
     }
 }

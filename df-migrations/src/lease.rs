@@ -29,7 +29,7 @@ impl Lease {
 
     /// The intent record of a commit made under this lease (see `crate::records`).
     pub fn intent(&self) -> Intent {
-        Intent { tag: self.tag(), who: self.holder.who.clone(), since: self.holder.since.clone() }
+        Intent { tag: self.tag(), who: self.holder.who.clone(), since: self.holder.since.clone(), undo: None }
     }
 
     /// The tag of the keys this runner writes before its commit is decided (staging keys,

@@ -264,6 +264,11 @@ pub struct Intent {
     pub who: String,
     /// When the commit started, RFC 3339.
     pub since: String,
+    /// The pre-upgrade image of a commit written in place (see `crate::commit`): until the
+    /// intent is deleted, the data may be part-way between the old and the new state, and
+    /// recovery restores it from this image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo: Option<ImageRef>,
 }
 
 /// Where a pre-upgrade image is, and how much it holds (see `crate::image`).

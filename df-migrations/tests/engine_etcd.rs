@@ -49,9 +49,12 @@ fn a_crash_at_any_write_leaves_the_old_or_the_new_state() {
     let report = df_testkit::crash::on_etcd(&server, Writes::PartWay);
     common::assert_crash_safe(&report);
     assert_eq!(report.staged, None, "the commit fits one transaction");
+    let report = df_testkit::crash::on_etcd(&server, Writes::InPlace);
+    common::assert_crash_safe(&report);
+    assert!(report.in_place && report.restored > 0, "{report:?}");
     let report = df_testkit::crash::on_etcd(&server, Writes::Staged);
     common::assert_crash_safe(&report);
-    assert!(report.rolled_forward > 0, "{report:?}");
+    assert!(!report.in_place && report.rolled_forward > 0, "{report:?}");
 }
 
 /// The store contract, on keys under an application's namespace (which etcd keeps as they
@@ -159,10 +162,37 @@ fn a_write_after_the_check_fails_the_fenced_commit() {
     server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/chassis/c1"), "value": b64(r#"{"id":"c1","by":"them"}"#) }));
     let batch = [Op::Set("{chassis.}c1".to_owned(), br#"{"id":"c1","by":"us"}"#.to_vec()), Op::Set("{df_schema.}state".to_owned(), b"{}".to_vec())];
     let refused = store.write_if_leased("token", &batch).unwrap_err();
-    assert!(refused.to_string().contains("/chassis/c1") && refused.to_string().contains("nothing was written"), "{refused}");
+    assert!(refused.to_string().contains("/chassis/c1") && refused.to_string().contains("wrote nothing"), "{refused}");
     let after = server.dump();
     assert_eq!(after["/chassis/c1"], br#"{"id":"c1","by":"them"}"#);
     assert!(!after.contains_key("/df_schema/state"));
+}
+
+/// Writes in place, transaction by transaction, compare their keys with the revision of
+/// the check just as one fenced transaction does: the transaction that holds a key
+/// written by another client since is refused, naming it, and writes nothing; those
+/// before it stand (the engine undoes them from its image), none after it is sent.
+#[test]
+fn a_write_after_the_check_stops_the_writes_in_place() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut store = store(&server, EtcdOptions { max_txn_ops: 2, ..EtcdOptions::default() });
+    let holder = Holder { who: "a".to_owned(), since: "2026-12-03T00:00:00Z".to_owned() };
+    let object = |id: &str, by: &str| format!(r#"{{"id":"{id}","by":"{by}"}}"#).into_bytes();
+    let ids = ["c0", "c1", "c2"];
+    store.write(&ids.map(|id| Op::Set(format!("{{chassis.}}{id}"), object(id, "before")))).unwrap();
+    assert_eq!(store.acquire_lease("token", &holder, std::time::Duration::from_secs(30)).unwrap(), None);
+    assert!(store.writes_in_place());
+    assert_eq!(store.watch_writes("").unwrap(), df_migrations::store::Watching::Watched);
+    assert!(store.foreign_writes().unwrap().is_empty());
+    server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/chassis/c1"), "value": b64(object("c1", "them")) }));
+    // One write per transaction: the fence takes the other operation.
+    let batch = ids.map(|id| Op::Set(format!("{{chassis.}}{id}"), object(id, "us")));
+    let refused = store.write_in_place("token", &batch).unwrap_err();
+    assert!(refused.to_string().contains("/chassis/c1") && refused.to_string().contains("wrote nothing"), "{refused}");
+    let after = server.dump();
+    assert_eq!([&after["/chassis/c0"], &after["/chassis/c1"], &after["/chassis/c2"]], [&object("c0", "us"), &object("c1", "them"), &object("c2", "before")]);
+    // Another runner's token writes nothing at all.
+    assert_eq!(store.write_in_place("theirs", &batch[..1]).unwrap(), df_migrations::store::Fenced::LeaseLost);
 }
 
 /// A backend quota that cannot hold what the upgrade writes: refused before anything is

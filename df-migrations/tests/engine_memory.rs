@@ -281,6 +281,9 @@ fn a_crash_at_any_write_leaves_the_old_or_the_new_state_after_recovery() {
     let report = df_testkit::crash::on_memory(Writes::Staged);
     common::assert_crash_safe(&report);
     assert!(report.staged.is_some() && report.rolled_forward > 0, "{report:?}");
+    let report = df_testkit::crash::on_memory(Writes::InPlace);
+    common::assert_crash_safe(&report);
+    assert!(report.in_place && report.restored > 0 && report.new > 0, "{report:?}");
 }
 
 #[test]

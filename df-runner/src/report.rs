@@ -36,8 +36,10 @@ pub fn summary(out: &mut dyn Write, report: &Report, verb: &str) -> anyhow::Resu
     }
     parts.push(verb.to_owned());
     writeln!(out, "{}", parts.join("; "))?;
-    if let Some(declined) = &report.staged {
-        writeln!(out, "the commit was staged and rolled forward, not written as one transaction: {declined}")?;
+    match (&report.staged, report.in_place) {
+        (Some(declined), true) => writeln!(out, "the commit was written in place, transaction by transaction, not as one transaction: {declined}")?,
+        (Some(declined), false) => writeln!(out, "the commit was staged and rolled forward, not written as one transaction: {declined}")?,
+        (None, _) => {}
     }
     Ok(())
 }

@@ -14,12 +14,14 @@ pub fn run() -> Vec<Row> {
     vec![
         row("memory, atomic batches", || Ok(on_memory(Writes::Atomic))),
         row("memory, staged (non-atomic)", || Ok(on_memory(Writes::Staged))),
+        row("memory, in place (non-atomic)", || Ok(on_memory(Writes::InPlace))),
         row("redb", || Ok(on_redb())),
         row("Redis, single node (transaction)", || Ok(on_redis(&start_redis(RedisServer::start)?, Writes::PartWay))),
         row("Redis, single node, staged", || Ok(on_redis(&start_redis(RedisServer::start)?, Writes::Staged))),
         row("Redis Cluster, 3 masters", || Ok(on_redis_cluster(&start_redis(|| RedisCluster::start(3))?))),
         row("etcd (one transaction)", || Ok(on_etcd(&start_etcd()?, Writes::PartWay))),
-        row("etcd, staged", || Ok(on_etcd(&start_etcd()?, Writes::Staged))),
+        row("etcd, in place (transactions of 8)", || Ok(on_etcd(&start_etcd()?, Writes::InPlace))),
+        row("etcd, staged (transactions of 8)", || Ok(on_etcd(&start_etcd()?, Writes::Staged))),
     ]
 }
 
@@ -32,8 +34,11 @@ fn row(store: &str, crash: impl FnOnce() -> anyhow::Result<CrashReport>) -> Row 
     Row::new(format!("crash at every write: {store}")).within(|row| {
         let report = crash()?;
         row.runs = report.tried;
-        let commit = if report.staged.is_some() { "staged commit" } else { "one-batch commit" };
-        row.outcomes = format!("{commit}: {} old / {} new ({} rolled forward)", report.old, report.new, report.rolled_forward);
+        row.outcomes = match (&report.staged, report.in_place) {
+            (None, _) => format!("one-batch commit: {} old / {} new", report.old, report.new),
+            (Some(_), false) => format!("staged commit: {} old / {} new ({} rolled forward)", report.old, report.new, report.rolled_forward),
+            (Some(_), true) => format!("commit in place: {} old ({} restored from the image) / {} new", report.old, report.restored, report.new),
+        };
         row.failures.extend(report.failures.iter().map(ToString::to_string));
         Ok(())
     })

@@ -79,6 +79,7 @@ pub fn moment(finished: bool, recovery: Recovery, state: &str) -> &'static str {
         (true, _, _) => "finished before the kill",
         (false, Recovery::RolledForward, _) => "killed mid-commit, rolled forward",
         (false, Recovery::Discarded, _) => "killed mid-commit, discarded",
+        (false, Recovery::Restored, _) => "killed mid-commit, restored from its image",
         (false, Recovery::Nothing, "old") => "killed before its commit",
         (false, Recovery::Nothing, _) => "killed after its commit",
     }
@@ -90,6 +91,7 @@ pub enum Recovery {
     Nothing,
     RolledForward,
     Discarded,
+    Restored,
 }
 
 /// The lease a runner needs so as not to lose it while alive: three times the longest
@@ -112,6 +114,7 @@ pub fn recover_then_upgrade(db: &Db, runner: &Runner, expected: &mut Expected) -
         None => Recovery::Nothing,
         Some("rolled_forward") => Recovery::RolledForward,
         Some("discarded") => Recovery::Discarded,
+        Some("restored") => Recovery::Restored,
         Some(other) => return Ok(Err(format!("recover reported {other:?}"))),
     };
     let state = match expected.judge(&db.dump()?)? {

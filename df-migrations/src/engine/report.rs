@@ -64,8 +64,12 @@ pub struct Report {
     pub tables: BTreeMap<String, TableSummary>,
     /// Whether anything was written.
     pub committed: bool,
-    /// Why the commit was staged rather than written in one fenced batch, if it was.
+    /// Why the commit was not written in one fenced batch, if it was not: it was then
+    /// staged, or, where `in_place`, written in place (see `crate::commit`).
     pub staged: Option<String>,
+    /// Whether the commit was written in place, transaction by transaction, to be undone
+    /// from the pre-upgrade image if interrupted.
+    pub in_place: bool,
     /// What recovering an interrupted commit did first, if one was found.
     pub recovered: Option<Recovery>,
     /// The upgrades a rollback undid (or, dry, would undo), by run number, newest first.

@@ -180,10 +180,12 @@ impl Upgrade<'_, '_, '_> {
             Err(error @ EngineError::Stopped { .. }) => return Err(self.abandon(Some(&image), error)),
             committed => committed?,
         };
+        self.report.in_place = matches!(committed, commit::Committed::InPlace { .. });
         self.report.staged = committed.declined();
-        match &self.report.staged {
-            None => tracing::info!("committed in one fenced batch"),
-            Some(declined) => tracing::info!(declined = %declined, "committed staged and rolled forward"),
+        match (&self.report.staged, self.report.in_place) {
+            (None, _) => tracing::info!("committed in one fenced batch"),
+            (Some(declined), true) => tracing::info!(declined = %declined, "committed in place"),
+            (Some(declined), false) => tracing::info!(declined = %declined, "committed staged and rolled forward"),
         }
         *self.report.timings.entry(Phase::Commit).or_default() += imaging + started.elapsed();
         self.report.committed = true;

@@ -193,6 +193,26 @@ pub trait Store {
     /// cannot do this for a given batch decline it and write nothing; every store accepts
     /// a batch that sets one engine record (a key with the hash tag `{df_schema.}`).
     fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError>;
+
+    /// Whether a commit this store declined as one batch is better written in place, in
+    /// transactions of its own ([`Store::write_in_place`]) and undone from the pre-upgrade
+    /// image if it is interrupted, than staged: where staging would write each key three
+    /// times in transactions too small to hold more than a few hundred keys (etcd). See
+    /// `crate::commit`.
+    fn writes_in_place(&self) -> bool {
+        false
+    }
+
+    /// Applies `batch` in order, in as many transactions as it takes, each only if the
+    /// lease is still `token`'s and, once writes by others were checked
+    /// ([`Store::foreign_writes`]), only if none of its keys was written by anyone else
+    /// since. It may stop part-way, between two transactions: [`Fenced::LeaseLost`], an
+    /// error naming a key written by someone else, or a crash. Stores that do not write in
+    /// place ([`Store::writes_in_place`]) decline and write nothing.
+    fn write_in_place(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
+        let _ = (token, batch);
+        Ok(Fenced::Declined("this store stages a commit that does not fit one batch".to_owned()))
+    }
 }
 
 /// Whether a store tells writes by others (see [`Store::watch_writes`]).

@@ -145,6 +145,15 @@ impl Store for Namespaced<'_> {
         let batch = self.ops(batch);
         self.inner.write_if_leased(token, &batch)
     }
+
+    fn writes_in_place(&self) -> bool {
+        self.inner.writes_in_place()
+    }
+
+    fn write_in_place(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
+        let batch = self.ops(batch);
+        self.inner.write_in_place(token, &batch)
+    }
 }
 
 #[cfg(test)]

@@ -30,8 +30,14 @@ pub struct CrashReport {
     pub new: usize,
     /// Of `new`, those where recovery completed a decided commit.
     pub rolled_forward: usize,
-    /// Why the commit was staged, if it was (else it was one batch under the lease).
+    /// Of `old`, those where recovery restored the keys of a commit written in place from
+    /// its image.
+    pub restored: usize,
+    /// Why the commit was staged or written in place, if it was (else it was one batch
+    /// under the lease).
     pub staged: Option<String>,
+    /// Whether it was written in place.
+    pub in_place: bool,
     /// Every check that failed.
     pub failures: Vec<CrashFailure>,
 }
@@ -78,9 +84,9 @@ pub fn crash_at_every_write<S: Store>(mut fresh: impl FnMut() -> S, writes: Writ
         // Through the wrapper, never crashing: it decides how the commit is made.
         let mut whole = CrashingStore::new(store, usize::MAX, writes);
         let report = engine(&mut whole).upgrade(&options(), &mut |_| {}).map_err(|e| format!("upgrade: {e}"))?;
-        Ok((old, dump(&mut whole.inner).map_err(|e| e.to_string())?, report.staged))
+        Ok((old, dump(&mut whole.inner).map_err(|e| e.to_string())?, report.staged, report.in_place))
     });
-    let (old, new, staged) = match reference {
+    let (old, new, staged, in_place) = match reference {
         Ok(states) => states,
         Err(what) => {
             report.failures.push(CrashFailure { fail_at: None, what: format!("the reference run without a crash failed: {what}") });
@@ -119,8 +125,12 @@ pub fn crash_at_every_write<S: Store>(mut fresh: impl FnMut() -> S, writes: Writ
         coverage("no crash left the old state".into());
     }
     report.staged = staged;
-    if report.staged.is_some() && report.rolled_forward == 0 {
+    report.in_place = in_place;
+    if report.staged.is_some() && !in_place && report.rolled_forward == 0 {
         coverage("no crash after the commit record was rolled forward".into());
+    }
+    if in_place && report.restored == 0 {
+        coverage("no crash during the writes in place was undone from the image".into());
     }
     report
 }
@@ -130,7 +140,12 @@ fn recover_and_upgrade(store: &mut dyn Store, old: &Dump, new: &Dump, report: &m
     let recovery = engine(store).recover().map_err(|e| format!("recover: {e}"))?;
     let after = dump(store).map_err(|e| e.to_string())?;
     match classify(&after, old, new) {
-        Found::Old => report.old += 1,
+        Found::Old => {
+            report.old += 1;
+            if recovery == Some(Recovery::Restored) {
+                report.restored += 1;
+            }
+        }
         Found::New => {
             report.new += 1;
             if recovery == Some(Recovery::RolledForward) {

@@ -15,7 +15,14 @@ pub enum Writes {
     /// Part-way, and a batch under the lease of more than one key is declined, as a Redis
     /// Cluster declines it: the engine stages its commits.
     Staged,
+    /// Part-way, and a batch under the lease of more than [`IN_PLACE_BATCH`] writes is
+    /// declined, as etcd declines one past its transaction limits: the engine writes its
+    /// commits in place.
+    InPlace,
 }
+
+/// The most writes a [`Writes::InPlace`] store takes in one batch under the lease.
+pub const IN_PLACE_BATCH: usize = 8;
 
 /// A store that fails at its `fail_at`-th write operation: the ops of a batch before it
 /// are applied (as a pipeline that stops part-way would), unless the store applies
@@ -42,6 +49,21 @@ impl<S: Store> CrashingStore<S> {
         CrashingStore { inner, fail_at, writes: 0, mode }
     }
 
+    /// Applies the ops of `batch` before the crash, counting them, with `apply`; the
+    /// crash's error if it comes within the batch.
+    fn counted(&mut self, batch: &[Op], apply: impl FnOnce(&mut S, &[Op]) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let room = self.fail_at.saturating_sub(self.writes);
+        if batch.len() < room {
+            self.writes += batch.len();
+            return apply(&mut self.inner, batch);
+        }
+        if self.mode != Writes::Atomic {
+            apply(&mut self.inner, &batch[..room])?;
+        }
+        self.writes = self.fail_at;
+        Err(self.crash())
+    }
+
     fn crash(&self) -> StoreError {
         StoreError::Backend { store: self.inner.describe(), message: format!("simulated crash before write {}", self.fail_at) }
     }
@@ -58,16 +80,7 @@ impl<S: Store> Store for CrashingStore<S> {
         self.inner.get_many(keys)
     }
     fn write(&mut self, batch: &[Op]) -> Result<(), StoreError> {
-        let room = self.fail_at.saturating_sub(self.writes);
-        if batch.len() < room {
-            self.writes += batch.len();
-            return self.inner.write(batch);
-        }
-        if self.mode != Writes::Atomic {
-            self.inner.write(&batch[..room])?;
-        }
-        self.writes = self.fail_at;
-        Err(self.crash())
+        self.counted(batch, S::write)
     }
     fn keep_lease_in(&mut self, namespace: &str) {
         self.inner.keep_lease_in(namespace);
@@ -86,8 +99,13 @@ impl<S: Store> Store for CrashingStore<S> {
         self.inner.lease()
     }
     fn write_if_leased(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
-        if self.mode == Writes::Staged && batch.len() > 1 {
-            return Ok(Fenced::Declined("this test store stages its commits".to_owned()));
+        let most = match self.mode {
+            Writes::Staged => 1,
+            Writes::InPlace => IN_PLACE_BATCH,
+            Writes::Atomic | Writes::PartWay => usize::MAX,
+        };
+        if batch.len() > most {
+            return Ok(Fenced::Declined(format!("this test store declines a batch of more than {most} writes")));
         }
         if self.writes >= self.fail_at {
             return Err(self.crash());
@@ -98,6 +116,28 @@ impl<S: Store> Store for CrashingStore<S> {
             // Applied, but the runner died before it heard so.
             return Err(self.crash());
         }
+        Ok(fenced)
+    }
+
+    fn writes_in_place(&self) -> bool {
+        match self.mode {
+            Writes::InPlace => true,
+            Writes::Staged => false,
+            Writes::Atomic | Writes::PartWay => self.inner.writes_in_place(),
+        }
+    }
+    /// Part-way, each op counted as a write: what a crash between two of the store's
+    /// transactions leaves, and more.
+    fn write_in_place(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
+        let mut fenced = Fenced::Written;
+        self.counted(batch, |inner, ops| {
+            if inner.writes_in_place() {
+                fenced = inner.write_in_place(token, ops)?;
+                Ok(())
+            } else {
+                inner.write(ops)
+            }
+        })?;
         Ok(fenced)
     }
 }

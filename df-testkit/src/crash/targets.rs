@@ -65,10 +65,11 @@ pub fn on_redis_cluster(cluster: &RedisCluster) -> CrashReport {
 }
 
 /// A private etcd member, cleared before each crash (it must be the caller's own). With
-/// `Writes::Staged`, transactions of at most 8 operations, so that the engine stages its
-/// commit; otherwise the server's default of 128, which holds the whole commit.
+/// `Writes::InPlace` (etcd's own way) or `Writes::Staged` (as a Redis Cluster commits),
+/// transactions of at most 8 operations, so that the commit does not fit one; otherwise
+/// the server's default of 128, which holds the whole commit.
 pub fn on_etcd(server: &EtcdServer, writes: Writes) -> CrashReport {
-    let max_txn_ops = if writes == Writes::Staged { 8 } else { EtcdOptions::default().max_txn_ops };
+    let max_txn_ops = if writes == Writes::PartWay { EtcdOptions::default().max_txn_ops } else { 8 };
     let fresh = || {
         server.clear();
         EtcdStore::connect(&[server.address()], None, EtcdOptions { max_txn_ops, ..EtcdOptions::default() }).expect("the member answers")

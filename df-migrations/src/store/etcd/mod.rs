@@ -76,6 +76,9 @@ pub struct EtcdStore {
     /// The revision up to which writes by others were last checked: a fenced commit
     /// requires every key it writes to be unchanged since.
     checked: Option<i64>,
+    /// The etcd keys this store wrote since `checked`: unchanged by anyone else, though
+    /// their revision is later.
+    since_check: std::collections::HashSet<Vec<u8>>,
 }
 
 impl EtcdStore {
@@ -90,7 +93,7 @@ impl EtcdStore {
             return Err(StoreError::Backend { store: name, message: "max-txn-ops must be at least 2, and the page size at least 1".to_owned() });
         }
         let client = Client::new(endpoints, credentials, options.connection_timeout, options.response_timeout);
-        let mut store = EtcdStore { client, options, name, lease_key: crate::records::lease_key(), held: None, watch: None, checked: None };
+        let mut store = EtcdStore { client, options, name, lease_key: crate::records::lease_key(), held: None, watch: None, checked: None, since_check: std::collections::HashSet::new() };
         store.revision()?;
         Ok(store)
     }
@@ -199,6 +202,42 @@ impl EtcdStore {
         Ok(None)
     }
 
+    /// Notes `writes` as this store's own, for the watch and for later compares.
+    fn note_own(&mut self, writes: &[Write]) {
+        if let Some(watch) = &mut self.watch {
+            watch.wrote(writes.iter().map(|write| write.key().to_vec()));
+        }
+        if self.checked.is_some() {
+            self.since_check.extend(writes.iter().map(|write| write.key().to_vec()));
+        }
+    }
+
+    /// Runs `writes` as one transaction that applies only if `fence` holds (the lease is
+    /// ours) and, once writes by others were checked, none of their keys was written by
+    /// anyone else since; says which key was, where one was.
+    fn fenced(&mut self, fence: Value, writes: &[Write]) -> Result<Fenced, StoreError> {
+        let checked: Vec<Write> = match self.checked {
+            Some(_) => writes.iter().filter(|write| !self.since_check.contains(write.key())).cloned().collect(),
+            None => Vec::new(),
+        };
+        let unchanged = self.checked.iter().flat_map(|revision| {
+            checked.iter().map(move |write| json!({ "key": b64(write.key()), "target": "MOD", "result": "LESS", "mod_revision": (revision + 1).to_string() }))
+        });
+        let compare: Vec<Value> = std::iter::once(fence).chain(unchanged).collect();
+        self.note_own(writes);
+        let (applied, _) = self.txn("a fenced transaction", compare, writes.iter().map(Write::request).collect())?;
+        if applied {
+            return Ok(Fenced::Written);
+        }
+        match self.checked.map(|revision| self.changed_since(&checked, revision)).transpose()?.flatten() {
+            Some(key) => Err(StoreError::Key {
+                store: self.name.clone(),
+                key,
+                message: "written by another client since the check for writes by others, so this transaction was refused and wrote nothing; stop every writer and run it again".to_owned(),
+            }),
+            None => Ok(Fenced::LeaseLost),
+        }
+    }
 }
 
 /// The engine key of an etcd key holding `value`, under the store's `prefix`; `None` for a
@@ -247,9 +286,7 @@ impl Store for EtcdStore {
         let units = self.units(batch)?;
         let fence = self.held.as_ref().map(|held| held.compare(&self.etcd_key(&self.lease_key)));
         for writes in transactions(units, self.options.max_txn_ops - usize::from(fence.is_some()), self.options.max_request_bytes) {
-            if let Some(watch) = &mut self.watch {
-                watch.wrote(writes.iter().map(|write| write.key().to_vec()));
-            }
+            self.note_own(&writes);
             let (applied, _) = self.txn("writing keys", fence.iter().cloned().collect(), writes.iter().map(Write::request).collect())?;
             if !applied {
                 return Err(StoreError::Backend { store: self.name.clone(), message: "the upgrade lease is no longer this runner's, so it writes nothing more".to_owned() });
@@ -337,25 +374,30 @@ impl Store for EtcdStore {
             )));
         }
         let writes = split.pop().unwrap_or_default();
-        if let Some(watch) = &mut self.watch {
-            watch.wrote(writes.iter().map(|write| write.key().to_vec()));
+        let fenced = self.fenced(fence, &writes);
+        // The commit is made, or refused: later writes are compared no more.
+        self.checked = None;
+        self.since_check.clear();
+        fenced
+    }
+
+    fn writes_in_place(&self) -> bool {
+        true
+    }
+
+    fn write_in_place(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
+        let Some(held) = self.held.as_ref().filter(|held| held.token == token) else { return Ok(Fenced::LeaseLost) };
+        let fence = held.compare(&self.etcd_key(&self.lease_key));
+        let units = self.units(batch)?;
+        // Room in each request for the compare of each write: its key and a revision.
+        let longest = units.iter().flatten().map(|write| write.key().len()).max().unwrap_or(0);
+        let room = self.options.max_request_bytes.saturating_sub(self.options.max_txn_ops * (longest + 64));
+        for writes in transactions(units, self.options.max_txn_ops - 1, room) {
+            match self.fenced(fence.clone(), &writes)? {
+                Fenced::Written => {}
+                stopped => return Ok(stopped),
+            }
         }
-        let checked = self.checked.take();
-        let unchanged = checked.iter().flat_map(|revision| {
-            writes.iter().map(move |write| json!({ "key": b64(write.key()), "target": "MOD", "result": "LESS", "mod_revision": (revision + 1).to_string() }))
-        });
-        let compare: Vec<Value> = std::iter::once(fence).chain(unchanged).collect();
-        let (applied, _) = self.txn("a fenced transaction", compare, writes.iter().map(Write::request).collect())?;
-        if applied {
-            return Ok(Fenced::Written);
-        }
-        match checked.map(|revision| self.changed_since(&writes, revision)).transpose()?.flatten() {
-            Some(key) => Err(StoreError::Key {
-                store: self.name.clone(),
-                key,
-                message: "written by another client since the check for writes by others, so the commit was refused and nothing was written; stop every writer and run it again".to_owned(),
-            }),
-            None => Ok(Fenced::LeaseLost),
-        }
+        Ok(Fenced::Written)
     }
 }

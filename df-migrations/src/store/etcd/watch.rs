@@ -61,6 +61,7 @@ impl EtcdStore {
         changed.extend(then.difference(&now).cloned());
         // The fenced commit checks from here on (see `EtcdStore::write_if_leased`).
         self.checked = Some(checked);
+        self.since_check.clear();
         let lock = self.etcd_key(&self.lease_key);
         let prefix = self.options.prefix.as_bytes();
         Ok(changed
