@@ -168,6 +168,27 @@ fn a_write_after_the_check_fails_the_fenced_commit() {
     assert!(!after.contains_key("/df_schema/state"));
 }
 
+/// What the check for writes by others tells: a key set, a key deleted and a key created
+/// by another client, each by its etcd key; the store's own writes, created or deleted,
+/// not at all.
+#[test]
+fn writes_by_others_are_told_sets_deletes_and_creations_alike() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut store = store(&server, EtcdOptions { page: 2, ..EtcdOptions::default() });
+    let chassis = |id: &str| (format!("{{chassis.}}{id}"), format!(r#"{{"id":"{id}"}}"#).into_bytes());
+    let ops: Vec<Op> = ["c0", "c1", "c2", "c3", "ours"].iter().map(|id| chassis(id)).map(|(key, value)| Op::Set(key, value)).collect();
+    store.write(&ops).unwrap();
+    assert_eq!(store.watch_writes("").unwrap(), df_migrations::store::Watching::Watched);
+    // Nothing by others: the counts agree, and the store's own writes do not count.
+    store.write(&[Op::Delete("{chassis.}ours".to_owned()), Op::Set(chassis("new-ours").0, chassis("new-ours").1)]).unwrap();
+    assert_eq!(store.foreign_writes().unwrap(), Vec::<String>::new());
+    assert_eq!(store.watch_writes("").unwrap(), df_migrations::store::Watching::Watched);
+    server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/chassis/c1"), "value": b64(r#"{"id":"c1","by":"them"}"#) }));
+    server.delete("/chassis/c2");
+    server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/chassis/theirs"), "value": b64(r#"{"id":"theirs"}"#) }));
+    assert_eq!(store.foreign_writes().unwrap(), ["/chassis/c1", "/chassis/c2", "/chassis/theirs"]);
+}
+
 /// Writes in place, transaction by transaction, compare their keys with the revision of
 /// the check just as one fenced transaction does: the transaction that holds a key
 /// written by another client since is refused, naming it, and writes nothing; those
@@ -273,20 +294,35 @@ impl Store for KillAt<'_> {
         self.before_write();
         self.inner.write_if_leased(token, batch)
     }
+    fn writes_in_place(&self) -> bool {
+        self.inner.writes_in_place()
+    }
+    /// A write call per 8 writes, as the store's transactions would be, so that a kill
+    /// can come between them.
+    fn write_in_place(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, df_migrations::store::StoreError> {
+        for part in batch.chunks(8) {
+            self.before_write();
+            match self.inner.write_in_place(token, part)? {
+                Fenced::Written => {}
+                stopped => return Ok(stopped),
+            }
+        }
+        Ok(Fenced::Written)
+    }
 }
 
 /// A three-member cluster on loopback, the member the runner talks to killed at several
-/// points of an upgrade (staged, so that it spans many writes): the upgrade completes on
+/// points of an upgrade (transactions of 8, so that it spans many writes, in place): the upgrade completes on
 /// the others or fails, and then the database is exactly the old or the new state, and
 /// an upgrade through the two members left completes it.
 #[test]
 fn a_member_killed_mid_upgrade_leaves_the_old_or_the_new_state() {
     use df_testkit::etcd_server::EtcdCluster;
     use df_testkit::states::{classify, Found};
-    let staged = || EtcdOptions { max_txn_ops: 8, ..EtcdOptions::default() };
+    let small = || EtcdOptions { max_txn_ops: 8, ..EtcdOptions::default() };
     // The reference: the old and the new state, from an upgrade nobody interrupts.
     let Some(mut reference) = EtcdCluster::start(3) else { return };
-    let mut store = EtcdStore::connect(&reference.addresses(), None, staged()).unwrap();
+    let mut store = EtcdStore::connect(&reference.addresses(), None, small()).unwrap();
     common::seed_baselined(&mut store, Some(common::APPLIED_AT));
     let old = common::dump(&mut store);
     let mut counting = KillAt { inner: store, at: usize::MAX, writes: 0, kill: None };
@@ -300,14 +336,14 @@ fn a_member_killed_mid_upgrade_leaves_the_old_or_the_new_state() {
     for at in [2, total / 2, total - 1] {
         let mut cluster = EtcdCluster::start(3).unwrap();
         let addresses = cluster.addresses();
-        let mut store = EtcdStore::connect(&addresses, None, staged()).unwrap();
+        let mut store = EtcdStore::connect(&addresses, None, small()).unwrap();
         common::seed_baselined(&mut store, Some(common::APPLIED_AT));
         let (first, _) = cluster.members().split_first_mut().unwrap();
         let mut killing = KillAt { inner: store, at, writes: 0, kill: Some(Box::new(move || first.kill())) };
         let upgraded = common::engine(&mut killing).upgrade(&common::options(), &mut |_| {});
         drop(killing);
         // The runner is gone with its member; the next one waits out its etcd lease.
-        let mut next = EtcdStore::connect(&addresses, None, staged()).unwrap();
+        let mut next = EtcdStore::connect(&addresses, None, small()).unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
         let recovered = loop {
             match common::engine(&mut next).recover() {
@@ -341,4 +377,12 @@ fn a_key_on_a_lease_is_refused_naming_it() {
     assert_eq!(key, "/lport/port-fip");
     assert!((3_500_000..=3_600_000).contains(left_ms), "{refused}");
     assert_eq!(server.dump(), before, "the refused upgrade wrote");
+    // Past 256 leases, the keys are scanned instead of each lease asked: the same answer.
+    for _ in 0..256 {
+        server.post("/v3/lease/grant", &serde_json::json!({ "TTL": "3600" }));
+    }
+    let refused = common::engine(&mut store).upgrade(&common::options(), &mut |_| {}).unwrap_err();
+    let df_migrations::EngineError::Expiring { key, left_ms, .. } = &refused else { panic!("{refused}") };
+    assert_eq!(key, "/lport/port-fip");
+    assert!((3_500_000..=3_600_000).contains(left_ms), "{refused}");
 }

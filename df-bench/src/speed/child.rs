@@ -13,6 +13,8 @@ use std::time::Instant;
 pub enum Task {
     Floor,
     Upgrade,
+    /// The application's start-up call on a database with nothing pending.
+    Startup,
 }
 
 /// A floor run, with the child's peak memory.
@@ -50,6 +52,7 @@ pub fn run(task: Task, url: &str, batch: usize) -> anyhow::Result<()> {
             serde_json::to_string(&FloorRun { floor, peak_rss: df_testkit::machine::peak_rss() })?
         }
         Task::Upgrade => serde_json::to_string(&upgrade(url, batch)?)?,
+        Task::Startup => serde_json::to_string(&startup(url, batch)?)?,
     };
     println!("{line}");
     Ok(())
@@ -76,4 +79,16 @@ fn upgrade(url: &str, batch: usize) -> anyhow::Result<UpgradeRun> {
         steps: report.steps.len(),
         peak_rss: df_testkit::machine::peak_rss(),
     })
+}
+
+/// Seconds of `Migrator::run` on an open store, as an application calls it at every start.
+fn startup(url: &str, batch: usize) -> anyhow::Result<f64> {
+    let options = df_migrations::store::RedisOptions { batch_size: batch, ..Default::default() };
+    let mut store = df_migrations::store::open(url, &options)?;
+    let migrator = df_migrations::Migrator::linked()?;
+    let started = Instant::now();
+    let outcome = migrator.run(store.as_mut()).with_context(|| format!("the start-up call on {url}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(matches!(outcome, df_migrations::Startup::NothingPending), "the start-up call on {url} found work: {outcome:?}");
+    Ok(seconds)
 }

@@ -5,10 +5,13 @@
 //! or a redb file in a temporary directory) is seeded with
 //! `dragonflow_fixtures::generate(N)`; then, each in a process of its own, the
 //! floor (bare read and write-back), `df-runner baseline --release 2.0`, `df-runner
-//! status`, the upgrade (timed per phase by the engine's report), and `status` again.
+//! status`, the upgrade (timed per phase by the engine's report), `status` again, then
+//! with nothing pending `df-runner upgrade` and the application's start-up call; on Redis,
+//! last, the Python peer (see `peer`) on a server of its own.
 
 mod child;
 mod floor;
+mod peer;
 mod report;
 
 use anyhow::Context;
@@ -33,6 +36,10 @@ pub struct Args {
     /// Seed of the generated deployment.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Leave out the Python peer (`python/peer.py`, which needs `python3` with redis-py)
+    /// that the Redis upgrade is compared with.
+    #[arg(long)]
+    no_python: bool,
     /// Also write the measurements as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -65,6 +72,12 @@ pub struct Measurement {
     pub status_before: f64,
     pub status_after: f64,
     pub upgrade: UpgradeRun,
+    /// `df-runner upgrade` again, with nothing pending, as a process.
+    pub upgrade_current: f64,
+    /// The application's start-up call (`Migrator::run`) with nothing pending, in process.
+    pub startup: f64,
+    /// The Python peer's upgrade of the same data (Redis only).
+    pub python: Option<peer::PeerRun>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -125,7 +138,13 @@ fn measure(args: &Args, kind: StoreKind, objects: usize) -> anyhow::Result<Measu
     let status_before = runner(&url, &["status"])?;
     let upgrade: UpgradeRun = child(args, Task::Upgrade, &url)?;
     let status_after = runner(&url, &["status"])?;
-    Ok(Measurement { store: kind, objects, raw_bytes, floor, baseline, status_before, status_after, upgrade })
+    let upgrade_current = runner(&url, &["upgrade"])?;
+    let startup: f64 = child(args, Task::Startup, &url)?;
+    let python = match &fresh {
+        Fresh::Redis(server) if !args.no_python => Some(peer::run(objects, args, server)?),
+        _ => None,
+    };
+    Ok(Measurement { store: kind, objects, raw_bytes, floor, baseline, status_before, status_after, upgrade, upgrade_current, startup, python })
 }
 
 /// Writes a generated 2.0 deployment; returns its size in bytes (keys plus values).

@@ -56,7 +56,8 @@ pub struct Report {
     pub steps: Vec<ReportStep>,
     /// The applied migrations whose changed code was accepted, by id.
     pub accepted: Vec<String>,
-    /// The data objects read.
+    /// The data objects read (none by an upgrade with nothing pending and no interrupted
+    /// commit, which reads only the engine's records).
     pub objects_read: usize,
     /// The objects checked against the recorded shapes (`baseline`'s sample).
     pub objects_checked: usize,

@@ -52,7 +52,8 @@ struct Upgrade<'e, 's, 'p> {
 }
 
 impl Engine<'_> {
-    /// Applies every pending step (or, dry, everything but the commit).
+    /// Applies every pending step (or, dry, everything but the commit). With nothing
+    /// pending and no interrupted commit, it reads the engine's records and nothing else.
     pub fn upgrade(&mut self, options: &UpgradeOptions, progress: &mut dyn FnMut(Event)) -> Result<Report, EngineError> {
         if let Some(release) = &options.to_release {
             self.build.check_release(release)?;
@@ -64,30 +65,54 @@ impl Engine<'_> {
     }
 }
 
+/// What an upgrade found before reading the data.
+enum Prepared {
+    /// Nothing is pending, and no commit was interrupted: there is nothing to read.
+    Current,
+    /// The data is to be read, with writes by others watched or not.
+    Read {
+        /// Whether writes by others are watched.
+        watching: bool,
+    },
+}
+
 impl Upgrade<'_, '_, '_> {
-    /// What an upgrade with something to do checks before it reads: room on the servers,
-    /// no expiring key; then it starts watching for writes by others, unless dry. Whether
-    /// it watches.
-    fn prepare(&mut self) -> Result<bool, EngineError> {
-        // From the records alone, so that an upgrade with nothing to do does not ask.
-        let (state, _) = self.engine.read_state()?;
-        let pending = self.engine.plan_for(state.as_ref(), &self.options.accept_changed).map_or(true, |plan| !plan.steps.is_empty());
+    /// What an upgrade checks from the engine's records before it reads: whether there is
+    /// anything to do at all; then, with something to do, room on the servers and no
+    /// expiring key; then it starts watching for writes by others, unless dry.
+    fn prepare(&mut self) -> Result<Prepared, EngineError> {
+        let (state, interrupted) = self.engine.read_state()?;
+        // A plan that fails is reported after the read, with what the read found.
+        let plan = self.engine.plan_for(state.as_ref(), &self.options.accept_changed).ok();
+        let plan = plan.map(|plan| match &self.options.to_release {
+            Some(release) => limit_to_release(plan, release),
+            None => plan,
+        });
+        let pending = plan.is_none_or(|plan| !plan.steps.is_empty());
         if !pending && self.options.accept_changed.is_empty() {
-            return Ok(false);
+            // A database at this build's schema, with no commit to complete, is not read:
+            // an upgrade at every start of an application costs a few reads.
+            if state.is_some() && interrupted.is_none() {
+                return Ok(Prepared::Current);
+            }
+            return Ok(Prepared::Read { watching: false });
         }
         super::room::check(&mut self.engine.store)?;
         if let Some((key, left_ms)) = self.engine.store.expiring("")? {
             return Err(EngineError::Expiring { store: self.engine.store.describe(), key, left_ms });
         }
         if self.options.dry_run {
-            return Ok(false);
+            return Ok(Prepared::Read { watching: false });
         }
         self.engine.watch()?;
-        Ok(true)
+        Ok(Prepared::Read { watching: true })
     }
 
     fn run(mut self) -> Result<Report, EngineError> {
-        let watching = self.prepare()?;
+        let Prepared::Read { watching } = self.prepare()? else {
+            tracing::info!(store = %self.engine.store.describe(), "nothing pending: only the engine's records were read");
+            return Ok(self.report);
+        };
         let started = Instant::now();
         let (snapshot, recovery) = self.engine.read_then(self.progress, &mut |engine| if watching { engine.watch_again() } else { Ok(()) })?;
         self.report.recovered = recovery;

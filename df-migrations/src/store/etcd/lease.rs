@@ -20,7 +20,7 @@ pub struct Held {
     /// The holder's token.
     pub token: String,
     /// The etcd lease the lock key is attached to.
-    id: i64,
+    pub(super) id: i64,
     /// The lock key's value.
     value: Vec<u8>,
     /// The thread keeping the etcd lease alive.

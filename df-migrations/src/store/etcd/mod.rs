@@ -18,6 +18,7 @@ mod batch;
 mod client;
 mod layout;
 mod lease;
+mod leased;
 mod txn;
 mod watch;
 
@@ -117,6 +118,12 @@ impl EtcdStore {
         [self.options.prefix.as_bytes(), layout::to_etcd(key).as_bytes()].concat()
     }
 
+    /// How many keys `[start, end)` holds at revision `at`.
+    fn count(&mut self, start: &[u8], end: &[u8], at: i64) -> Result<i64, StoreError> {
+        let request = json!({ "key": b64(start), "range_end": b64(end), "count_only": true, "revision": at.to_string() });
+        Ok(int(&self.post("counting keys", "/v3/kv/range", &request)?["count"]))
+    }
+
     /// The cluster's current revision.
     fn revision(&mut self) -> Result<i64, StoreError> {
         let reply = self.post("reading the revision", "/v3/kv/range", &json!({ "key": b64(b"\0"), "count_only": true }))?;
@@ -126,12 +133,21 @@ impl EtcdStore {
     /// Reads every key in `[start, end)` at one revision (the first page's, or `at`), in
     /// pages; `keys_only` leaves the values out. Calls `visit` with each key-value record.
     fn range(&mut self, start: &[u8], end: &[u8], at: Option<i64>, keys_only: bool, visit: &mut dyn FnMut(&Value) -> Result<(), StoreError>) -> Result<i64, StoreError> {
+        self.range_since(start, end, at, keys_only, None, visit)
+    }
+
+    /// [`EtcdStore::range`], of the keys written at `since` or later alone where given:
+    /// etcd filters them, and only those travel.
+    fn range_since(&mut self, start: &[u8], end: &[u8], at: Option<i64>, keys_only: bool, since: Option<i64>, visit: &mut dyn FnMut(&Value) -> Result<(), StoreError>) -> Result<i64, StoreError> {
         let mut from = start.to_vec();
         let mut revision = at.unwrap_or(0);
         loop {
             let mut request = json!({ "key": b64(&from), "range_end": b64(end), "limit": self.options.page, "keys_only": keys_only });
             if revision > 0 {
                 request["revision"] = json!(revision.to_string());
+            }
+            if let Some(since) = since {
+                request["min_mod_revision"] = json!(since.to_string());
             }
             let reply = self.post("reading a range of keys", "/v3/kv/range", &request)?;
             if revision == 0 {
@@ -334,19 +350,8 @@ impl Store for EtcdStore {
     fn expiring(&mut self, prefix: &str) -> Result<Option<(String, u64)>, StoreError> {
         let (start, end) = self.span(prefix);
         let lock = self.etcd_key(&self.lease_key);
-        let mut found = None;
-        self.range(&start, &end, None, true, &mut |kv| {
-            if found.is_none() && int(&kv["lease"]) != 0 {
-                let key = bytes(&kv["key"]).unwrap_or_default();
-                if key != lock {
-                    found = Some((key, int(&kv["lease"])));
-                }
-            }
-            Ok(())
-        })?;
-        let Some((key, lease)) = found else { return Ok(None) };
-        let reply = self.post("reading a lease's time to live", "/v3/lease/timetolive", &json!({ "ID": lease.to_string() }))?;
-        let left = u64::try_from(int(&reply["TTL"])).unwrap_or(0) * 1000;
+        let Some((key, ttl)) = self.leased_key(&start, &end, &lock)? else { return Ok(None) };
+        let left = u64::try_from(ttl).unwrap_or(0) * 1000;
         Ok(Some((String::from_utf8_lossy(key.strip_prefix(self.options.prefix.as_bytes()).unwrap_or(&key)).into_owned(), left)))
     }
 

@@ -1,7 +1,9 @@
 //! Writes by others, by revision: etcd keeps every revision until it is compacted, so the
-//! keys changed since the revision a watch began are those whose `mod_revision` is later,
-//! and the keys deleted since are those that existed at that revision and exist no more.
-//! Both are read keys-only; what the store wrote itself is not counted. From the revision
+//! keys changed since the revision a watch began are those whose `mod_revision` is later
+//! (etcd filters them, so only they travel), and the keys deleted since are those that
+//! existed at that revision and exist no more (counted at both revisions, and listed
+//! keys-only only where the counts say some went). What the store wrote itself is not
+//! counted. From the revision
 //! of that check on, the commit's transaction compares every key it writes, so a write in
 //! between makes it fail, with nothing written.
 
@@ -39,26 +41,38 @@ impl EtcdStore {
         let (start, end) = self.span(&watch.prefix);
         let name = self.name.clone();
         let key_of = |kv: &serde_json::Value| bytes(&kv["key"]).map_err(|failure| StoreError::Backend { store: name.clone(), message: format!("reading keys: {failure}") });
-        let mut now = BTreeSet::new();
-        let mut changed = BTreeSet::new();
-        let checked = self.range(&start, &end, None, true, &mut |kv| {
-            let key = key_of(kv)?;
-            if int(&kv["mod_revision"]) > watch.revision {
-                changed.insert(key.clone());
-            }
-            now.insert(key);
-            Ok(())
-        })?;
-        let mut then = BTreeSet::new();
-        self.range(&start, &end, Some(watch.revision), true, &mut |kv| {
-            then.insert(key_of(kv)?);
-            Ok(())
-        })
-        .map_err(|error| StoreError::Backend {
-            store: self.name.clone(),
+        let store = self.name.clone();
+        let compacted = |error: StoreError| StoreError::Backend {
+            store: store.clone(),
             message: format!("the revision the upgrade read at is no longer kept (compacted?), so writes by others cannot be told: {error}"),
+        };
+        // The keys written since the watch began, filtered by etcd: the check costs
+        // little however large the database is.
+        let mut changed = BTreeSet::new();
+        let mut created = 0;
+        let checked = self.range_since(&start, &end, None, true, Some(watch.revision + 1), &mut |kv| {
+            if int(&kv["create_revision"]) > watch.revision {
+                created += 1;
+            }
+            changed.insert(key_of(kv)?);
+            Ok(())
         })?;
-        changed.extend(then.difference(&now).cloned());
+        // Deletions leave no key to filter; the counts tell whether there were any, and
+        // only then are the two states' keys compared.
+        let now = self.count(&start, &end, checked)?;
+        let then = self.count(&start, &end, watch.revision).map_err(compacted)?;
+        if then + created > now {
+            let keys = |store: &mut EtcdStore, at: i64| -> Result<BTreeSet<Vec<u8>>, StoreError> {
+                let mut keys = BTreeSet::new();
+                store.range(&start, &end, Some(at), true, &mut |kv| {
+                    keys.insert(key_of(kv)?);
+                    Ok(())
+                })?;
+                Ok(keys)
+            };
+            let (then, now) = (keys(self, watch.revision).map_err(compacted)?, keys(self, checked)?);
+            changed.extend(then.difference(&now).cloned());
+        }
         // The fenced commit checks from here on (see `EtcdStore::write_if_leased`).
         self.checked = Some(checked);
         self.since_check.clear();
