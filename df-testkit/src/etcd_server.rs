@@ -145,10 +145,11 @@ impl EtcdServer {
         reply["count"].as_str().and_then(|count| count.parse().ok()).unwrap_or(0)
     }
 
-    /// Whether `key` exists.
-    pub fn exists(&self, key: &str) -> bool {
-        let reply = self.post("/v3/kv/range", &serde_json::json!({ "key": BASE64.encode(key), "count_only": true }));
-        reply["count"].as_str().is_some_and(|count| count != "0")
+    /// The value of `key`, if it exists.
+    pub fn value(&self, key: &str) -> Option<Vec<u8>> {
+        let reply = self.post("/v3/kv/range", &serde_json::json!({ "key": BASE64.encode(key) }));
+        let value = reply["kvs"].as_array()?.first()?["value"].as_str().unwrap_or_default().to_owned();
+        Some(BASE64.decode(value).expect("etcd sends values in base64"))
     }
 
     /// Deletes `key`.

@@ -144,10 +144,11 @@ fn a_runner_killed_during_its_commit_leaves_the_old_or_the_new_state() {
     assert_eq!(outcomes[2].1, "new", "{outcomes:?}");
 }
 
-/// On etcd, a runner killed with SIGKILL while staging, just after its commit record,
-/// while rolling forward, and at moments spread over its upgrade: once its etcd lease
-/// ends (its keep-alive died with it), `recover` leaves exactly the old or the new state,
-/// and the next upgrade completes.
+/// On etcd, a runner killed with SIGKILL as its commit begins to write in place (its
+/// intent names its image), while it writes, just after its decision (the intent gone),
+/// and at moments spread over its upgrade: once its etcd lease ends (its keep-alive died
+/// with it), `recover` leaves exactly the old or the new state, and the next upgrade
+/// completes.
 #[test]
 fn a_runner_killed_at_any_moment_on_etcd_leaves_the_old_or_the_new_state() {
     const SMALL: usize = 2000;
@@ -159,24 +160,25 @@ fn a_runner_killed_at_any_moment_on_etcd_leaves_the_old_or_the_new_state() {
     ok(runner(&url, &["upgrade"]).output().unwrap());
     let took = started.elapsed();
     let new = data(export(&url, dir.path()));
-    let moments = ["staging", "decided", "late", "at 1/4", "at 1/2", "at 3/4"];
+    let moments = ["writing", "writing a while", "decided", "at 1/4", "at 1/2", "at 3/4"];
     let mut outcomes = Vec::new();
     for moment in moments {
         server.clear();
         seed(&url, dir.path(), SMALL);
         let old = export(&url, dir.path());
-        let before = server.count();
         let mut child = runner(&url, &["upgrade"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let started = Instant::now();
-        let mut at_decision = None;
+        let mut writing_since = None;
         loop {
             assert!(started.elapsed() < Duration::from_mins(2), "the upgrade never reached its commit");
-            let size = server.count();
-            let decided = server.exists("/df_schema/commit");
+            let intent = server.value("/df_schema/intent");
+            if intent.as_ref().is_some_and(|intent| String::from_utf8_lossy(intent).contains("\"undo\"")) {
+                writing_since.get_or_insert_with(Instant::now);
+            }
             let fire = match moment {
-                "staging" => size > before + SMALL / 4,
-                "decided" => decided,
-                "late" => decided && size + SMALL / 8 < *at_decision.get_or_insert(size),
+                "writing" => writing_since.is_some(),
+                "writing a while" => writing_since.is_some_and(|since| since.elapsed() > Duration::from_millis(30)),
+                "decided" => writing_since.is_some() && intent.is_none(),
                 "at 1/4" => started.elapsed() > took / 4,
                 "at 1/2" => started.elapsed() > took / 2,
                 _ => started.elapsed() > took * 3 / 4,
@@ -202,6 +204,6 @@ fn a_runner_killed_at_any_moment_on_etcd_leaves_the_old_or_the_new_state() {
         assert!(data(export(&url, dir.path())) == new, "killed {moment}: the next upgrade did not complete");
     }
     eprintln!("outcomes: {outcomes:?}");
-    assert_eq!(outcomes[0], ("staging", "old"), "{outcomes:?}");
-    assert_eq!(outcomes[1].1, "new", "{outcomes:?}");
+    assert_eq!(outcomes[0], ("writing", "old"), "{outcomes:?}");
+    assert_eq!(outcomes[2], ("decided", "new"), "{outcomes:?}");
 }

@@ -153,7 +153,7 @@ fn seed(url: &str, objects: usize, args: &Args) -> anyhow::Result<u64> {
     let bytes = data.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
     let ops: Vec<Op> = data.into_iter().map(|(k, v)| Op::Set(k, v)).collect();
     let options = RedisOptions { batch_size: args.batch, ..RedisOptions::default() };
-    df_migrations::store::open(url, &options)?.write(&ops).with_context(|| format!("seeding {url}"))?;
+    df_migrations::store::open_or_create(url, &options)?.write(&ops).with_context(|| format!("seeding {url}"))?;
     Ok(bytes)
 }
 
