@@ -11,6 +11,7 @@
 
 mod child;
 mod floor;
+mod growth;
 mod peer;
 mod report;
 
@@ -91,7 +92,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             measurements.push(measure(args, store, objects)?);
         }
     }
-    print!("{}", report::markdown(&measurements));
+    print!("{}{}", report::markdown(&measurements), growth::markdown(&measurements));
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_vec_pretty(&measurements)?).with_context(|| format!("writing {}", path.display()))?;
     }
