@@ -168,6 +168,26 @@ fn a_write_after_the_check_fails_the_fenced_commit() {
     assert!(!after.contains_key("/df_schema/state"));
 }
 
+/// Keys that lay next to each other in the read are compared as one span: a key another
+/// client created between two of them since the check fails the transaction too, named.
+#[test]
+fn a_key_created_between_written_keys_since_the_check_stops_the_writes() {
+    let Some(server) = EtcdServer::start(&[]) else { return };
+    let mut store = store(&server, EtcdOptions::default());
+    let holder = Holder { who: "a".to_owned(), since: "2026-12-03T00:00:00Z".to_owned() };
+    let object = |id: &str| format!(r#"{{"id":"{id}"}}"#).into_bytes();
+    store.write(&["c0", "c1", "c2"].map(|id| Op::Set(format!("{{chassis.}}{id}"), object(id)))).unwrap();
+    store.scan("", &mut |_, _| {}).unwrap();
+    assert_eq!(store.acquire_lease("token", &holder, std::time::Duration::from_secs(30)).unwrap(), None);
+    assert_eq!(store.watch_writes("").unwrap(), df_migrations::store::Watching::Watched);
+    assert!(store.foreign_writes().unwrap().is_empty());
+    server.post("/v3/kv/put", &serde_json::json!({ "key": b64("/chassis/c0a"), "value": b64(object("c0a")) }));
+    let batch = ["c2", "c0", "c1"].map(|id| Op::Set(format!("{{chassis.}}{id}"), br#"{"id":"x"}"#.to_vec()));
+    let refused = store.write_in_place("token", &batch).unwrap_err();
+    assert!(refused.to_string().contains("/chassis/c0a") && refused.to_string().contains("wrote nothing"), "{refused}");
+    assert_eq!(server.dump()["/chassis/c0"], object("c0"));
+}
+
 /// What the check for writes by others tells: a key set, a key deleted and a key created
 /// by another client, each by its etcd key; the store's own writes, created or deleted,
 /// not at all.

@@ -20,6 +20,7 @@ mod layout;
 mod lease;
 mod leased;
 mod txn;
+mod unchanged;
 mod watch;
 
 use super::{Fenced, Holder, LeaseState, Op, Store, StoreError, Watching};
@@ -79,7 +80,10 @@ pub struct EtcdStore {
     checked: Option<i64>,
     /// The etcd keys this store wrote since `checked`: unchanged by anyone else, though
     /// their revision is later.
-    since_check: std::collections::HashSet<Vec<u8>>,
+    since_check: std::collections::BTreeSet<Vec<u8>>,
+    /// The etcd keys of the last scan of the whole engine span, sorted: which keys lie
+    /// next to each other (see `unchanged`).
+    scanned: Vec<Vec<u8>>,
 }
 
 impl EtcdStore {
@@ -94,7 +98,7 @@ impl EtcdStore {
             return Err(StoreError::Backend { store: name, message: "max-txn-ops must be at least 2, and the page size at least 1".to_owned() });
         }
         let client = Client::new(endpoints, credentials, options.connection_timeout, options.response_timeout);
-        let mut store = EtcdStore { client, options, name, lease_key: crate::records::lease_key(), held: None, watch: None, checked: None, since_check: std::collections::HashSet::new() };
+        let mut store = EtcdStore { client, options, name, lease_key: crate::records::lease_key(), held: None, watch: None, checked: None, since_check: std::collections::BTreeSet::new(), scanned: Vec::new() };
         store.revision()?;
         Ok(store)
     }
@@ -203,21 +207,6 @@ impl EtcdStore {
         Ok(values)
     }
 
-    /// The first of `writes`' keys changed after `revision`, by its etcd key.
-    fn changed_since(&mut self, writes: &[Write], revision: i64) -> Result<Option<String>, StoreError> {
-        for group in writes.chunks(self.options.max_txn_ops) {
-            let reads = group.iter().map(|write| json!({ "request_range": { "key": b64(write.key()), "keys_only": true } })).collect();
-            let replies = self.read_txn("reading keys", reads)?;
-            for (write, reply) in group.iter().zip(&replies) {
-                if reply["response_range"]["kvs"].as_array().and_then(|kvs| kvs.first()).is_some_and(|kv| int(&kv["mod_revision"]) > revision) {
-                    let key = write.key();
-                    return Ok(Some(String::from_utf8_lossy(key.strip_prefix(self.options.prefix.as_bytes()).unwrap_or(key)).into_owned()));
-                }
-            }
-        }
-        Ok(None)
-    }
-
     /// Notes `writes` as this store's own, for the watch and for later compares.
     fn note_own(&mut self, writes: &[Write]) {
         if let Some(watch) = &mut self.watch {
@@ -232,20 +221,24 @@ impl EtcdStore {
     /// ours) and, once writes by others were checked, none of their keys was written by
     /// anyone else since; says which key was, where one was.
     fn fenced(&mut self, fence: Value, writes: &[Write]) -> Result<Fenced, StoreError> {
-        let checked: Vec<Write> = match self.checked {
-            Some(_) => writes.iter().filter(|write| !self.since_check.contains(write.key())).cloned().collect(),
+        let spans = match self.checked {
+            Some(_) => self.unchanged_spans(writes),
             None => Vec::new(),
         };
-        let unchanged = self.checked.iter().flat_map(|revision| {
-            checked.iter().map(move |write| json!({ "key": b64(write.key()), "target": "MOD", "result": "LESS", "mod_revision": (revision + 1).to_string() }))
-        });
+        let unchanged = self.checked.map(|revision| Self::unchanged_compares(&spans, revision)).unwrap_or_default();
         let compare: Vec<Value> = std::iter::once(fence).chain(unchanged).collect();
+        // Noted before it is sent (a reply lost on the way may hide a write that was made);
+        // if it is refused, these keys were not this store's writes after all.
+        let fresh: Vec<Vec<u8>> = writes.iter().map(|write| write.key().to_vec()).filter(|key| !self.since_check.contains(key)).collect();
         self.note_own(writes);
         let (applied, _) = self.txn("a fenced transaction", compare, writes.iter().map(Write::request).collect())?;
         if applied {
             return Ok(Fenced::Written);
         }
-        match self.checked.map(|revision| self.changed_since(&checked, revision)).transpose()?.flatten() {
+        for key in &fresh {
+            self.since_check.remove(key);
+        }
+        match self.checked.map(|revision| self.changed_in(&spans, revision)).transpose()?.flatten() {
             Some(key) => Err(StoreError::Key {
                 store: self.name.clone(),
                 key,
@@ -276,11 +269,15 @@ impl Store for EtcdStore {
         let (start, end) = self.span(prefix);
         let lock = self.etcd_key(&self.lease_key.clone());
         let (name, namespace) = (self.name.clone(), self.options.prefix.clone());
+        let mut scanned = Vec::new();
         // Each page's records visited as they arrive, so that only one page is ever held
         // twice (as the reply and as the values visited).
         self.range(&start, &end, None, false, &mut |kv| {
             let failed = |failure: Failure| StoreError::Backend { store: name.clone(), message: format!("reading a range of keys: {failure}") };
             let key = bytes(&kv["key"]).map_err(failed)?;
+            // In key order, as etcd sends them; the lock key too, so that no span of
+            // compares takes it in.
+            scanned.push(key.clone());
             if key == lock {
                 return Ok(());
             }
@@ -290,6 +287,7 @@ impl Store for EtcdStore {
             }
             Ok(())
         })?;
+        self.scanned = scanned;
         Ok(())
     }
 
@@ -393,7 +391,10 @@ impl Store for EtcdStore {
     fn write_in_place(&mut self, token: &str, batch: &[Op]) -> Result<Fenced, StoreError> {
         let Some(held) = self.held.as_ref().filter(|held| held.token == token) else { return Ok(Fenced::LeaseLost) };
         let fence = held.compare(&self.etcd_key(&self.lease_key));
-        let units = self.units(batch)?;
+        let mut units = self.units(batch)?;
+        // In key order, so that each transaction's keys lie together and few spans
+        // compare them (see `unchanged`); the order of a commit written in place is free.
+        units.sort_by(|a, b| a.first().map(Write::key).cmp(&b.first().map(Write::key)));
         // Room in each request for the compare of each write: its key and a revision.
         let longest = units.iter().flatten().map(|write| write.key().len()).max().unwrap_or(0);
         let room = self.options.max_request_bytes.saturating_sub(self.options.max_txn_ops * (longest + 64));
