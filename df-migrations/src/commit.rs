@@ -143,6 +143,7 @@ fn in_place(store: &mut dyn Store, lease: &Lease, writes: Vec<Op>, image: &Image
         Ok(Fenced::LeaseLost) => return Err(lost(store)),
         Ok(Fenced::Declined(message)) => return Err(StoreError::Backend { store: store.describe(), message: format!("{message}; {undone}") }.into()),
         Err(StoreError::Key { store, key, message }) => return Err(StoreError::Key { store, key, message: format!("{message}; {undone}") }.into()),
+        Err(StoreError::Backend { store, message }) => return Err(StoreError::Backend { store, message: format!("{message}; {undone}") }.into()),
         Err(error) => return Err(error.into()),
     }
     decision.push(Op::Delete(records::intent_key().encode()));
