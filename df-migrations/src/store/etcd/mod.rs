@@ -27,7 +27,7 @@ use super::{Fenced, Holder, LeaseState, Op, Store, StoreError, Watching};
 use client::{b64, bytes, int, prefix_end, Client, Failure};
 use serde_json::{json, Value};
 use std::time::Duration;
-use txn::{transactions, Write};
+use txn::{transactions, Unit, Write};
 
 /// Settings of an [`EtcdStore`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -392,9 +392,11 @@ impl Store for EtcdStore {
         let Some(held) = self.held.as_ref().filter(|held| held.token == token) else { return Ok(Fenced::LeaseLost) };
         let fence = held.compare(&self.etcd_key(&self.lease_key));
         let mut units = self.units(batch)?;
-        // In key order, so that each transaction's keys lie together and few spans
-        // compare them (see `unchanged`); the order of a commit written in place is free.
-        units.sort_by(|a, b| a.first().map(Write::key).cmp(&b.first().map(Write::key)));
+        // The deletes first, as the engine orders them (see `crate::commit`), then each
+        // group in key order, so that each transaction's keys lie together and few spans
+        // compare them (see `unchanged`).
+        let order = |unit: &Unit| (unit.iter().any(|write| matches!(write, Write::Put(..))), unit.first().map(|write| write.key().to_vec()));
+        units.sort_by_cached_key(order);
         // Room in each request for the compare of each write: its key and a revision.
         let longest = units.iter().flatten().map(|write| write.key().len()).max().unwrap_or(0);
         let room = self.options.max_request_bytes.saturating_sub(self.options.max_txn_ops * (longest + 64));

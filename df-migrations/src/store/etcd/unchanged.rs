@@ -16,6 +16,7 @@ use super::txn::Write;
 use super::EtcdStore;
 use crate::store::StoreError;
 use serde_json::{json, Value};
+use std::ops::Bound::Excluded;
 
 /// Keys `[start, end)` compared as one.
 pub struct Span {
@@ -38,7 +39,7 @@ impl EtcdStore {
         for key in keys {
             let index = at(key);
             let adjacent = match (last, index) {
-                (Some((before, Some(i))), Some(j)) => j == i + 1 && self.since_check.range(before.to_vec()..key.to_vec()).next().is_none(),
+                (Some((before, Some(i))), Some(j)) => j == i + 1 && self.since_check.range::<[u8], _>((Excluded(before), Excluded(key))).next().is_none(),
                 _ => false,
             };
             let end = [key, &[0]].concat();
