@@ -9,6 +9,7 @@
 
 use crate::linked::Build;
 use crate::records::EngineState;
+use df_schema::core::compat::{Compatibility, Cover};
 use df_schema::core::{steps_of, ModelHistory, Step};
 use df_schema::registry::{MigrationEntry, MigrationTarget, ModelEntry};
 use serde::Serialize;
@@ -102,6 +103,25 @@ impl PlannedStep {
             StepWork::Migration { migration, .. } | StepWork::Removal { migration, .. } => Some(migration),
             StepWork::Create(_) | StepWork::Defaults(_) => None,
         }
+    }
+
+    /// Whether code at the step's two versions can run side by side over the same data
+    /// while it runs (see `df_schema::core::compat`): a pure function of the lock and of
+    /// the migration's signature, both fixed when the build was compiled.
+    pub fn compatibility(&self) -> Compatibility {
+        let (cover, model) = match self.work {
+            StepWork::Create(_) => return Compatibility::default(),
+            StepWork::Removal { migration, .. } => return Compatibility::of_removal(self.model, &migration.cover()),
+            StepWork::Defaults(model) => (Cover::Automatic, model),
+            StepWork::Migration { model, migration } => (migration.cover(), model),
+        };
+        let history = (model.history)();
+        let (Some((&from, old)), Some(new)) = (history.versions.range(..self.to).next_back(), history.versions.get(&self.to)) else {
+            // Plans only hold steps between recorded versions; judge anything else offline.
+            let reason = format!("the lock does not record both versions of {}'s step to v{}", self.model, self.to);
+            return Compatibility { new_reads_old: vec![reason.clone()], old_reads_new: vec![reason] };
+        };
+        Compatibility::of_step(&old.schema, &new.schema, (from, self.to), &cover)
     }
 
     /// The history of the step's model as the lock records it.

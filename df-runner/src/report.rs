@@ -9,9 +9,10 @@ pub fn steps(out: &mut dyn Write, steps: &[ReportStep]) -> anyhow::Result<()> {
         return Ok(());
     }
     let rows = steps.iter().enumerate().map(|(i, step)| {
-        vec![format!("{}.", i + 1), step.kind.to_string(), step.release.clone().unwrap_or_else(|| "-".to_owned()), step.id.clone(), step.description.clone()]
+        let release = step.release.clone().unwrap_or_else(|| "-".to_owned());
+        vec![format!("{}.", i + 1), step.kind.to_string(), step.rollout.to_string(), release, step.id.clone(), step.description.clone()]
     });
-    table(out, &["", "KIND", "RELEASE", "ID", "DESCRIPTION"], rows)
+    table(out, &["", "KIND", "COMPATIBILITY", "RELEASE", "ID", "DESCRIPTION"], rows)
 }
 
 /// The summary of an upgrade or rollback: objects per table and time per phase.

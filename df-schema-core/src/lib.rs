@@ -6,6 +6,7 @@
 //! and so that all of it is unit-tested without a compiler.
 
 mod check;
+pub mod compat;
 mod diff;
 mod fingerprint;
 mod lock;

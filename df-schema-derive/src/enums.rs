@@ -90,8 +90,9 @@ fn strip_attributes(item: &mut ItemEnum) {
     }
 }
 
-/// Adds the serde derives that store the enum in the recorded form.
+/// Adds the serde derives that store the enum in the recorded form; unknown members of a
+/// variant's data are ignored, as a struct's are (see `fields::add_serde`).
 pub fn add_serde(item: &mut ItemEnum) {
     item.attrs.push(syn::parse_quote!(#[derive(::df_schema::__private::serde::Serialize, ::df_schema::__private::serde::Deserialize)]));
-    item.attrs.push(syn::parse_quote!(#[serde(crate = "::df_schema::__private::serde", deny_unknown_fields)]));
+    item.attrs.push(syn::parse_quote!(#[serde(crate = "::df_schema::__private::serde")]));
 }

@@ -169,10 +169,14 @@ fn not_a_value(ty: &Ty, value: &Value) -> String {
 
 /// Adds the serde derives and attributes to the struct and returns the functions that
 /// produce the recorded defaults.
+///
+/// Unknown members are ignored, not refused: code one version behind must read objects
+/// that a newer version added fields to, for a step to run rolling. Validation still
+/// refuses them (`df_schema::registry::decode_strict`).
 pub fn add_serde(item: &mut ItemStruct, infos: &[FieldInfo]) -> TokenStream {
     let name = &item.ident;
     item.attrs.push(syn::parse_quote!(#[derive(::df_schema::__private::serde::Serialize, ::df_schema::__private::serde::Deserialize)]));
-    item.attrs.push(syn::parse_quote!(#[serde(crate = "::df_schema::__private::serde", deny_unknown_fields)]));
+    item.attrs.push(syn::parse_quote!(#[serde(crate = "::df_schema::__private::serde")]));
     let mut default_fns = Vec::new();
     if let Fields::Named(named) = &mut item.fields {
         for field in &mut named.named {

@@ -7,6 +7,7 @@
 
 use crate::nb_api::EngineNb;
 use crate::{MigrationError, Model, NbApi, Object};
+use df_schema_core::compat::Cover;
 use df_schema_core::ModelHistory;
 
 /// A registered model.
@@ -24,8 +25,8 @@ pub struct ModelEntry {
     pub has_topic: bool,
     /// Every recorded version, from the lock the model was checked against.
     pub history: fn() -> &'static ModelHistory,
-    /// Decodes a stored object's JSON as the head version, returning serde's reason on
-    /// failure.
+    /// Decodes a stored object's JSON as the head version, strictly: a member the head
+    /// does not have fails it too (see [`decode_strict`]). Returns the reason on failure.
     pub decode: fn(&[u8]) -> Result<(), String>,
     /// The Rust module that declares the model, for messages about colliding models.
     pub module_path: &'static str,
@@ -44,7 +45,7 @@ impl ModelEntry {
             fingerprint: M::FINGERPRINT,
             has_topic: M::HAS_TOPIC,
             history: M::history,
-            decode: decode::<M>,
+            decode: decode_strict::<M>,
             module_path,
             lock,
         }
@@ -67,8 +68,23 @@ impl ModelEntry {
     }
 }
 
-fn decode<M: Model>(json: &[u8]) -> Result<(), String> {
-    serde_json::from_slice::<M>(json).map(drop).map_err(|e| e.to_string())
+/// Decodes `json` as `M` and refuses any member `M` does not have, naming its path.
+///
+/// Generated models ignore unknown members when they decode, so that code one version
+/// behind reads objects a newer version added fields to (see `df_schema::core::compat`).
+/// Validation must still notice a member no model version stores, so it reads through
+/// `serde_ignored`, which reports every member the model skipped.
+pub fn decode_strict<M: Model>(json: &[u8]) -> Result<(), String> {
+    let mut unknown = None;
+    let mut reader = serde_json::Deserializer::from_slice(json);
+    let decoded = serde_ignored::deserialize::<_, _, M>(&mut reader, |path| {
+        unknown.get_or_insert_with(|| path.to_string());
+    });
+    decoded.and_then(|_| reader.end()).map_err(|e| e.to_string())?;
+    match unknown {
+        None => Ok(()),
+        Some(path) => Err(format!("unknown member `{path}`: v{} of {} has no such field", M::VERSION, M::NAME)),
+    }
 }
 
 /// What a migration migrates.
@@ -130,6 +146,16 @@ pub enum MigrationFn {
 }
 
 impl MigrationEntry {
+    /// What the migration is to the compatibility rules: a per-object or a whole-database
+    /// migration, as its signature says.
+    pub fn cover(&self) -> Cover {
+        let migration = self.id.to_owned();
+        match self.run {
+            MigrationFn::Each(_) => Cover::EachObject { migration },
+            MigrationFn::Whole(_) => Cover::WholeDatabase { migration },
+        }
+    }
+
     /// Runs the migration alone on a whole database (on its declared tables alone, if it
     /// declared them, refusing any other); a per-object one on every object of its
     /// model's table (the engine itself runs them in shared passes).

@@ -101,6 +101,13 @@ fn dragonflow_history(db: &Db) {
     let plan: Value = serde_json::from_str(&stdout(&db.runner(&["plan", "--format", "json"]).success())).unwrap();
     assert_eq!(plan["steps"].as_array().unwrap().len(), 16);
     assert_eq!(plan["steps"][0]["id"], "auto/LiveMigration/v1");
+    let compatibility = |step: &Value| format!("{} {}", step["compatibility"].as_str().unwrap(), step["first"].as_str().unwrap_or("-"));
+    let rollouts: Vec<String> = plan["steps"].as_array().unwrap().iter().map(compatibility).collect();
+    assert_eq!(rollouts.iter().filter(|r| *r == "rolling -").count(), 4, "{rollouts:?}");
+    assert_eq!(rollouts.iter().filter(|r| *r == "offline data").count(), 4, "{rollouts:?}");
+    assert_eq!(rollouts.iter().filter(|r| *r == "offline together").count(), 8, "{rollouts:?}");
+    let text = stdout(&db.runner(&["plan"]).success());
+    assert!(text.lines().any(|l| l.contains("automatic     rolling ") && l.contains("auto/LogicalPort/v5")), "{text}");
 
     // A dry run writes nothing but says what would change.
     let dry = stdout(&db.runner(&["upgrade", "--dry-run"]).success());

@@ -19,6 +19,11 @@ fn schema_lists_every_model_with_its_steps() {
     }
     assert!(text.contains("v4 → v5 5.0   automatic: field `binding_vnic_type` added (str, default \"normal\")"), "{text}");
     assert!(text.contains("v1 → v2 3.0   hand-written (lport-v2-unique-key): field `tunnel_key` removed"), "{text}");
+    assert!(text.contains("default \"normal\")\n        rolling\n"), "each step says whether it can run rolling:\n{text}");
+    assert!(
+        text.contains("        offline, all hosts stopped\n          - new code cannot read old objects: v1 objects lack field `unique_key`, which v2 requires and has no default for\n"),
+        "and why not:\n{text}"
+    );
 }
 
 #[test]
@@ -32,6 +37,11 @@ fn schema_json_is_machine_readable() {
     assert_eq!(lport["steps"].as_array().unwrap().len(), 4);
     assert_eq!(lport["steps"][3]["automatic"], true);
     assert_eq!(lport["steps"][0]["automatic"], false);
+    assert_eq!(lport["steps"][3]["compatibility"], "rolling");
+    assert_eq!(lport["steps"][3]["compatibility_reasons"], serde_json::json!([]));
+    assert_eq!((&lport["steps"][0]["compatibility"], &lport["steps"][0]["first"]), (&"offline".into(), &"together".into()));
+    let chassis = models.iter().find(|m| m["model"] == "Chassis").unwrap();
+    assert_eq!(chassis["steps"][0]["first"], "data", "v1 code reads v2 chassis, whose removed `tunnel_type` was optional");
 }
 
 #[test]
@@ -39,8 +49,14 @@ fn schema_diff_shows_what_changed_between_versions() {
     let text = stdout(&runner(&["schema", "diff", "LogicalPort", "1", "2"]));
     assert!(text.contains("field `tunnel_key` removed (was i64)"), "{text}");
     assert!(text.contains("field `unique_key` added (i64) without a default"), "{text}");
+    assert!(text.contains("compatibility: offline, all hosts stopped\n"), "{text}");
     let text = stdout(&runner(&["schema", "diff", "SwitchPort", "1", "3"]));
     assert!(text.contains("table renamed from `ovs_port` to `switch_port`"), "{text}");
+    assert!(text.contains("  - old code cannot read new objects: the objects move from table `ovs_port` to `switch_port`"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&runner(&["schema", "diff", "LogicalPort", "4", "5", "--format", "json"]))).unwrap();
+    assert_eq!(json["compatibility"], "rolling", "{json}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&runner(&["schema", "diff", "LogicalPort", "3", "5", "--format", "json"]))).unwrap();
+    assert_eq!((&json["compatibility"], &json["first"]), (&"offline".into(), &"data".into()), "through a per-object migration: {json}");
 }
 
 #[test]

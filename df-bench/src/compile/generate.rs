@@ -165,7 +165,7 @@ impl Models {
     }
 }
 
-const PLAIN_DERIVES: &str = "#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n#[serde(deny_unknown_fields)]\n";
+const PLAIN_DERIVES: &str = "#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n";
 
 fn write_model(out: &mut String, model: &Model, flavour: Flavour) {
     let _ = writeln!(out, "/// The `{}` table.", model.table);

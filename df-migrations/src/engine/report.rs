@@ -3,6 +3,7 @@
 use crate::writes::TableSummary;
 use crate::commit::{Interrupted, Recovery};
 use crate::plan::{PlannedStep, StepKind};
+use df_schema::core::compat::RolloutFields;
 use crate::records::LogRow;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -98,11 +99,26 @@ pub struct ReportStep {
     pub release: Option<String>,
     /// What it does.
     pub description: String,
+    /// `"compatibility"`: `"rolling"` when code at the step's old and new versions can
+    /// run side by side over the same data during the step; `"offline"` otherwise, with
+    /// `"first"`: the side to upgrade first (`"code"`, `"data"` or `"together"`).
+    #[serde(flatten)]
+    pub rollout: RolloutFields,
+    /// Why the step is offline: each direction that fails, and why.
+    pub compatibility_reasons: Vec<String>,
 }
 
 impl From<&PlannedStep> for ReportStep {
     fn from(step: &PlannedStep) -> ReportStep {
-        ReportStep { id: step.id.clone(), kind: step.kind(), release: step.release.clone(), description: step.description.clone() }
+        let compatibility = step.compatibility();
+        ReportStep {
+            id: step.id.clone(),
+            kind: step.kind(),
+            release: step.release.clone(),
+            description: step.description.clone(),
+            rollout: compatibility.rollout().into(),
+            compatibility_reasons: compatibility.reasons(),
+        }
     }
 }
 

@@ -4,17 +4,18 @@
 use crate::cli::{DiffArgs, Format};
 use crate::json;
 use crate::refusal::Refusal;
+use df_schema::core::compat::{Compatibility, Cover};
 use df_schema::core::{diff as diff_schemas, steps_of, Step};
-use df_schema::registry::{self, MigrationTarget, ModelEntry};
+use df_schema::registry::{self, MigrationEntry, MigrationTarget, ModelEntry};
 use std::collections::BTreeMap;
 use std::io::Write;
 
 /// The hand-written migration of each covered step, by (model, version).
-fn hand_written() -> BTreeMap<(&'static str, u32), &'static str> {
+fn hand_written() -> BTreeMap<(&'static str, u32), &'static MigrationEntry> {
     registry::migrations()
         .into_iter()
         .filter_map(|m| match m.target {
-            MigrationTarget::Step { model, to } => Some(((model, to), m.id)),
+            MigrationTarget::Step { model, to } => Some(((model, to), m)),
             MigrationTarget::Removes { .. } => None,
         })
         .collect()
@@ -24,13 +25,35 @@ fn steps(model: &ModelEntry) -> Vec<Step> {
     steps_of(model.name, (model.history)(), model.version)
 }
 
-fn kind(step: &Step, migration: Option<&str>) -> String {
+fn kind(step: &Step, migration: Option<&MigrationEntry>) -> String {
     match migration {
-        Some(id) => format!("hand-written ({id})"),
+        Some(m) => format!("hand-written ({})", m.id),
         None if step.is_automatic() => "automatic".to_owned(),
         // The compile-time checks make this unreachable for a build that compiled.
         None => "missing migration".to_owned(),
     }
+}
+
+/// The compatibility of the versions `from` and `to` of `model`, through every step
+/// between them and the migrations that carry those steps out.
+fn compatibility(model: &ModelEntry, (from, to): (u32, u32), migrations: &BTreeMap<(&'static str, u32), &'static MigrationEntry>) -> Compatibility {
+    let versions = &(model.history)().versions;
+    let shapes = Compatibility::of_shapes(&versions[&from].schema, &versions[&to].schema, (from, to));
+    let (low, high) = (from.min(to), from.max(to));
+    let steps = steps_of(model.name, (model.history)(), high).into_iter().filter(|s| s.from >= low);
+    steps.fold(shapes, |compat, step| {
+        let cover = migrations.get(&(model.name, step.to)).map_or(Cover::Automatic, |m| m.cover());
+        compat.covered_by(&cover, (step.from, step.to))
+    })
+}
+
+/// The compatibility as text lines under a step, indented by `indent`.
+fn write_compatibility(out: &mut dyn Write, compat: &Compatibility, indent: &str) -> std::io::Result<()> {
+    writeln!(out, "{indent}{}", compat.rollout())?;
+    for reason in compat.reasons() {
+        writeln!(out, "{indent}  - {reason}")?;
+    }
+    Ok(())
 }
 
 pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -48,13 +71,18 @@ pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
                 fingerprint: m.fingerprint.to_owned(),
                 steps: steps(m)
                     .iter()
-                    .map(|s| json::SchemaStep {
-                        from: s.from,
-                        to: s.to,
-                        release: release(m, s),
-                        automatic: migration_for(s).is_none() && s.is_automatic(),
-                        migration: migration_for(s).map(str::to_owned),
-                        changes: s.changes.iter().map(Into::into).collect(),
+                    .map(|s| {
+                        let compat = compatibility(m, (s.from, s.to), &migrations);
+                        json::SchemaStep {
+                            from: s.from,
+                            to: s.to,
+                            release: release(m, s),
+                            automatic: migration_for(s).is_none() && s.is_automatic(),
+                            migration: migration_for(s).map(|m| m.id.to_owned()),
+                            changes: s.changes.iter().map(Into::into).collect(),
+                            rollout: compat.rollout().into(),
+                            compatibility_reasons: compat.reasons(),
+                        }
                     })
                     .collect(),
             })
@@ -71,6 +99,7 @@ pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
         for step in steps(model) {
             let release = release(model, &step).unwrap_or_default();
             writeln!(out, "    v{} → v{} {:<5} {}: {}", step.from, step.to, release, kind(&step, migration_for(&step)), step.summary())?;
+            write_compatibility(out, &compatibility(model, (step.from, step.to), &migrations), "        ")?;
         }
     }
     Ok(())
@@ -88,8 +117,16 @@ pub fn diff(args: &DiffArgs, format: Format, out: &mut dyn Write) -> anyhow::Res
     };
     let (old, new) = (version(args.from)?, version(args.to)?);
     let changes = diff_schemas(&old.schema, &new.schema, true);
+    let compat = compatibility(model, (args.from, args.to), &hand_written());
     if format == Format::Json {
-        let body = json::DiffBody { model: model.name.to_owned(), from: args.from, to: args.to, changes: changes.iter().map(Into::into).collect() };
+        let body = json::DiffBody {
+            model: model.name.to_owned(),
+            from: args.from,
+            to: args.to,
+            changes: changes.iter().map(Into::into).collect(),
+            rollout: compat.rollout().into(),
+            compatibility_reasons: compat.reasons(),
+        };
         return json::write(out, "schema diff", body);
     }
     writeln!(out, "{} v{} → v{}", model.name, args.from, args.to)?;
@@ -99,5 +136,7 @@ pub fn diff(args: &DiffArgs, format: Format, out: &mut dyn Write) -> anyhow::Res
     for change in changes {
         writeln!(out, "  - {change}")?;
     }
+    write!(out, "compatibility: ")?;
+    write_compatibility(out, &compat, "")?;
     Ok(())
 }

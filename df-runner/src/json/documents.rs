@@ -4,6 +4,7 @@
 
 use df_migrations::records::{LogRow, Run};
 use df_migrations::{Diagnostic, Recovery, Report, ReportStep, Status};
+use df_schema::core::compat::RolloutFields;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -183,6 +184,11 @@ pub struct SchemaStep {
     pub migration: Option<String>,
     /// What changed.
     pub changes: Vec<Change>,
+    /// `"compatibility"`: `"rolling"` or `"offline"` with `"first"`, as plan steps carry it.
+    #[serde(flatten)]
+    pub rollout: RolloutFields,
+    /// Why the step is offline, each direction that fails and why.
+    pub compatibility_reasons: Vec<String>,
 }
 
 /// `schema diff`.
@@ -196,6 +202,12 @@ pub struct DiffBody {
     pub to: u32,
     /// What changed from one to the other.
     pub changes: Vec<Change>,
+    /// `"compatibility"` of code at the two versions over the same data, through every
+    /// step between them: `"rolling"` or `"offline"` with `"first"`.
+    #[serde(flatten)]
+    pub rollout: RolloutFields,
+    /// Why it is offline, each direction that fails and why.
+    pub compatibility_reasons: Vec<String>,
 }
 
 /// What kind of change a [`Change`] is.
