@@ -164,6 +164,7 @@ impl From<&EngineError> for Diagnostic {
             EngineError::ObjectsLost { store, .. } => at_store("objects_lost", store),
             EngineError::NoRoom { store, .. } => at_store("no_room", store),
             EngineError::Expiring { store, key, .. } => Diagnostic::new("expiring", message, Ids { key: Some(key.clone()), ..Ids::store(store) }),
+            EngineError::LiveHosts { store, key, .. } => Diagnostic::new("live_hosts", message, Ids { key: Some(key.clone()), ..Ids::store(store) }),
             EngineError::ForeignWrites { store, keys, .. } => Diagnostic::new("foreign_writes", message, Ids { key: keys.first().cloned(), ..Ids::store(store) }),
             EngineError::MidCommit { store, key } => Diagnostic::new("mid_commit", message, Ids { key: Some(key.clone()), ..Ids::store(store) }),
             EngineError::MidCommitExport { key } => Diagnostic::new("mid_commit_export", message, Ids { key: Some(key.clone()), ..Ids::default() }),

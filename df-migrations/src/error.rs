@@ -267,6 +267,25 @@ pub enum EngineError {
         /// The milliseconds it has left.
         left_ms: u64,
     },
+    /// Pending steps that application hosts, live by their heartbeat records, could not
+    /// survive: they read the models at versions that cannot read what the steps leave.
+    #[error(
+        "{store}: {count} pending steps cannot run while live hosts read their models at the versions they registered: {}{}. \
+         Stop those hosts, or give them code that reads the new objects (a host that stops cleanly deletes its record, \
+         and a stopped host's record lapses at its `expires_at`; `status` lists the live hosts), then run the command again",
+        .listed.join("; "),
+        if *.count > .listed.len() { "; …" } else { "" }
+    )]
+    LiveHosts {
+        /// The store, as `Store::describe` names it.
+        store: String,
+        /// The first of the refusals, in plan order: host, step and why.
+        listed: Vec<String>,
+        /// How many (host, step) pairs were refused.
+        count: usize,
+        /// The first refused host's record key.
+        key: String,
+    },
     /// Keys written by another client while a command read the data.
     #[error(
         "{store}: {count} keys were written by another client while {during} ({}{}): {consequence}. \

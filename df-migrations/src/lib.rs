@@ -12,6 +12,7 @@ mod app;
 mod commit;
 mod diagnostic;
 mod engine;
+pub mod fleet;
 mod error;
 mod image;
 pub mod layout;

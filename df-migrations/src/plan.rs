@@ -109,11 +109,10 @@ impl PlannedStep {
     /// while it runs (see `df_schema::core::compat`): a pure function of the lock and of
     /// the migration's signature, both fixed when the build was compiled.
     pub fn compatibility(&self) -> Compatibility {
-        let (cover, model) = match self.work {
+        let model = match self.work {
             StepWork::Create(_) => return Compatibility::default(),
-            StepWork::Removal { migration, .. } => return Compatibility::of_removal(self.model, &migration.cover()),
-            StepWork::Defaults(model) => (Cover::Automatic, model),
-            StepWork::Migration { model, migration } => (migration.cover(), model),
+            StepWork::Removal { .. } => return Compatibility::of_removal(self.model, &self.cover()),
+            StepWork::Defaults(model) | StepWork::Migration { model, .. } => model,
         };
         let history = (model.history)();
         let (Some((&from, old)), Some(new)) = (history.versions.range(..self.to).next_back(), history.versions.get(&self.to)) else {
@@ -121,7 +120,15 @@ impl PlannedStep {
             let reason = format!("the lock does not record both versions of {}'s step to v{}", self.model, self.to);
             return Compatibility { new_reads_old: vec![reason.clone()], old_reads_new: vec![reason] };
         };
-        Compatibility::of_step(&old.schema, &new.schema, (from, self.to), &cover)
+        Compatibility::of_step(&old.schema, &new.schema, (from, self.to), &self.cover())
+    }
+
+    /// What carries the step out, to the compatibility rules.
+    pub fn cover(&self) -> Cover {
+        match self.migration() {
+            Some(migration) => migration.cover(),
+            None => Cover::Automatic,
+        }
     }
 
     /// The history of the step's model as the lock records it.

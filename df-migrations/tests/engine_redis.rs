@@ -222,3 +222,36 @@ fn a_large_recovery_does_not_overflow_the_watch() {
     let problems = common::engine(&mut store).verify(&mut |_| {}).unwrap();
     assert!(problems.is_empty(), "{problems:?}");
 }
+
+/// A live host heartbeating during the upgrade writes no data: its record is bookkeeping,
+/// not a write by others, so the upgrade commits, and the record is still there after.
+#[test]
+fn a_heartbeat_during_the_upgrade_is_not_a_write_by_others() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(server) = RedisServer::start() else { return };
+    let mut store = baselined_server(&server);
+    let key = df_migrations::fleet::host_key("publisher-1").encode();
+    let record = |n: u32| serde_json::json!({"host": "publisher-1", "models": {"Publisher": 1}, "heartbeat_at": format!("2026-12-04T00:00:{:02}Z", n % 60), "expires_at": "2999-01-01T00:00:00Z"}).to_string();
+    let beating = AtomicBool::new(true);
+    let report = std::thread::scope(|scope| {
+        let heart = scope.spawn(|| {
+            let mut connection = server.connection();
+            for n in 0.. {
+                redis::cmd("SET").arg(&key).arg(record(n)).query::<()>(&mut connection).unwrap();
+                if n > 10 && !beating.load(Ordering::SeqCst) {
+                    break;
+                }
+            }
+        });
+        while server.command::<Option<String>>(redis::cmd("GET").arg(&key)).is_none() {
+            std::thread::yield_now();
+        }
+        let report = common::engine(&mut store).upgrade(&common::options(), &mut |_| {});
+        beating.store(false, Ordering::SeqCst);
+        heart.join().unwrap();
+        report
+    });
+    assert!(report.unwrap().committed);
+    let hosts = common::engine(&mut store).live_hosts().unwrap();
+    assert_eq!(hosts.iter().map(|h| h.host.as_str()).collect::<Vec<_>>(), ["publisher-1"]);
+}

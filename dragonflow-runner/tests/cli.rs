@@ -219,3 +219,25 @@ fn demo_seeds_upgrades_and_verifies() {
         assert!(out.contains(part), "{part} missing from:\n{out}");
     }
 }
+
+#[test]
+fn a_live_host_is_listed_by_status_and_stops_plan_and_upgrade() {
+    let db = Db::embedded();
+    // Live for as long as the test can run.
+    let record = serde_json::json!({"host": "compute-7", "models": {"LogicalPort": 1}, "heartbeat_at": "2026-12-04T00:00:00Z", "expires_at": "2999-01-01T00:00:00Z"});
+    let mut keys = fixtures::release_2_0_store();
+    keys.push(("{df_schema.}host/compute-7".to_owned(), record.to_string().into_bytes()));
+    db.import(keys);
+    db.runner(&["baseline", "--release", "2.0"]).success();
+
+    let status = stdout(&db.runner(&["status"]).success());
+    assert!(status.lines().any(|l| l.starts_with("compute-7  2026-12-04T00:00:00Z") && l.ends_with("LogicalPort v1")), "{status}");
+    let before = db.export();
+    for command in [&["plan"][..], &["upgrade"], &["upgrade", "--dry-run"]] {
+        let refused = stderr(&db.runner(command).code(1));
+        assert!(refused.contains("host `compute-7` runs LogicalPort v1, and step `lport-v2-unique-key` takes it to v2"), "{command:?}: {refused}");
+    }
+    let json: Value = serde_json::from_str(&stdout(&db.runner(&["--format", "json", "plan"]).code(1))).unwrap();
+    assert_eq!((&json["error"]["code"], &json["error"]["ids"]["key"]), (&"live_hosts".into(), &"{df_schema.}host/compute-7".into()), "{json}");
+    assert_eq!(db.export(), before, "nothing was written");
+}

@@ -6,6 +6,8 @@ use super::counter;
 use super::error::{AppError, NotMigrated};
 use crate::linked::Build;
 use crate::engine::{Engine, Status};
+use crate::fleet;
+use df_schema::core::format_timestamp;
 use crate::layout::{self, Key, StoredKey};
 use crate::store::{self, Namespaced, Op, RedisOptions, Store, StoreError};
 use df_schema::Model;
@@ -186,6 +188,62 @@ impl Database {
         self.known::<M>()?;
         let wait = self.lease_wait;
         counter::allocate(&mut self.scoped(), M::NAME, M::TABLE, wait)
+    }
+
+    /// Records that host `host` runs this program's models and stays live for `ttl`: the
+    /// heartbeat that `plan` and `upgrade` read, so that they refuse a step this host could
+    /// not survive, and that `status` lists (see `crate::fleet`). Send it again well
+    /// within `ttl` (say every `ttl / 3`); [`Database::leave`] when the host stops.
+    ///
+    /// ```
+    /// # use df_migrations::{migrate, Database};
+    /// # use std::time::Duration;
+    /// # df_schema::key_layout!(application, namespace = "fleet:");
+    /// # #[df_schema::df_model(version = 1)]
+    /// # pub struct Note { pub id: String, pub text: String }
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let url = format!("redb:{}", dir.path().join("notes.redb").display());
+    /// migrate(&url)?;
+    /// let mut db = Database::open(&url)?;
+    /// db.heartbeat("web-1", Duration::from_secs(30))?;
+    /// let mut engine = df_migrations::Engine::new(db.store(), df_migrations::Build::linked()?);
+    /// let hosts = engine.live_hosts()?;
+    /// assert_eq!((hosts[0].host.as_str(), hosts[0].models["Note"]), ("web-1", 1));
+    /// db.leave("web-1")?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn heartbeat(&mut self, host: &str, ttl: Duration) -> Result<(), AppError> {
+        let key = self.host_key(host)?;
+        let now = chrono::Utc::now();
+        let expires = chrono::Duration::from_std(ttl).ok().and_then(|ttl| now.checked_add_signed(ttl)).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        let models: serde_json::Map<String, serde_json::Value> = self.build.models.iter().map(|m| (m.name.to_owned(), m.version.into())).collect();
+        // The fields of `HostRecord`, which `Engine::hosts` reads back.
+        let record = serde_json::json!({
+            "host": host,
+            "models": models,
+            "heartbeat_at": format_timestamp(&now),
+            "expires_at": format_timestamp(&expires),
+        });
+        Ok(self.scoped().write(&[Op::Set(key, record.to_string().into_bytes())])?)
+    }
+
+    /// Deletes host `host`'s heartbeat record: the host stopped, and no step waits for it.
+    pub fn leave(&mut self, host: &str) -> Result<(), AppError> {
+        let key = self.host_key(host)?;
+        Ok(self.scoped().write(&[Op::Delete(key)])?)
+    }
+
+    fn host_key(&self, host: &str) -> Result<String, AppError> {
+        let reason = if host.is_empty() {
+            "the name is empty"
+        } else if host.chars().any(|c| c.is_control() || matches!(c, '{' | '}' | '/')) {
+            "the name holds a control character, a brace or a slash"
+        } else {
+            return Ok(fleet::host_key(host).encode());
+        };
+        Err(AppError::BadHost { store: self.store.describe(), host: host.to_owned(), reason })
     }
 
     /// Refuses a model that the build does not have at this version and fingerprint (the

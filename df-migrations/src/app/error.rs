@@ -80,6 +80,16 @@ pub enum AppError {
         /// Why it cannot be stored.
         reason: String,
     },
+    /// A host name that cannot name a heartbeat record.
+    #[error("{store}: cannot record host {host:?}: {reason}; name it with printable characters, without `{{`, `}}` or `/`")]
+    BadHost {
+        /// The store, as it describes itself.
+        store: String,
+        /// The name given.
+        host: String,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
     /// A stored value that does not decode as the model, or a counter that is not a number.
     #[error("{store}: key {key} (table `{table}`) does not hold a {model}: {reason}")]
     BadValue {

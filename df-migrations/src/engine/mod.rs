@@ -26,6 +26,7 @@ pub use upgrade::UpgradeOptions;
 
 use crate::commit::{self, Interrupted, Recovery};
 use crate::error::EngineError;
+use crate::fleet::{self, HostRecord};
 use crate::diagnostic::{Diagnostic, Ids};
 use crate::lease::{self, Lease};
 use crate::linked::Build;
@@ -249,9 +250,54 @@ impl<'s> Engine<'s> {
         }
         let (state, _) = self.read_state()?;
         let plan = self.plan_for(state.as_ref(), &BTreeSet::new())?;
-        Ok(match to_release {
+        let plan = match to_release {
             Some(release) => limit_to_release(plan, release),
             None => plan,
+        };
+        self.fleet_gate(&plan)?;
+        Ok(plan)
+    }
+
+    /// Every application host's record (see [`crate::fleet`]), live or lapsed, by name.
+    pub fn hosts(&mut self) -> Result<Vec<HostRecord>, EngineError> {
+        let describe = self.store.describe();
+        let mut hosts = Vec::new();
+        let mut refused = None;
+        self.store.scan(&fleet::host_keys(), &mut |key, value| match serde_json::from_slice(&value) {
+            Ok(host) => hosts.push(host),
+            Err(e) => {
+                refused.get_or_insert_with(|| (String::from_utf8_lossy(key).into_owned(), e.to_string()));
+            }
+        })?;
+        if let Some((key, reason)) = refused {
+            let reason = format!("{reason}; delete the key if no host of this database writes it");
+            return Err(EngineError::BadValue { store: describe, key, what: "an application host's record", reason });
+        }
+        hosts.sort_by(|a: &HostRecord, b| a.host.cmp(&b.host));
+        Ok(hosts)
+    }
+
+    /// The application hosts live by their records now, by name: what `status` lists. A
+    /// scan of the host records, which [`Engine::status`] leaves out so that an
+    /// application's start-up reads no more than the state record.
+    pub fn live_hosts(&mut self) -> Result<Vec<HostRecord>, EngineError> {
+        let now = chrono::Utc::now();
+        Ok(self.hosts()?.into_iter().filter(|host| host.is_live(now)).collect())
+    }
+
+    /// Refuses `plan` if a live host could not survive one of its steps.
+    fn fleet_gate(&mut self, plan: &Plan) -> Result<(), EngineError> {
+        const LISTED: usize = 5;
+        if plan.steps.is_empty() {
+            return Ok(());
+        }
+        let blockers = fleet::blockers(plan, &self.hosts()?, chrono::Utc::now());
+        let Some(first) = blockers.first() else { return Ok(()) };
+        Err(EngineError::LiveHosts {
+            store: self.store.describe(),
+            key: fleet::host_key(&first.host).encode(),
+            count: blockers.len(),
+            listed: blockers.iter().take(LISTED).map(ToString::to_string).collect(),
         })
     }
 
@@ -359,7 +405,9 @@ impl<'s> Engine<'s> {
     /// meanwhile, `during` what, with its `consequence`.
     fn unwritten_by_others(&mut self, during: &'static str, consequence: &'static str) -> Result<(), EngineError> {
         const NAMED: usize = 5;
-        let keys = self.store.foreign_writes()?;
+        let mut keys = self.store.foreign_writes()?;
+        // Heartbeats are bookkeeping: a live host renewing its record writes no data.
+        keys.retain(|key| !fleet::is_host_record(key));
         if keys.is_empty() {
             return Ok(());
         }

@@ -136,6 +136,7 @@ impl Upgrade<'_, '_, '_> {
         if let Some(release) = &self.options.to_release {
             plan = limit_to_release(plan, release);
         }
+        self.engine.fleet_gate(&plan)?;
         self.report.steps = plan.steps.iter().map(ReportStep::from).collect();
         tracing::info!(store = %store, objects = snapshot.objects(), steps = plan.steps.len(), accepted = acceptances.len(), "read and planned");
         self.report.accepted = acceptances.iter().map(|a| a.id.clone()).collect();

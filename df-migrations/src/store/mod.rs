@@ -4,7 +4,7 @@
 //! writes batches in order, and applies a batch under the lease all-or-nothing or declines
 //! it.
 
-mod etcd;
+pub(crate) mod etcd;
 mod lease_value;
 mod memory;
 mod namespace;

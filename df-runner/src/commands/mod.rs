@@ -139,8 +139,9 @@ fn init(global: &Options, args: &InitArgs, engine: &mut Engine, out: &mut dyn Wr
 
 fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let status = engine.status()?;
+    let hosts = engine.live_hosts()?;
     if global.format == Format::Json {
-        json::write(out, "status", json::StatusBody { database: engine.store().describe(), status })?;
+        json::write(out, "status", json::StatusBody { database: engine.store().describe(), status, hosts })?;
         return Ok(Outcome::Success);
     }
     writeln!(out, "database: {}", engine.store().describe())?;
@@ -160,6 +161,16 @@ fn status(global: &Options, engine: &mut Engine, out: &mut dyn Write) -> anyhow:
     match &status.last_applied {
         Some(row) => writeln!(out, "last applied: {} ({}) at {}", row.id, row.release, row.applied_at)?,
         None => writeln!(out, "last applied: none")?,
+    }
+    if hosts.is_empty() {
+        writeln!(out, "live hosts: none registered")?;
+    } else {
+        writeln!(out, "live hosts (plan and upgrade refuse a step one of them cannot survive):")?;
+        let rows = hosts.iter().map(|host| {
+            let models = host.models.iter().map(|(model, version)| format!("{model} v{version}")).collect::<Vec<_>>().join(", ");
+            vec![host.host.clone(), host.heartbeat_at.clone(), host.expires_at.clone(), models]
+        });
+        report::table(out, &["HOST", "HEARTBEAT", "EXPIRES", "READS AND WRITES"], rows)?;
     }
     Ok(Outcome::Success)
 }

@@ -2,6 +2,7 @@
 //! are embedded as the engine serializes them; the rest is shaped here, labeled, with
 //! durations in seconds.
 
+use df_migrations::fleet::HostRecord;
 use df_migrations::records::{LogRow, Run};
 use df_migrations::{Diagnostic, Recovery, Report, ReportStep, Status};
 use df_schema::core::compat::RolloutFields;
@@ -29,6 +30,9 @@ pub struct StatusBody {
     /// The database's state against this build.
     #[serde(flatten)]
     pub status: Status,
+    /// The application hosts live by their heartbeat records, by name, with the model
+    /// versions they read and write: the hosts `plan` and `upgrade` hold steps back for.
+    pub hosts: Vec<HostRecord>,
 }
 
 /// `plan`.

@@ -16,7 +16,7 @@
 
 mod batch;
 mod client;
-mod layout;
+pub(crate) mod layout;
 mod lease;
 mod leased;
 mod txn;
