@@ -11,7 +11,7 @@ use crate::linked::Build;
 use crate::records::EngineState;
 use df_schema::core::compat::{Compatibility, Cover};
 use df_schema::core::{steps_of, ModelHistory, Step};
-use df_schema::registry::{MigrationEntry, MigrationTarget, ModelEntry};
+use df_schema::registry::{self, MigrationEntry, MigrationTarget, ModelEntry};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -241,14 +241,7 @@ fn auto_id(model: &str, to: u32) -> String {
 /// checksum the operator accepts.
 pub fn plan(state: &EngineState, build: &Build, accepted: &BTreeSet<String>) -> Result<Plan, PlanRefused> {
     let problems = check_consistency(state, build, accepted);
-    let by_step: BTreeMap<(&str, u32), &'static MigrationEntry> = build
-        .migrations
-        .iter()
-        .filter_map(|m| match m.target {
-            MigrationTarget::Step { model, to } => Some(((model, to), *m)),
-            MigrationTarget::Removes { .. } => None,
-        })
-        .collect();
+    let by_step = registry::by_step(&build.migrations);
 
     // Each model's pending steps, in version order.
     let mut queues: BTreeMap<&str, VecDeque<PlannedStep>> = BTreeMap::new();

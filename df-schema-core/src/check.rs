@@ -375,11 +375,8 @@ pub fn steps_of(model: &str, history: &ModelHistory, up_to: u32) -> Vec<Step> {
 mod tests {
     use super::*;
     use crate::schema::Field;
-    use serde_json::{json, Value};
-
-    fn field(name: &str, ty: &str, default: Option<Value>) -> Field {
-        Field { name: name.into(), ty: ty.parse().unwrap(), nullable: false, default }
-    }
+    use crate::test_support::field;
+    use serde_json::json;
 
     fn decl(version: u32, table: &str, fields: Vec<Field>) -> ModelDecl {
         ModelDecl {

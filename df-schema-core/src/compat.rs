@@ -274,19 +274,9 @@ pub fn decodes_as(stored: &Ty, reader: &Ty) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{field, schema};
     use serde_json::{json, Value};
 
-    fn field(name: &str, ty: &str, default: Option<Value>) -> Field {
-        let (ty, nullable) = match ty.strip_suffix('?') {
-            Some(inner) => (inner, true),
-            None => (ty, false),
-        };
-        Field { name: name.into(), ty: ty.parse().unwrap(), nullable, default }
-    }
-
-    fn schema(table: &str, fields: Vec<Field>) -> VersionSchema {
-        VersionSchema::new(table.into(), None, fields)
-    }
 
     fn port(extra: Vec<Field>) -> VersionSchema {
         let mut fields = vec![field("id", "str", None)];

@@ -264,19 +264,9 @@ impl Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{field, schema};
     use serde_json::{json, Value};
 
-    fn field(name: &str, ty: &str, default: Option<Value>) -> Field {
-        let (ty, nullable) = match ty.strip_suffix('?') {
-            Some(inner) => (inner, true),
-            None => (ty, false),
-        };
-        Field { name: name.into(), ty: ty.parse().unwrap(), nullable, default }
-    }
-
-    fn schema(table: &str, fields: Vec<Field>) -> VersionSchema {
-        VersionSchema::new(table.into(), None, fields)
-    }
 
     #[test]
     fn only_fields_added_with_defaults_are_automatic() {

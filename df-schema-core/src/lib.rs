@@ -13,6 +13,8 @@ mod lock;
 mod model_set;
 mod registry_check;
 mod schema;
+#[cfg(test)]
+mod test_support;
 mod time;
 mod ty;
 

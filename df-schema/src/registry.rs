@@ -9,6 +9,7 @@ use crate::nb_api::EngineNb;
 use crate::{MigrationError, Model, NbApi, Object};
 use df_schema_core::compat::Cover;
 use df_schema_core::ModelHistory;
+use std::collections::BTreeMap;
 
 /// A registered model.
 #[derive(Debug)]
@@ -200,6 +201,18 @@ pub fn migrations() -> Vec<&'static MigrationEntry> {
     let mut migrations: Vec<_> = inventory::iter::<MigrationEntry>.into_iter().collect();
     migrations.sort_by_key(|m| m.id);
     migrations
+}
+
+/// The step migrations among `migrations`, by the step each carries out: its model's
+/// name and the version it reaches. A removal carries out no step of a live model.
+pub fn by_step(migrations: &[&'static MigrationEntry]) -> BTreeMap<(&'static str, u32), &'static MigrationEntry> {
+    migrations
+        .iter()
+        .filter_map(|m| match m.target {
+            MigrationTarget::Step { model, to } => Some(((model, to), *m)),
+            MigrationTarget::Removes { .. } => None,
+        })
+        .collect()
 }
 
 /// The key layout of the models linked into this program: the one their crate declares

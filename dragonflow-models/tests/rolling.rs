@@ -4,7 +4,7 @@
 
 use df_schema::core::compat::{Compatibility, Cover};
 use df_schema::core::steps_of;
-use df_schema::registry::{self, MigrationTarget};
+use df_schema::registry;
 
 // Registrations exist only in linked crates: name the model crate once.
 use dragonflow_models as _;
@@ -15,7 +15,7 @@ const HEADING: &str = "### Dragonflow's steps, rolling or not";
 /// Each step as the table's first four cells: release, step, what carries it out and its
 /// compatibility, in release order, then model, then version.
 fn computed() -> Vec<[String; 4]> {
-    let migrations = registry::migrations();
+    let migrations = registry::by_step(&registry::migrations());
     let mut rows = Vec::new();
     for model in registry::models() {
         let history = (model.history)();
@@ -24,8 +24,7 @@ fn computed() -> Vec<[String; 4]> {
             rows.push([created.release.clone().unwrap_or_default(), format!("{} created", model.name), "the framework".into(), "rolling".into()]);
         }
         for step in steps_of(model.name, history, model.version) {
-            let migration = migrations.iter().find(|m| matches!(m.target, MigrationTarget::Step { model: name, to } if name == model.name && to == step.to));
-            let cover = migration.map_or(Cover::Automatic, |m| m.cover());
+            let cover = migrations.get(&(model.name, step.to)).map_or(Cover::Automatic, |m| m.cover());
             let by = match &cover {
                 Cover::Automatic => "the framework".to_owned(),
                 Cover::EachObject { migration } => format!("`{migration}` (per object)"),

@@ -6,21 +6,11 @@ use crate::json;
 use crate::refusal::Refusal;
 use df_schema::core::compat::{Compatibility, Cover};
 use df_schema::core::{diff as diff_schemas, steps_of, Step};
-use df_schema::registry::{self, MigrationEntry, MigrationTarget, ModelEntry};
+use df_schema::registry::{self, MigrationEntry, ModelEntry};
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// The hand-written migration of each covered step, by (model, version).
-fn hand_written() -> BTreeMap<(&'static str, u32), &'static MigrationEntry> {
-    registry::migrations()
-        .into_iter()
-        .filter_map(|m| match m.target {
-            MigrationTarget::Step { model, to } => Some(((model, to), m)),
-            MigrationTarget::Removes { .. } => None,
-        })
-        .collect()
-}
-
+/// The model's steps up to the version this build holds.
 fn steps(model: &ModelEntry) -> Vec<Step> {
     steps_of(model.name, (model.history)(), model.version)
 }
@@ -58,7 +48,7 @@ fn write_compatibility(out: &mut dyn Write, compat: &Compatibility, indent: &str
 
 pub fn list(format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
     let models = registry::models();
-    let migrations = hand_written();
+    let migrations = registry::by_step(&registry::migrations());
     let migration_for = |step: &Step| migrations.get(&(step.model.as_str(), step.to)).copied();
     let release = |model: &ModelEntry, step: &Step| (model.history)().versions[&step.to].schema.release.clone();
     if format == Format::Json {
@@ -117,7 +107,7 @@ pub fn diff(args: &DiffArgs, format: Format, out: &mut dyn Write) -> anyhow::Res
     };
     let (old, new) = (version(args.from)?, version(args.to)?);
     let changes = diff_schemas(&old.schema, &new.schema, true);
-    let compat = compatibility(model, (args.from, args.to), &hand_written());
+    let compat = compatibility(model, (args.from, args.to), &registry::by_step(&registry::migrations()));
     if format == Format::Json {
         let body = json::DiffBody {
             model: model.name.to_owned(),
