@@ -18,7 +18,6 @@
 use crate::error::EngineError;
 use crate::plan::{PlannedStep, StepWork};
 use crate::records::{AppliedState, EngineState, LogRow, ModelState};
-use df_schema::core::{diff, Change};
 use df_schema::registry::{MigrationEntry, MigrationFn};
 use df_schema::__private::EngineNb;
 use df_schema::{MigrationError, NbApi, Object};
@@ -187,15 +186,7 @@ fn record(step: &PlannedStep, state: &mut EngineState, applied_at: &str) -> LogR
 fn added_defaults(step: &PlannedStep) -> Option<(String, Vec<(&'static str, &'static Value)>)> {
     let history = step.history();
     let (old, new) = (history.versions.get(&(step.to - 1))?, history.versions.get(&step.to)?);
-    let added: Vec<String> = diff(&old.schema, &new.schema, false)
-        .into_iter()
-        .filter_map(|change| match change {
-            Change::Added(field) => Some(field.name),
-            _ => None,
-        })
-        .collect();
-    let defaults = new.schema.fields.iter().filter(|f| added.contains(&f.name)).filter_map(|f| Some((f.name.as_str(), f.default.as_ref()?))).collect();
-    Some((new.schema.table.clone(), defaults))
+    Some((new.schema.table.clone(), new.schema.defaults_added_since(&old.schema)))
 }
 
 /// The tables an automatic step moves its model's objects from and to (`renamed_from`

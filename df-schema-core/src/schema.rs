@@ -82,6 +82,13 @@ impl VersionSchema {
             })
     }
 
+    /// The fields `self` has and `old` does not, with the defaults recorded for them:
+    /// what an automatic step from `old` to `self` fills into every object that lacks
+    /// them (a field added without a default has none to fill).
+    pub fn defaults_added_since(&self, old: &VersionSchema) -> Vec<(&str, &serde_json::Value)> {
+        self.fields.iter().filter(|f| old.field(&f.name).is_none()).filter_map(|f| Some((f.name.as_str(), f.default.as_ref()?))).collect()
+    }
+
     /// The fields as an embedded-object type, for checking a stored object's shape.
     pub fn object_ty(&self) -> Ty {
         Ty::object(self.fields.iter().map(|f| (f.name.clone(), f.full_ty())).collect())

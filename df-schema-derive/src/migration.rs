@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, ReturnType};
 
-const KEYS: &[&str] = &["model", "to", "removes", "release", "proposed_at", "description", "id", "tables", "lock"];
+const KEYS: &[&str] = &["model", "to", "removes", "release", "proposed_at", "description", "id", "tables", "lock", "down"];
 const REQUIRED: &[(&str, &str)] = &[
     ("release", "`release = \"…\"` (the release that ships it, e.g. \"4.0\")"),
     ("proposed_at", "`proposed_at = \"YYYY-MM-DD HH:MM:SS\"` (when it was written; it orders migrations)"),
@@ -62,6 +62,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         }
     }
     let tables = read_tables(&mut ctxt, &args, each);
+    let down = read_down(&mut ctxt, &args, each);
     let explicit_lock = attr::find(&args, "lock").and_then(|a| attr::lit_str(&mut ctxt, a)).map(|s| s.value());
     let lock = lockfile::lock_path(explicit_lock.as_deref(), caller.as_deref()).map_err(|m| ctxt.error_at(Span::call_site(), m)).ok();
 
@@ -92,6 +93,11 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
         Some(tables) => quote!(::core::option::Option::Some(&[#(#tables),*])),
         None => quote!(::core::option::Option::None),
     };
+    let down = match down {
+        // Spanned on the path, so that a function of another form is reported there.
+        Some(path) => quote_spanned!(path.span()=> ::core::option::Option::Some(#path)),
+        None => quote!(::core::option::Option::None),
+    };
     let target_expr = match &target {
         Target::Step { model, to, .. } => {
             quote!(::df_schema::__private::MigrationTarget::Step { model: <#model as ::df_schema::Model>::NAME, to: #to })
@@ -119,6 +125,7 @@ pub fn expand(args: TokenStream, input: TokenStream, caller: Option<PathBuf>) ->
                     run: ::df_schema::__private::MigrationFn::#run(#fn_ident),
                     tables: #tables,
                     lock: #lock,
+                    down: #down,
                 }
             }
         };
@@ -205,6 +212,27 @@ fn read_tables(ctxt: &mut Ctxt, args: &[Arg], each: bool) -> Option<Vec<syn::Lit
         }
     }
     Some(tables)
+}
+
+/// `down = function`: the function that undoes a per-object migration on one object.
+/// A whole-database migration has no object to undo.
+fn read_down(ctxt: &mut Ctxt, args: &[Arg], each: bool) -> Option<syn::Path> {
+    let arg = attr::find(args, "down")?;
+    if !each {
+        ctxt.error_spanned_by(
+            &arg.key,
+            "`down` undoes a migration one object at a time, so it is for a migration that takes one object \
+             (`id: &str, object: &mut df_schema::Object`): one that takes the whole database cannot be undone object by object",
+        );
+        return None;
+    }
+    match &arg.value {
+        syn::Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => Some(p.path.clone()),
+        other => {
+            ctxt.error_spanned_by(other, "`down` takes the function that undoes the migration, e.g. `down = lport_unique_key_down`");
+            None
+        }
+    }
 }
 
 /// Checks the function's form; returns whether it works on one object at a time (two

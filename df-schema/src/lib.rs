@@ -49,6 +49,7 @@
 //! records a model that neither the code declares nor a `#[migration(removes = "…")]`
 //! removes.
 
+pub mod convert;
 mod error;
 mod lock_check;
 mod model;

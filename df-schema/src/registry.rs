@@ -132,7 +132,14 @@ pub struct MigrationEntry {
     pub tables: Option<&'static [&'static str]>,
     /// The schema lock of the crate that declares it.
     pub lock: &'static str,
+    /// For a per-object migration, the function that undoes it on one object
+    /// (`#[migration(down = …)]`), if it has one: what lets head code write objects for
+    /// code at the step's old version (see [`crate::convert`]).
+    pub down: Option<EachFn>,
 }
+
+/// A function that changes one object of a model's table: `fn(id, object)`.
+pub type EachFn = fn(&str, &mut Object) -> Result<(), MigrationError>;
 
 /// What a hand-written migration's function works on, as its signature says.
 #[derive(Debug, Clone, Copy)]
@@ -143,7 +150,7 @@ pub enum MigrationFn {
     /// One object of the model's table at a time: `fn(id: &str, object: &mut Object)`.
     /// The engine runs consecutive steps of this kind, and recorded defaults, as one pass
     /// over each table, on every core.
-    Each(fn(&str, &mut Object) -> Result<(), MigrationError>),
+    Each(EachFn),
 }
 
 impl MigrationEntry {

@@ -39,7 +39,7 @@ pub fn model(name: &'static str, history: fn() -> &'static ModelHistory) -> &'st
 pub fn migration(id: &'static str, target: MigrationTarget, proposed_at: &'static str, run: MigrationFn, tables: Option<&'static [&'static str]>) -> &'static MigrationEntry {
     let description: &'static str = Box::leak(format!("{id} description").into_boxed_str());
     let checksum: &'static str = Box::leak(format!("sum-{id}").into_boxed_str());
-    let entry = MigrationEntry { id, target, release: "x", proposed_at, description, checksum, run, tables, lock: "" };
+    let entry = MigrationEntry { id, target, release: "x", proposed_at, description, checksum, run, tables, lock: "", down: None };
     Box::leak(Box::new(entry))
 }
 

@@ -1,5 +1,6 @@
 // A per-object step: the migration takes one object of the model's table at a time, and
-// runs on every object of that table.
+// runs on every object of that table. Its `down` function undoes it, so head code can
+// write objects for code at v1.
 use df_schema::registry::MigrationFn;
 use df_schema::{df_model, migration, MigrationError, NbApi, Object};
 
@@ -15,10 +16,15 @@ pub struct LogicalPort {
     to = 2,
     release = "3.0",
     proposed_at = "2017-06-01 12:00:00",
-    description = "lport: tunnel_key becomes unique_key"
+    description = "lport: tunnel_key becomes unique_key",
+    down = lport_tunnel_key
 )]
 fn lport_unique_key(id: &str, port: &mut Object) -> Result<(), MigrationError> {
     df_schema::fields::rename_member(port, "tunnel_key", "unique_key").map_err(|message| MigrationError::object("lport", id, message))
+}
+
+fn lport_tunnel_key(id: &str, port: &mut Object) -> Result<(), MigrationError> {
+    df_schema::fields::rename_member(port, "unique_key", "tunnel_key").map_err(|message| MigrationError::object("lport", id, message))
 }
 
 fn main() {
@@ -42,4 +48,9 @@ fn main() {
         entry.run(&mut nb).unwrap_err().to_string(),
         "table `lport`, object `p3`: cannot rename `tunnel_key` to `unique_key`: both are present"
     );
+
+    let port = LogicalPort { id: "p9".into(), topic: "tenant1".into(), unique_key: 9 };
+    let v1 = df_schema::convert::encode_at(&port, 1).unwrap();
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&v1).unwrap(), serde_json::json!({"id": "p9", "topic": "tenant1", "tunnel_key": 9}));
+    assert_eq!(df_schema::convert::decode_at::<LogicalPort>(&v1, 1).unwrap().unique_key, 9, "down to v1 and back up");
 }
