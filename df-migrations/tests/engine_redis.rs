@@ -82,6 +82,16 @@ fn holder<'a>(servers: &'a [RedisServer], key: &str) -> &'a RedisServer {
     servers.iter().find(|server| redis::cmd("EXISTS").arg(key).query::<bool>(&mut server.connection()).unwrap_or(false)).unwrap()
 }
 
+/// Stops a writer when dropped, so that a failed check ends the test instead of leaving
+/// the writer running and its scope waiting for it.
+struct Stop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Runs a writer of one port, on the server of `servers` that holds it, during an
 /// upgrade, an export and a verify of `store`, and checks what each says and keeps.
 fn a_writer_is_refused(store: &mut dyn df_migrations::store::Store, servers: &[RedisServer]) {
@@ -107,6 +117,7 @@ fn a_writer_is_refused(store: &mut dyn df_migrations::store::Store, servers: &[R
             last
         });
         // Writes go on during the whole upgrade.
+        let stop = Stop(&writing);
         while server.command::<Vec<u8>>(redis::cmd("GET").arg(&port)) == value {
             std::thread::yield_now();
         }
@@ -116,7 +127,7 @@ fn a_writer_is_refused(store: &mut dyn df_migrations::store::Store, servers: &[R
         assert!(export.to_string().contains("while the export read the data") && export.to_string().contains(&port), "{export}");
         let problems = common::engine(store).verify(&mut |_| {}).unwrap();
         assert!(problems.iter().any(|p| p.code == "foreign_writes" && p.message.contains("while verify read the data")), "{problems:?}");
-        writing.store(false, Ordering::SeqCst);
+        drop(stop);
         (refused, writer.join().unwrap())
     });
     let df_migrations::EngineError::ForeignWrites { keys, count, .. } = &refused else { panic!("{refused}") };
